@@ -1,0 +1,44 @@
+// Command api is the HTTP API Lambda: API Gateway HTTP API → shared/api router.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"productgov/shared/config"
+	"productgov/shared/directory"
+	"productgov/shared/identity"
+	"productgov/shared/problem"
+	"productgov/shared/system"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
+	sys, err := system.New(context.Background(), cfg, gatewayClaims, log)
+	if err != nil {
+		log.Error("startup", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(sys.API.Handler()).ProxyWithContext)
+}
+
+// gatewayClaims reads the caller from the claims the API Gateway JWT
+// authorizer verified before invoking the function.
+func gatewayClaims(r *http.Request) (directory.Person, error) {
+	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil {
+		return directory.Person{}, problem.Unauthorized("no verified token")
+	}
+	return identity.FromGatewayClaims(rc.Authorizer.JWT.Claims)
+}

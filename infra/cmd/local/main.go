@@ -1,0 +1,160 @@
+// Command local runs the whole system on this machine (make run): DynamoDB
+// Local with its data under var/, the table from template.yaml, demo data, and
+// the API on 127.0.0.1. Ctrl-C stops every child process.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"productgov/infra/dynamolocal"
+	"productgov/infra/seed"
+	"productgov/shared/config"
+	"productgov/shared/directory"
+	"productgov/shared/system"
+)
+
+func main() {
+	port := flag.Int("port", envInt("PORT", 8080), "HTTP port on 127.0.0.1")
+	dataDir := flag.String("data", "var/dynamodb", "DynamoDB Local data folder")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(*port, *dataDir, log); err != nil {
+		log.Error("local stack stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(port int, dataDir string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	root, err := dynamolocal.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(dataDir) {
+		dataDir = filepath.Join(root, dataDir)
+	}
+	fmt.Println("starting DynamoDB Local (data in " + dataDir + ") …")
+	ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{DataDir: dataDir})
+	if err != nil {
+		return err
+	}
+	defer ddb.Stop()
+
+	secret, err := localSecret(filepath.Join(root, "var", "jwt-secret"))
+	if err != nil {
+		return err
+	}
+	env := map[string]string{
+		"APP_MODE": "local", "TABLE_NAME": "productgov", "DYNAMODB_ENDPOINT": ddb.Endpoint,
+		"JWT_SECRET": secret, "PORT": fmt.Sprint(port),
+	}
+	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		return err
+	}
+	sys, err := system.New(ctx, cfg, nil, log)
+	if err != nil {
+		return err
+	}
+	if err := dynamolocal.EnsureTable(ctx, sys.Store.Client(), cfg.TableName); err != nil {
+		return err
+	}
+	if err := sys.App.EnsureDefaultPolicy(ctx); err != nil {
+		return err
+	}
+	seeded, err := seed.Run(ctx, sys.Store, sys.App, time.Now())
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return fmt.Errorf("listen on 127.0.0.1:%d: %w (set PORT to use another)", port, err)
+	}
+	srv := &http.Server{Handler: sys.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	printWelcome(cfg, sys, seeded)
+
+	select {
+	case <-ctx.Done():
+		fmt.Println("\nstopping …")
+	case err := <-errc:
+		return err
+	case <-ddb.Done():
+		return errors.New("DynamoDB Local exited")
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	return nil
+}
+
+func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
+	base := cfg.PublicBaseURL
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nproductgov is running on %s\n", base)
+	if seeded {
+		b.WriteString("  demo data seeded (products, 12 months of figures, people of every role)\n")
+	}
+	fmt.Fprintf(&b, "  health:    %s/healthz\n", base)
+	fmt.Fprintf(&b, "  products:  curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/products\n", base)
+	fmt.Fprintf(&b, "  policy:    curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/policy\n", base)
+	b.WriteString("\ndev tokens (valid 12 hours; export the lines you need):\n")
+	for _, u := range seed.Users {
+		tok, err := sys.Issuer.Sign(directory.Person{Sub: u.Sub, Name: u.Name, Email: u.Sub + "@demo.productgov.local", Roles: u.Roles})
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "export TOKEN_%s=%s\n", envName(u.Sub), tok)
+	}
+	b.WriteString("\nCtrl-C stops everything.\n")
+	fmt.Print(b.String())
+}
+
+func envName(sub string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_", "@", "_").Replace(sub))
+}
+
+// localSecret keeps one random signing key per checkout under var/, so dev
+// tokens survive restarts.
+func localSecret(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(buf)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	return s, os.WriteFile(path, []byte(s+"\n"), 0o600)
+}
+
+func envInt(k string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(k), &n); err == nil && n > 0 {
+		return n
+	}
+	return def
+}

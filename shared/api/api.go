@@ -1,0 +1,209 @@
+// Package api serves the HTTP contract of SPEC 8 with net/http: routes, JSON
+// in and out, the one table from error code to HTTP status, and identity.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"productgov/shared/app"
+	"productgov/shared/directory"
+	"productgov/shared/id"
+	"productgov/shared/identity"
+	"productgov/shared/money"
+	"productgov/shared/problem"
+)
+
+// Authenticator returns the caller of a request, or an unauthorized error.
+type Authenticator func(r *http.Request) (directory.Person, error)
+
+// BearerAuthenticator verifies the request's bearer token with the local issuer.
+func BearerAuthenticator(iss *identity.Issuer) Authenticator {
+	return func(r *http.Request) (directory.Person, error) {
+		tok, err := identity.BearerToken(r.Header.Get("Authorization"))
+		if err != nil {
+			return directory.Person{}, err
+		}
+		return iss.Verify(tok)
+	}
+}
+
+// Server is the HTTP API.
+type Server struct {
+	App *app.Service
+	// Auth identifies callers of authenticated routes.
+	Auth Authenticator
+	// Local enables the /dev/* routes; elsewhere they answer 404.
+	Local bool
+	// Issuer signs dev tokens (local mode only).
+	Issuer *identity.Issuer
+	// Health checks the store for /healthz.
+	Health func(ctx context.Context) error
+	Log    *slog.Logger
+
+	mux *http.ServeMux
+}
+
+// Handler returns the router with its middleware.
+func (s *Server) Handler() http.Handler {
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s.middleware(s.mux)
+}
+
+// Route is one route of the API, listed so that openapi.yaml can be checked
+// against the router.
+type Route struct {
+	Method, Pattern string
+	// Public routes need no bearer token.
+	Public bool
+}
+
+// routeTable is filled by routes() and read by Routes().
+var routeTable []Route
+
+func (s *Server) handle(method, pattern string, public bool, h func(w http.ResponseWriter, r *http.Request, caller directory.Person) error) {
+	routeTable = appendRoute(routeTable, Route{method, pattern, public})
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		var caller directory.Person
+		if !public {
+			var err error
+			caller, err = s.Auth(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if err := h(w, r, caller); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func appendRoute(rs []Route, r Route) []Route {
+	for _, x := range rs {
+		if x == r {
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+// Routes lists every route the router serves.
+func Routes() []Route {
+	s := &Server{mux: http.NewServeMux()}
+	s.routes()
+	return append([]Route(nil), routeTable...)
+}
+
+type ctxKey int
+
+const requestIDHeader = "X-Request-Id"
+
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := r.Header.Get(requestIDHeader)
+		if rid == "" || len(rid) > 64 {
+			rid = id.New("req")
+		}
+		w.Header().Set(requestIDHeader, rid)
+		r = r.WithContext(app.WithRequestID(r.Context(), rid))
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		defer func() {
+			if v := recover(); v != nil {
+				s.Log.Error("panic", "requestId", rid, "panic", v, "stack", string(debug.Stack()))
+				s.writeError(rec, r, errors.New("panic"))
+			}
+			s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"ms", time.Since(start).Milliseconds(), "requestId", rid)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// statusOf is the one table from error code to HTTP status (SPEC 8).
+var statusOf = map[problem.Code]int{
+	problem.CodeInvalid:      http.StatusBadRequest,
+	problem.CodeNotFound:     http.StatusNotFound,
+	problem.CodeConflict:     http.StatusConflict,
+	problem.CodeForbidden:    http.StatusForbidden,
+	problem.CodeUnauthorized: http.StatusUnauthorized,
+	problem.CodeInternal:     http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    problem.Code      `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// writeError answers with the error's code; internal errors are logged and
+// their details never shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem.As(err)
+	if p == nil || p.Code == problem.CodeInternal {
+		s.Log.Error("internal error", "requestId", app.RequestID(r.Context()), "method", r.Method,
+			"path", r.URL.Path, "err", err)
+		p = &problem.Error{Code: problem.CodeInternal, Message: "internal error; quote request id " + app.RequestID(r.Context())}
+	}
+	if p.Code == problem.CodeUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="productgov"`)
+	}
+	writeJSON(w, statusOf[p.Code], errorBody{Error: errorDetail{Code: p.Code, Message: p.Message, Fields: p.Fields}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// notFound answers like an unknown route, so /dev/* outside local mode looks absent.
+func notFound() error { return &problem.Error{Code: problem.CodeNotFound, Message: "no such route"} }
+
+func queryLimit(r *http.Request) (int32, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 50, nil
+	}
+	var n int32
+	for _, c := range v {
+		if c < '0' || c > '9' || n > 1000 {
+			return 0, problem.InvalidField("limit", "must be a whole number between 1 and 200")
+		}
+		n = n*10 + int32(c-'0')
+	}
+	return n, nil
+}
+
+func trimmed(s string) string { return strings.TrimSpace(s) }
+
+type appPatch = app.ProductPatch
+
+func moneyString(fen int64) string { return money.Amount(fen).String() }

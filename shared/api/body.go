@@ -1,0 +1,237 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"productgov/shared/money"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+)
+
+// maxBody bounds a JSON request body.
+const maxBody = 1 << 20
+
+// object is a decoded JSON object whose fields are read one by one, so that
+// every bad field is named with why, and fields nobody read are refused.
+type object struct {
+	raw  map[string]json.RawMessage
+	errs problem.Fields
+	read map[string]bool
+}
+
+// decodeObject reads the request body as one JSON object.
+func decodeObject(r *http.Request) (*object, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, problem.InvalidField("body", "could not be read")
+	}
+	if len(b) > maxBody {
+		return nil, problem.InvalidField("body", "is larger than 1 MiB")
+	}
+	return parseObject(b)
+}
+
+func parseObject(b []byte) (*object, error) {
+	o := &object{errs: problem.Fields{}, read: map[string]bool{}}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&o.raw); err != nil {
+		return nil, problem.InvalidField("body", "is not a JSON object: "+jsonReason(err))
+	}
+	if dec.More() {
+		return nil, problem.InvalidField("body", "has data after the JSON object")
+	}
+	if o.raw == nil {
+		return nil, problem.InvalidField("body", "must be a JSON object, not null")
+	}
+	return o, nil
+}
+
+func jsonReason(err error) string {
+	var se *json.SyntaxError
+	if ok := asSyntax(err, &se); ok {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	if err == io.EOF {
+		return "the body is empty"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func asSyntax(err error, target **json.SyntaxError) bool {
+	se, ok := err.(*json.SyntaxError)
+	if ok {
+		*target = se
+	}
+	return ok
+}
+
+func (o *object) has(name string) bool {
+	v, ok := o.raw[name]
+	return ok && string(v) != "null"
+}
+
+func (o *object) take(name string, required bool) (json.RawMessage, bool) {
+	o.read[name] = true
+	v, ok := o.raw[name]
+	if !ok || string(v) == "null" {
+		if required {
+			o.errs.Add(name, "is required")
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+// str reads a string field; required ones must be non-blank.
+func (o *object) str(name string, required bool) string {
+	v, ok := o.take(name, required)
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		o.errs.Add(name, "must be a string")
+		return ""
+	}
+	if required && strings.TrimSpace(s) == "" {
+		o.errs.Add(name, "must not be empty")
+	}
+	return s
+}
+
+// oneOf reads a string that must be one of the allowed values.
+func (o *object) oneOf(name string, required bool, allowed ...string) string {
+	s := o.str(name, required)
+	if s == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	o.errs.Add(name, fmt.Sprintf("must be one of %s, not %q", strings.Join(allowed, ", "), s))
+	return ""
+}
+
+// amount reads money: a decimal string or number, at most two decimals, not negative.
+func (o *object) amount(name string, required bool) money.Amount {
+	v, ok := o.take(name, required)
+	if !ok {
+		return 0
+	}
+	var a money.Amount
+	if err := json.Unmarshal(v, &a); err != nil {
+		o.errs.Add(name, "must be an amount with at most two decimals, e.g. \"1234.56\"")
+		return 0
+	}
+	if a < 0 {
+		o.errs.Add(name, "must not be negative")
+	}
+	return a
+}
+
+// integer reads a whole number, not negative.
+func (o *object) integer(name string, required bool) int64 {
+	v, ok := o.take(name, required)
+	if !ok {
+		return 0
+	}
+	var n int64
+	if err := json.Unmarshal(v, &n); err != nil {
+		o.errs.Add(name, "must be a whole number")
+		return 0
+	}
+	if n < 0 {
+		o.errs.Add(name, "must not be negative")
+	}
+	return n
+}
+
+// boolean reads true or false.
+func (o *object) boolean(name string) bool {
+	v, ok := o.take(name, false)
+	if !ok {
+		return false
+	}
+	var b bool
+	if err := json.Unmarshal(v, &b); err != nil {
+		o.errs.Add(name, "must be true or false")
+	}
+	return b
+}
+
+// date reads YYYY-MM-DD.
+func (o *object) date(name string, required bool) *period.Date {
+	s := o.str(name, required)
+	if s == "" {
+		return nil
+	}
+	d, err := period.ParseDate(s)
+	if err != nil {
+		o.errs.Add(name, err.Error())
+		return nil
+	}
+	return &d
+}
+
+// month reads YYYY-MM.
+func (o *object) month(name string, required bool) *period.Month {
+	s := o.str(name, required)
+	if s == "" {
+		return nil
+	}
+	m, err := period.ParseMonth(s)
+	if err != nil {
+		o.errs.Add(name, err.Error())
+		return nil
+	}
+	return &m
+}
+
+// strs reads a list of strings.
+func (o *object) strs(name string, required bool) []string {
+	v, ok := o.take(name, required)
+	if !ok {
+		return nil
+	}
+	var out []string
+	if err := json.Unmarshal(v, &out); err != nil {
+		o.errs.Add(name, "must be a list of strings")
+		return nil
+	}
+	return out
+}
+
+// rest returns the fields not read yet, for content validated elsewhere.
+func (o *object) rest() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range o.raw {
+		if !o.read[k] {
+			out[k] = v
+			o.read[k] = true
+		}
+	}
+	return out
+}
+
+// done refuses unknown fields and returns every problem found.
+func (o *object) done(what string) error {
+	var unknown []string
+	for k := range o.raw {
+		if !o.read[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		o.errs.Add(k, "is not a known field")
+	}
+	return o.errs.Err("invalid " + what)
+}

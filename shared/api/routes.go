@@ -1,0 +1,384 @@
+package api
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"productgov/shared/directory"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+func (s *Server) routes() {
+	s.handle("GET", "/healthz", true, s.healthz)
+	s.handle("POST", "/dev/token", true, s.devToken)
+
+	s.handle("PUT", "/users/{sub}", false, s.putUser)
+	s.handle("GET", "/users/{sub}", false, s.getUser)
+
+	s.handle("POST", "/products", false, s.createProduct)
+	s.handle("GET", "/products", false, s.listProducts)
+	s.handle("GET", "/products/{id}", false, s.getProduct)
+	s.handle("PATCH", "/products/{id}", false, s.patchProduct)
+	s.handle("GET", "/products/{id}/history", false, s.productHistory)
+	s.handle("GET", "/products/{id}/revenue", false, s.revenueTrend)
+	s.handle("PUT", "/products/{id}/revenue/{month}", false, s.putRevenue)
+	s.handle("PUT", "/products/{id}/quality/{month}", false, s.putQuality)
+	s.handle("POST", "/imports/revenue", false, s.importFigures(product.KindRevenue))
+	s.handle("POST", "/imports/quality", false, s.importFigures(product.KindQuality))
+
+	s.handle("GET", "/policy", false, s.getPolicy)
+	s.handle("GET", "/audit", false, s.getAudit)
+
+	// Unknown routes answer in the API's error shape.
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, notFound()) })
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	if err := s.Health(r.Context()); err != nil {
+		s.Log.Error("health check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) devToken(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	if !s.Local || s.Issuer == nil {
+		return notFound()
+	}
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	p := directory.Person{Sub: o.str("sub", true), Name: o.str("name", false), Email: o.str("email", false)}
+	for _, role := range o.strs("roles", true) {
+		if !directory.ValidRole(directory.Role(role)) {
+			o.errs.Add("roles", "unknown role "+role)
+		}
+		p.Roles = append(p.Roles, directory.Role(role))
+	}
+	if p.Sub != "" && !directory.ValidSub(p.Sub) {
+		o.errs.Add("sub", "must be 1–64 letters, digits or ._@-")
+	}
+	if err := o.done("token request"); err != nil {
+		return err
+	}
+	tok, err := s.Issuer.Sign(p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+	return nil
+}
+
+func (s *Server) putUser(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	u := directory.User{Sub: r.PathValue("sub"), Name: o.str("name", true), Email: o.str("email", true),
+		Dept: o.str("dept", false), RelatedPartners: o.strs("relatedPartners", false)}
+	for _, role := range o.strs("roles", true) {
+		u.Roles = append(u.Roles, directory.Role(role))
+	}
+	if err := o.done("user"); err != nil {
+		return err
+	}
+	saved, err := s.App.PutUser(r.Context(), caller, u)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, saved)
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	u, err := s.App.GetUser(r.Context(), caller, r.PathValue("sub"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	d := product.Draft{
+		Name:      o.str("name", true),
+		Level:     product.Level(o.oneOf("level", true, "hq", "province", "city")),
+		Mode:      product.Mode(o.oneOf("mode", true, "self_built", "cooperative")),
+		PartnerID: o.str("partnerId", false),
+		Strategic: o.boolean("strategic"),
+		Customers: o.integer("customers", false),
+		HadSpend:  o.boolean("hadSpend"),
+	}
+	registering := o.has("stage") || o.has("noticeDate") || o.has("phase")
+	d.Stage = product.Stage(o.str("stage", false))
+	d.NoticeDate = o.date("noticeDate", false)
+	d.ExemptUntil = o.month("exemptUntil", false)
+	d.Phase = product.Phase(o.str("phase", false))
+	if err := o.done("product"); err != nil {
+		return err
+	}
+	if registering && !caller.Has(directory.RoleAdmin) {
+		return problem.Forbidden("only an admin may register an existing product with a stage, notice date or phase")
+	}
+	p, created, err := s.App.CreateProduct(r.Context(), caller, d, registering, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/products/"+p.ID)
+	writeJSON(w, status, p)
+	return nil
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	p, err := s.App.GetProduct(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+type productPage struct {
+	Items      []product.Product `json:"items"`
+	NextCursor string            `json:"nextCursor,omitempty"`
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	q := r.URL.Query()
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.App.ListProducts(r.Context(), product.Filter{Stage: product.Stage(q.Get("stage")), Level: product.Level(q.Get("level"))}, q.Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []product.Product{}
+	}
+	writeJSON(w, http.StatusOK, productPage{Items: items, NextCursor: next})
+	return nil
+}
+
+func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	var patch appPatch
+	if o.has("name") {
+		v := o.str("name", true)
+		patch.Name = &v
+	}
+	if o.has("customers") {
+		v := o.integer("customers", true)
+		patch.Customers = &v
+	}
+	if o.has("strategic") {
+		v := o.boolean("strategic")
+		patch.Strategic = &v
+	}
+	if o.has("hadSpend") {
+		v := o.boolean("hadSpend")
+		patch.HadSpend = &v
+	}
+	patch.ExemptUntil = o.month("exemptUntil", false)
+	if err := o.done("product update"); err != nil {
+		return err
+	}
+	p, err := s.App.UpdateProduct(r.Context(), caller, r.PathValue("id"), patch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) productHistory(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	h, err := s.App.StageHistory(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		h = []product.StageChange{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": h})
+	return nil
+}
+
+type figureView struct {
+	Month  period.Month `json:"month"`
+	Amount string       `json:"amount"`
+}
+
+func (s *Server) revenueTrend(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	q := r.URL.Query()
+	fields := problem.Fields{}
+	from, errF := period.ParseMonth(q.Get("from"))
+	if errF != nil {
+		fields.Add("from", errF.Error())
+	}
+	to, errT := period.ParseMonth(q.Get("to"))
+	if errT != nil {
+		fields.Add("to", errT.Error())
+	}
+	if errF == nil && errT == nil && (to.Before(from) || to.Sub(from) > 120) {
+		fields.Add("to", "must be on or after from and at most 120 months later")
+	}
+	if err := fields.Err("invalid months"); err != nil {
+		return err
+	}
+	figs, err := s.App.RevenueTrend(r.Context(), r.PathValue("id"), from, to)
+	if err != nil {
+		return err
+	}
+	out := make([]figureView, 0, len(figs))
+	for _, f := range figs {
+		out = append(out, figureView{Month: f.Month, Amount: moneyString(f.Value)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func pathMonth(r *http.Request) (period.Month, error) {
+	m, err := period.ParseMonth(r.PathValue("month"))
+	if err != nil {
+		return m, problem.InvalidField("month", err.Error())
+	}
+	return m, nil
+}
+
+func (s *Server) putRevenue(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	m, mErr := pathMonth(r)
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	amount := o.amount("amount", true)
+	if mErr != nil {
+		o.errs.Add("month", problem.As(mErr).Fields["month"])
+	}
+	if err := o.done("revenue"); err != nil {
+		return err
+	}
+	if err := s.App.PutRevenue(r.Context(), caller, r.PathValue("id"), m, amount); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"productId": r.PathValue("id"), "month": m, "amount": amount})
+	return nil
+}
+
+func (s *Server) putQuality(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	m, mErr := pathMonth(r)
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	var score product.Score
+	if raw, ok := o.take("score", true); ok {
+		v, err := product.ParseScore(string(raw))
+		if err != nil {
+			o.errs.Add("score", err.Error())
+		}
+		score = v
+	}
+	if mErr != nil {
+		o.errs.Add("month", problem.As(mErr).Fields["month"])
+	}
+	if err := o.done("quality score"); err != nil {
+		return err
+	}
+	if err := s.App.PutQuality(r.Context(), caller, r.PathValue("id"), m, score); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"productId": r.PathValue("id"), "month": m, "score": score})
+	return nil
+}
+
+// maxUpload bounds an import file.
+const maxUpload = 32 << 20
+
+// importFigures accepts the file as the raw body (text/csv or the XLSX type)
+// or as the "file" part of a multipart form.
+func (s *Server) importFigures(kind product.FigureKind) func(http.ResponseWriter, *http.Request, directory.Person) error {
+	return func(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+		name, content, err := readUpload(r)
+		if err != nil {
+			return err
+		}
+		res, err := s.App.ImportFigures(r.Context(), caller, kind, name, content)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, res)
+		return nil
+	}
+}
+
+func readUpload(r *http.Request) (string, []byte, error) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(io.LimitReader(r.Body, maxUpload+1<<20), params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				return "", nil, problem.InvalidField("file", "the multipart form has no part named file")
+			}
+			if part.FormName() == "file" {
+				b, err := io.ReadAll(io.LimitReader(part, maxUpload+1))
+				if err != nil || len(b) > maxUpload {
+					return "", nil, problem.InvalidField("file", "could not be read or is larger than 32 MiB")
+				}
+				return part.FileName(), b, nil
+			}
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxUpload+1))
+	if err != nil || len(b) > maxUpload {
+		return "", nil, problem.InvalidField("file", "could not be read or is larger than 32 MiB")
+	}
+	name := "upload.csv"
+	if strings.Contains(mt, "spreadsheetml") {
+		name = "upload.xlsx"
+	}
+	return name, b, nil
+}
+
+func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	d, err := s.App.Policy(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	items, next, err := s.App.AuditOf(r.Context(), caller, q.Get("entity"), q.Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+	return nil
+}

@@ -1,0 +1,140 @@
+// Package app holds the use cases: each loads what it needs, asks a rule
+// package to decide, and saves the result through the small interfaces below,
+// which the DynamoDB store implements.
+package app
+
+import (
+	"context"
+	"time"
+
+	"productgov/shared/audit"
+	"productgov/shared/directory"
+	"productgov/shared/period"
+	"productgov/shared/policy"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+// Products is the product part of the store.
+type Products interface {
+	CreateProduct(ctx context.Context, m audit.Meta, p product.Product, first product.StageChange) error
+	GetProduct(ctx context.Context, id string) (product.Product, error)
+	UpdateProduct(ctx context.Context, m audit.Meta, id string, fn func(*product.Product) (product.Change, error)) (product.Product, error)
+	ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error)
+	StageHistory(ctx context.Context, id string) ([]product.StageChange, error)
+	ProductsExist(ctx context.Context, ids []string) (map[string]bool, error)
+}
+
+// Figures is the monthly revenue and quality part of the store.
+type Figures interface {
+	PutFigure(ctx context.Context, m audit.Meta, kind product.FigureKind, f product.Figure) error
+	ImportFigures(ctx context.Context, m audit.Meta, kind product.FigureKind, importID, fileName string, figs []product.Figure) error
+	Figures(ctx context.Context, kind product.FigureKind, productID string, from, to period.Month) ([]product.Figure, error)
+}
+
+// Users is the directory part of the store.
+type Users interface {
+	GetUser(ctx context.Context, sub string) (directory.User, error)
+	PutUser(ctx context.Context, m audit.Meta, u directory.User) (directory.User, error)
+	UsersWithRole(ctx context.Context, role directory.Role) ([]directory.User, error)
+}
+
+// Policies is the policy part of the store.
+type Policies interface {
+	PutPolicy(ctx context.Context, m audit.Meta, d policy.Document) error
+	PolicyHistory(ctx context.Context) (policy.History, error)
+}
+
+// AuditTrail reads the audit trail.
+type AuditTrail interface {
+	Audit(ctx context.Context, entity, cursor string, limit int32) ([]audit.Entry, string, error)
+}
+
+// Partners answers whether a partner exists (SPEC 4.1: a cooperative product's
+// partnerId must name an existing partner).
+type Partners interface {
+	PartnerExists(ctx context.Context, id string) (bool, error)
+}
+
+// Service runs the use cases.
+type Service struct {
+	Products Products
+	Figures  Figures
+	Users    Users
+	Policies Policies
+	Audit    AuditTrail
+	Partners Partners
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context carrying the request id the audit trail records.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the context's request id, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func (s *Service) meta(ctx context.Context, caller directory.Person) audit.Meta {
+	return audit.Meta{Actor: caller.Sub, RequestID: RequestID(ctx), At: s.Now()}
+}
+
+// require refuses callers who hold none of the roles.
+func require(caller directory.Person, what string, roles ...directory.Role) error {
+	if caller.Has(roles...) {
+		return nil
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return problem.Forbidden("%s needs one of the roles %v", what, names)
+}
+
+// Policy returns the policy version in force today (GET /policy).
+func (s *Service) Policy(ctx context.Context) (policy.Document, error) {
+	return s.PolicyOn(ctx, period.DateOf(s.Now()))
+}
+
+// PolicyOn returns the policy version in force on a day.
+func (s *Service) PolicyOn(ctx context.Context, day period.Date) (policy.Document, error) {
+	h, err := s.Policies.PolicyHistory(ctx)
+	if err != nil {
+		return policy.Document{}, err
+	}
+	return h.InForce(day)
+}
+
+// EnsureDefaultPolicy stores the default policy when no version exists yet, so
+// a fresh table is usable; it is idempotent.
+func (s *Service) EnsureDefaultPolicy(ctx context.Context) error {
+	h, err := s.Policies.PolicyHistory(ctx)
+	if err != nil {
+		return err
+	}
+	if len(h) > 0 {
+		return nil
+	}
+	err = s.Policies.PutPolicy(ctx, audit.Meta{Actor: "system", RequestID: "bootstrap", At: s.Now()}, policy.Default())
+	if problem.CodeOf(err) == problem.CodeConflict {
+		return nil
+	}
+	return err
+}
+
+// AuditOf lists an entity's audit trail (auditors and admins).
+func (s *Service) AuditOf(ctx context.Context, caller directory.Person, entity, cursor string, limit int32) ([]audit.Entry, string, error) {
+	if err := require(caller, "reading the audit trail", directory.RoleAuditor, directory.RoleAdmin); err != nil {
+		return nil, "", err
+	}
+	if entity == "" {
+		return nil, "", problem.InvalidField("entity", "is required, e.g. product/prd_123")
+	}
+	return s.Audit.Audit(ctx, entity, cursor, limit)
+}

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"productgov/shared/directory"
+	"productgov/shared/id"
+	"productgov/shared/money"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+// figureWriters may set monthly figures: the settlement system's data is
+// imported by admins (SPEC 6).
+var figureWriters = []directory.Role{directory.RoleAdmin}
+
+// PutRevenue sets a product's revenue for a month (SPEC 5).
+func (s *Service) PutRevenue(ctx context.Context, caller directory.Person, productID string, month period.Month, amount money.Amount) error {
+	if err := require(caller, "setting revenue", figureWriters...); err != nil {
+		return err
+	}
+	if amount < 0 {
+		return problem.InvalidField("amount", "must not be negative")
+	}
+	return s.putFigure(ctx, caller, product.KindRevenue, product.Figure{ProductID: productID, Month: month, Value: int64(amount)})
+}
+
+// PutQuality sets a cooperative product's quality score for a month (P§19).
+func (s *Service) PutQuality(ctx context.Context, caller directory.Person, productID string, month period.Month, score product.Score) error {
+	if err := require(caller, "setting quality scores", figureWriters...); err != nil {
+		return err
+	}
+	return s.putFigure(ctx, caller, product.KindQuality, product.Figure{ProductID: productID, Month: month, Value: int64(score)})
+}
+
+func (s *Service) putFigure(ctx context.Context, caller directory.Person, kind product.FigureKind, f product.Figure) error {
+	if _, err := s.Products.GetProduct(ctx, f.ProductID); err != nil {
+		return err
+	}
+	return s.Figures.PutFigure(ctx, s.meta(ctx, caller), kind, f)
+}
+
+// maxImportRows bounds one file; a province's portfolio of tens of thousands
+// of products fits.
+const maxImportRows = 200_000
+
+// maxReportedLines bounds how many bad lines one response lists.
+const maxReportedLines = 500
+
+// ImportResult tells what an import wrote.
+type ImportResult struct {
+	ImportID string `json:"importId"`
+	Rows     int    `json:"rows"`
+}
+
+// ImportFigures reads a CSV or XLSX file of `product_id,month,value` rows
+// (a header row is allowed) and writes all of them or none: every bad line is
+// reported with its number, and nothing is written unless every line is good.
+func (s *Service) ImportFigures(ctx context.Context, caller directory.Person, kind product.FigureKind, fileName string, content []byte) (ImportResult, error) {
+	if err := require(caller, "importing figures", figureWriters...); err != nil {
+		return ImportResult{}, err
+	}
+	rows, err := readRows(fileName, content)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	bad := problem.Fields{}
+	report := func(line int, why string) {
+		if len(bad) < maxReportedLines {
+			bad.Add(fmt.Sprintf("line %d", line), why)
+		}
+	}
+	type parsed struct {
+		line int
+		fig  product.Figure
+	}
+	var figs []parsed
+	seen := map[product.FigureKey]int{}
+	for i, row := range rows {
+		line := i + 1
+		if i == 0 && len(row) > 0 && strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(row[0], "\ufeff")), "product_id") {
+			continue // header
+		}
+		if len(row) == 0 || (len(row) == 1 && strings.TrimSpace(row[0]) == "") {
+			continue // blank line
+		}
+		f, why := parseFigureRow(kind, row)
+		if why != "" {
+			report(line, why)
+			continue
+		}
+		k := product.FigureKey{ProductID: f.ProductID, Month: f.Month}
+		if first, dup := seen[k]; dup {
+			report(line, fmt.Sprintf("repeats product %s month %s of line %d", f.ProductID, f.Month, first))
+			continue
+		}
+		seen[k] = line
+		figs = append(figs, parsed{line, f})
+	}
+	if len(figs) == 0 && len(bad) == 0 {
+		return ImportResult{}, problem.InvalidField("file", "has no data rows")
+	}
+	if len(figs)+len(bad) > maxImportRows {
+		return ImportResult{}, problem.InvalidField("file", fmt.Sprintf("has more than %d rows", maxImportRows))
+	}
+	ids := make([]string, 0, len(figs))
+	for _, p := range figs {
+		ids = append(ids, p.fig.ProductID)
+	}
+	exist, err := s.Products.ProductsExist(ctx, ids)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	out := make([]product.Figure, 0, len(figs))
+	for _, p := range figs {
+		if !exist[p.fig.ProductID] {
+			report(p.line, fmt.Sprintf("product %s does not exist", p.fig.ProductID))
+			continue
+		}
+		out = append(out, p.fig)
+	}
+	if len(bad) > 0 {
+		return ImportResult{}, problem.Invalid(fmt.Sprintf("import refused: %d bad line(s), nothing was written", len(bad)), bad)
+	}
+	importID := id.New("imp")
+	if err := s.Figures.ImportFigures(ctx, s.meta(ctx, caller), kind, importID, fileName, out); err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{ImportID: importID, Rows: len(out)}, nil
+}
+
+// parseFigureRow reads one row; a non-empty reason means the row is bad.
+func parseFigureRow(kind product.FigureKind, row []string) (product.Figure, string) {
+	if len(row) != 3 {
+		return product.Figure{}, fmt.Sprintf("has %d columns, want 3 (product_id,month,value)", len(row))
+	}
+	pid, ms, vs := strings.TrimSpace(row[0]), strings.TrimSpace(row[1]), strings.TrimSpace(row[2])
+	if pid == "" {
+		return product.Figure{}, "product_id is empty"
+	}
+	m, err := period.ParseMonth(ms)
+	if err != nil {
+		return product.Figure{}, fmt.Sprintf("month %q %v", ms, err)
+	}
+	if kind == product.KindQuality {
+		sc, err := product.ParseScore(vs)
+		if err != nil {
+			return product.Figure{}, fmt.Sprintf("score %q %v", vs, err)
+		}
+		return product.Figure{ProductID: pid, Month: m, Value: int64(sc)}, ""
+	}
+	a, err := money.Parse(vs)
+	if err != nil {
+		return product.Figure{}, fmt.Sprintf("amount %q %v", vs, err)
+	}
+	if a < 0 {
+		return product.Figure{}, fmt.Sprintf("amount %q must not be negative", vs)
+	}
+	return product.Figure{ProductID: pid, Month: m, Value: int64(a)}, ""
+}
+
+// readRows reads CSV, or the first sheet of an XLSX file (by its name or its
+// zip signature).
+func readRows(fileName string, content []byte) ([][]string, error) {
+	if len(content) == 0 {
+		return nil, problem.InvalidField("file", "is empty")
+	}
+	isXLSX := strings.HasSuffix(strings.ToLower(fileName), ".xlsx") || bytes.HasPrefix(content, []byte("PK\x03\x04"))
+	if isXLSX {
+		f, err := excelize.OpenReader(bytes.NewReader(content))
+		if err != nil {
+			return nil, problem.InvalidField("file", "is not a readable XLSX workbook")
+		}
+		defer f.Close()
+		sheets := f.GetSheetList()
+		if len(sheets) == 0 {
+			return nil, problem.InvalidField("file", "has no sheet")
+		}
+		rows, err := f.GetRows(sheets[0])
+		if err != nil {
+			return nil, problem.InvalidField("file", "first sheet cannot be read")
+		}
+		return rows, nil
+	}
+	r := csv.NewReader(bytes.NewReader(content))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			line, _ := r.FieldPos(0)
+			return nil, problem.Invalid("import refused: the file is not valid CSV", map[string]string{
+				fmt.Sprintf("line %d", line): err.Error()})
+		}
+		rows = append(rows, rec)
+	}
+}
+
+// RevenueTrend returns a product's revenue for the months from..to (missing months absent).
+func (s *Service) RevenueTrend(ctx context.Context, productID string, from, to period.Month) ([]product.Figure, error) {
+	if _, err := s.Products.GetProduct(ctx, productID); err != nil {
+		return nil, err
+	}
+	return s.Figures.Figures(ctx, product.KindRevenue, productID, from, to)
+}
+

@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"productgov/shared/id"
+	"strings"
+
+	"productgov/shared/directory"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+// CreateProduct creates a product at demand (product managers), or registers
+// an existing one at any stage (admins, SPEC 1). With an idempotency key a
+// repeated request returns the product the first one created (created=false).
+func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d product.Draft, registering bool, idempotencyKey string) (product.Product, bool, error) {
+	if registering {
+		if err := require(caller, "registering an existing product", directory.RoleAdmin); err != nil {
+			return product.Product{}, false, err
+		}
+	} else if err := require(caller, "creating a product", directory.RoleProductManager, directory.RoleAdmin); err != nil {
+		return product.Product{}, false, err
+	}
+	if err := d.Validate(registering); err != nil {
+		return product.Product{}, false, err
+	}
+	if d.Mode == product.ModeCooperative {
+		ok, err := s.Partners.PartnerExists(ctx, d.PartnerID)
+		if err != nil {
+			return product.Product{}, false, err
+		}
+		if !ok {
+			return product.Product{}, false, problem.InvalidField("partnerId", "names no existing partner")
+		}
+	}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return product.Product{}, false, err
+	}
+	newID := id.New("prd")
+	if idempotencyKey != "" {
+		// The same caller and key always yield the same id, so the store's
+		// create-if-absent condition turns a retry into a read.
+		sum := sha256.Sum256([]byte(caller.Sub + "\x00" + idempotencyKey))
+		newID = "prd_" + hex.EncodeToString(sum[:])[:16]
+	}
+	now := s.Now()
+	p := product.New(newID, d, caller.Sub, now)
+	reason := "created at demand (P§10)"
+	if registering {
+		reason = "registered existing product by admin (SPEC 1)"
+	}
+	first := product.StageChange{ProductID: newID, To: p.Stage, At: now.UTC(), By: caller.Sub, Reason: reason, PolicyVersion: pol.Version}
+	err = s.Products.CreateProduct(ctx, s.meta(ctx, caller), p, first)
+	if problem.CodeOf(err) == problem.CodeConflict && idempotencyKey != "" {
+		existing, gerr := s.Products.GetProduct(ctx, newID)
+		return existing, false, gerr
+	}
+	if err != nil {
+		return product.Product{}, false, err
+	}
+	p.Version = 1
+	return p, true, nil
+}
+
+// GetProduct reads one product; any signed-in person may.
+func (s *Service) GetProduct(ctx context.Context, id string) (product.Product, error) {
+	return s.Products.GetProduct(ctx, id)
+}
+
+// ProductPatch changes a product's attributes; nil fields stay as they are.
+type ProductPatch struct {
+	Name        *string
+	Customers   *int64
+	Strategic   *bool
+	HadSpend    *bool
+	ExemptUntil *period.Month
+}
+
+// UpdateProduct changes attributes that are facts about the product, not
+// decisions (stages move only through decisions, SPEC 1). Concurrent patches
+// all land: the store re-applies each on a version clash.
+func (s *Service) UpdateProduct(ctx context.Context, caller directory.Person, id string, patch ProductPatch) (product.Product, error) {
+	if err := require(caller, "updating a product", directory.RoleProductManager, directory.RoleAdmin); err != nil {
+		return product.Product{}, err
+	}
+	f := problem.Fields{}
+	if patch.Name != nil && strings.TrimSpace(*patch.Name) == "" {
+		f.Add("name", "must not be empty")
+	}
+	if patch.Customers != nil && *patch.Customers < 0 {
+		f.Add("customers", "must not be negative")
+	}
+	if patch.ExemptUntil != nil && !caller.Has(directory.RoleAdmin) {
+		f.Add("exemptUntil", "only an admin may extend the exemption (P§19)")
+	}
+	if err := f.Err("invalid product update"); err != nil {
+		return product.Product{}, err
+	}
+	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), id, func(p *product.Product) (product.Change, error) {
+		if patch.Name != nil {
+			p.Name = strings.TrimSpace(*patch.Name)
+		}
+		if patch.Customers != nil {
+			p.Customers = *patch.Customers
+		}
+		if patch.Strategic != nil {
+			p.Strategic = *patch.Strategic
+		}
+		if patch.HadSpend != nil {
+			p.HadSpend = *patch.HadSpend
+		}
+		if patch.ExemptUntil != nil {
+			m := *patch.ExemptUntil
+			p.ExemptUntil = &m
+		}
+		return product.Change{Action: "product.update"}, nil
+	})
+}
+
+// StageHistory lists a product's stage changes.
+func (s *Service) StageHistory(ctx context.Context, id string) ([]product.StageChange, error) {
+	if _, err := s.Products.GetProduct(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Products.StageHistory(ctx, id)
+}
+
+// ListProducts lists products a page at a time, validating the filter.
+func (s *Service) ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error) {
+	fields := problem.Fields{}
+	if f.Stage != "" && !product.ValidStage(f.Stage) {
+		fields.Add("stage", "is not a known stage")
+	}
+	if f.Level != "" && !product.ValidLevel(f.Level) {
+		fields.Add("level", "must be one of hq, province, city")
+	}
+	if limit <= 0 || limit > 200 {
+		fields.Add("limit", "must be between 1 and 200")
+	}
+	if err := fields.Err("invalid listing"); err != nil {
+		return nil, "", err
+	}
+	return s.Products.ListProducts(ctx, f, cursor, limit)
+}

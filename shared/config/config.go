@@ -1,0 +1,101 @@
+// Package config reads the environment into a Config, collecting every problem
+// at once so a misconfigured deployment says everything that is wrong.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Mode says where the system runs: on AWS, or on the local stack.
+type Mode string
+
+// Modes.
+const (
+	ModeAWS   Mode = "aws"
+	ModeLocal Mode = "local"
+)
+
+// Config is everything a function needs from its environment.
+type Config struct {
+	Mode Mode
+	// TableName is the single DynamoDB table.
+	TableName string
+	// DynamoEndpoint is DynamoDB Local's URL (local mode only).
+	DynamoEndpoint string
+	Region         string
+	// JWTKey signs and verifies local tokens (local mode only; AWS uses the
+	// API Gateway JWT authorizer).
+	JWTKey    []byte
+	JWTIssuer string
+	// Port is the local HTTP port.
+	Port int
+	// PublicBaseURL is where approval links in emails point.
+	PublicBaseURL string
+}
+
+// Local reports whether the system runs on the local stack.
+func (c Config) Local() bool { return c.Mode == ModeLocal }
+
+// FromEnv reads the configuration from environment variables.
+func FromEnv() (Config, error) { return FromLookup(os.LookupEnv) }
+
+// FromLookup reads the configuration through a lookup function (tests pass a map).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
+	var problems []string
+	c := Config{
+		Mode:           Mode(get("APP_MODE")),
+		TableName:      get("TABLE_NAME"),
+		DynamoEndpoint: get("DYNAMODB_ENDPOINT"),
+		Region:         get("AWS_REGION"),
+		JWTIssuer:      get("JWT_ISSUER"),
+		PublicBaseURL:  strings.TrimRight(get("PUBLIC_BASE_URL"), "/"),
+		Port:           8080,
+	}
+	if c.Mode == "" {
+		c.Mode = ModeAWS
+	}
+	if c.Mode != ModeAWS && c.Mode != ModeLocal {
+		problems = append(problems, fmt.Sprintf("APP_MODE must be aws or local, not %q", c.Mode))
+	}
+	if c.TableName == "" {
+		problems = append(problems, "TABLE_NAME is required")
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.JWTIssuer == "" {
+		c.JWTIssuer = "productgov-local"
+	}
+	if p := get("PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			problems = append(problems, fmt.Sprintf("PORT must be a port number, not %q", p))
+		}
+		c.Port = n
+	}
+	if c.Mode == ModeLocal {
+		if c.DynamoEndpoint == "" {
+			problems = append(problems, "DYNAMODB_ENDPOINT is required in local mode")
+		}
+		key := get("JWT_SECRET")
+		if len(key) < 32 {
+			problems = append(problems, "JWT_SECRET of at least 32 characters is required in local mode")
+		}
+		c.JWTKey = []byte(key)
+		if c.PublicBaseURL == "" {
+			c.PublicBaseURL = fmt.Sprintf("http://127.0.0.1:%d", c.Port)
+		}
+	}
+	if c.Mode == ModeAWS && c.DynamoEndpoint != "" {
+		problems = append(problems, "DYNAMODB_ENDPOINT must not be set on AWS")
+	}
+	if len(problems) > 0 {
+		return c, errors.New("config: " + strings.Join(problems, "; "))
+	}
+	return c, nil
+}

@@ -1,0 +1,141 @@
+package decision
+
+import (
+	"strings"
+	"testing"
+
+	"productgov/shared/money"
+	"productgov/shared/period"
+)
+
+func amountPtr(s string) *money.Amount { a := money.MustParse(s); return &a }
+func datePtr(s string) *period.Date    { d := period.MustDate(s); return &d }
+
+func TestRoute(t *testing.T) {
+	today := period.MustDate("2026-03-10")
+	selfExit := func(revenue string, customers int64) ExitContent {
+		return ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.MustParse(revenue), Customers: customers}
+	}
+	committeeOn := func(d string) ProductFacts {
+		return ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr(d)}
+	}
+	demand := func(inv, rd *money.Amount) DemandContent {
+		return DemandContent{Kind: TypeDemand, EstimatedInvestment: inv, EstimatedRdCost: rd}
+	}
+	tests := []struct {
+		name    string
+		content Content
+		facts   ProductFacts
+		level   Level
+		row     int
+	}{
+		// Row 1: basic rules.
+		{"basic rules", BasicRulesContent{RuleKind: RulePricing}, ProductFacts{}, LevelChengpi, 1},
+		// Rows 2–3: demand, investment or R&D cost at 5,000,000.
+		{"investment one fen below 5,000,000", demand(amountPtr("4999999.99"), nil), selfBuilt, LevelSpecialMeeting, 3},
+		{"investment exactly 5,000,000", demand(amountPtr("5000000.00"), nil), selfBuilt, LevelCommittee, 2},
+		{"R&D cost exactly 5,000,000", demand(amountPtr("0"), amountPtr("5000000")), selfBuilt, LevelCommittee, 2},
+		{"R&D cost one fen below", demand(nil, amountPtr("4999999.99")), selfBuilt, LevelSpecialMeeting, 3},
+		{"demand change of a strategic product", DemandContent{Kind: TypeDemandChange, EstimatedInvestment: amountPtr("1")},
+			ProductFacts{Mode: ModeCooperative, Strategic: true}, LevelCommittee, 2},
+		// Rows 4–5: (trial) commercial.
+		{"commercial strategic", CommercialContent{Kind: TypeCommercial, EstimatedAnnualRevenue: money.FromYuan(100)},
+			ProductFacts{Strategic: true}, LevelGMOffice, 4},
+		{"trial commercial strategic", CommercialContent{Kind: TypeTrialCommercial}, ProductFacts{Strategic: true}, LevelGMOffice, 4},
+		{"commercial at 1,200,000", CommercialContent{Kind: TypeCommercial, EstimatedAnnualRevenue: money.FromYuan(1_200_000)},
+			ProductFacts{}, LevelSpecialMeeting, 5},
+		{"trial commercial below 1,200,000 (decided)", CommercialContent{Kind: TypeTrialCommercial, EstimatedAnnualRevenue: money.MustParse("1199999.99")},
+			ProductFacts{}, LevelSpecialMeeting, 5},
+		// Row 6: promotion plan.
+		{"promotion plan", PromotionPlanContent{}, ProductFacts{}, LevelSpecialMeeting, 6},
+		// Rows 7–8: major change by mode.
+		{"major change self-built", MajorChangeContent{}, selfBuilt, LevelSpecialMeeting, 7},
+		{"major change cooperative", MajorChangeContent{}, cooperative, LevelChengpi, 8},
+		// Row 9: natural exit.
+		{"natural exit", ExitContent{ExitType: ExitNatural, TrailingRevenue: money.FromYuan(50_000_000)}, cooperative, LevelNone, 9},
+		// Row 10: cooperative exits, whatever the figures.
+		{"cooperative breach exit with large figures", ExitContent{ExitType: ExitBreach, TrailingRevenue: money.FromYuan(50_000_000), Customers: 20_000_000},
+			cooperative, LevelChengpi, 10},
+		// Row 11: committee.
+		{"committee: revenue 10,000,000, customers 10,000,001, decision 2 years ago to the day",
+			selfExit("10000000.00", 10_000_001), committeeOn("2024-03-10"), LevelCommittee, 11},
+		{"decision 2 years and a day ago", selfExit("10000000.00", 10_000_001), committeeOn("2024-03-09"), LevelGMOffice, 12},
+		{"customers exactly 10,000,000", selfExit("10000000.00", 10_000_000), committeeOn("2026-01-01"), LevelGMOffice, 12},
+		{"no committee decision", selfExit("20000000.00", 30_000_000), selfBuilt, LevelGMOffice, 12},
+		// Row 12: gm office.
+		{"revenue exactly 10,000,000", selfExit("10000000.00", 0), selfBuilt, LevelGMOffice, 12},
+		{"revenue one fen below 10,000,000", selfExit("9999999.99", 10_000_001), committeeOn("2026-01-01"), LevelSpecialMeeting, 13},
+		// Row 13: special meeting.
+		{"revenue exactly 1,200,000", selfExit("1200000.00", 0), selfBuilt, LevelSpecialMeeting, 13},
+		{"customers exactly 100,000 (decided: higher level)", selfExit("0", 100_000), selfBuilt, LevelSpecialMeeting, 13},
+		// Row 14: chengpi.
+		{"revenue one fen below 1,200,000 and 99,999 customers", selfExit("1199999.99", 99_999), selfBuilt, LevelChengpi, 14},
+		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 14},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Route(tt.content, tt.facts, today, DefaultRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Level != tt.level || r.Row != tt.row {
+				t.Errorf("Route = %s row %d (%s); want %s row %d", r.Level, r.Row, r.Reason, tt.level, tt.row)
+			}
+			if r.NeedsReview != (tt.level != LevelNone) {
+				t.Errorf("NeedsReview = %v for level %s", r.NeedsReview, r.Level)
+			}
+			if r.Rule == "" || !strings.HasPrefix(r.Reason, "routing row ") || !strings.HasSuffix(r.Reason, "→ "+string(tt.level)) {
+				t.Errorf("rule %q reason %q", r.Rule, r.Reason)
+			}
+		})
+	}
+}
+
+func TestRouteReasonShowsFigures(t *testing.T) {
+	c := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.FromYuan(10_000_000), Customers: 10_000_001}
+	facts := ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr("2024-03-10")}
+	r, err := Route(c, facts, period.MustDate("2026-03-10"), DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "routing row 11 (P§9(三)3): self-built, revenue ≥ 10,000,000, customers > 10,000,000 and a committee decision within 2 years; " +
+		"revenue 10000000.00 ≥ 10000000.00; customers 10000001 > 10000000; " +
+		"committee decision of 2024-03-10 within 2 years (on or after 2024-03-10) → committee"
+	if r.Reason != want {
+		t.Errorf("reason:\n got %s\nwant %s", r.Reason, want)
+	}
+}
+
+// An exit validated without figures routes on the product's records.
+func TestRouteExitFromRecords(t *testing.T) {
+	facts := ProductFacts{Mode: ModeSelfBuilt, TrailingRevenue: money.FromYuan(10_000_000), Customers: 5}
+	c, err := ValidateContent(TypeExit, body(exitSelfBuilt), facts, DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Route(c, facts, period.MustDate("2026-03-10"), DefaultRules())
+	if err != nil || r.Level != LevelGMOffice {
+		t.Errorf("Route = %+v, %v; want gm_office", r, err)
+	}
+	if InitialStatus(r) != StatusGroupReview {
+		t.Errorf("InitialStatus = %s", InitialStatus(r))
+	}
+}
+
+func TestRouteErrors(t *testing.T) {
+	today := period.MustDate("2026-03-10")
+	rules := DefaultRules()
+	if _, err := Route(MajorChangeContent{}, ProductFacts{Mode: "joint"}, today, rules); err == nil {
+		t.Error("a mode row with an unknown mode must fail")
+	}
+	rules.Routing = rules.Routing[:1]
+	if _, err := Route(PromotionPlanContent{}, ProductFacts{}, today, rules); err == nil {
+		t.Error("no matching row must fail")
+	}
+	bad := DefaultRules()
+	bad.Routing = []RoutingRow{{Types: []SubmissionType{TypePromotionPlan}, Level: LevelChengpi, Rule: "x",
+		AllOf: []Criterion{{Fact: FactRevenue, Compare: AtLeast}}}}
+	if _, err := Route(PromotionPlanContent{}, ProductFacts{}, today, bad); err == nil || !strings.Contains(err.Error(), "routing row 1") {
+		t.Errorf("revenue on a promotion plan: err = %v", err)
+	}
+}

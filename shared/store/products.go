@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"productgov/shared/id"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"productgov/shared/audit"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+// Product keys:
+//
+//	pk PRODUCT#<id>  sk PRODUCT
+//	gsi1 STAGE#<stage> / <level>#<id>   (by stage; in-scope listing for the assessment)
+//	gsi2 LEVEL#<level> / <stage>#<id>   (by level)
+const skProduct = "PRODUCT"
+
+func productPK(id string) string { return "PRODUCT#" + id }
+
+type productItem struct {
+	keys
+	Type        string   `dynamodbav:"type"`
+	Ver         int64    `dynamodbav:"ver"`
+	ID          string   `dynamodbav:"id"`
+	Name        string   `dynamodbav:"name"`
+	Level       string   `dynamodbav:"level"`
+	Mode        string   `dynamodbav:"mode"`
+	PartnerID   string   `dynamodbav:"partnerId,omitempty"`
+	Strategic   bool     `dynamodbav:"strategic"`
+	Customers   int64    `dynamodbav:"customers"`
+	Stage       string   `dynamodbav:"stage"`
+	NoticeDate  string   `dynamodbav:"noticeDate,omitempty"`
+	ExemptUntil string   `dynamodbav:"exemptUntil,omitempty"`
+	Phase       string   `dynamodbav:"phase,omitempty"`
+	StageSince  string   `dynamodbav:"stageSince"`
+	HadSpend    bool     `dynamodbav:"hadSpend"`
+	PlanDueDate string   `dynamodbav:"planDueDate,omitempty"`
+	Flags       []string `dynamodbav:"flags,omitempty,stringset"`
+	CreatedBy   string   `dynamodbav:"createdBy"`
+	CreatedAt   string   `dynamodbav:"createdAt"`
+	UpdatedAt   string   `dynamodbav:"updatedAt"`
+}
+
+func toProductItem(p product.Product) productItem {
+	it := productItem{
+		keys: keys{
+			PK: productPK(p.ID), SK: skProduct,
+			GSI1PK: "STAGE#" + string(p.Stage), GSI1SK: string(p.Level) + "#" + p.ID,
+			GSI2PK: "LEVEL#" + string(p.Level), GSI2SK: string(p.Stage) + "#" + p.ID,
+		},
+		Type: "product", Ver: p.Version, ID: p.ID, Name: p.Name, Level: string(p.Level), Mode: string(p.Mode),
+		PartnerID: p.PartnerID, Strategic: p.Strategic, Customers: p.Customers, Stage: string(p.Stage),
+		Phase: string(p.Phase), StageSince: p.StageSince.String(), HadSpend: p.HadSpend, Flags: p.Flags,
+		CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
+		UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+	if p.NoticeDate != nil {
+		it.NoticeDate = p.NoticeDate.String()
+	}
+	if p.ExemptUntil != nil {
+		it.ExemptUntil = p.ExemptUntil.String()
+	}
+	if p.PlanDueDate != nil {
+		it.PlanDueDate = p.PlanDueDate.String()
+	}
+	return it
+}
+
+func (it productItem) product() product.Product {
+	p := product.Product{
+		ID: it.ID, Name: it.Name, Level: product.Level(it.Level), Mode: product.Mode(it.Mode), PartnerID: it.PartnerID,
+		Strategic: it.Strategic, Customers: it.Customers, Stage: product.Stage(it.Stage), Phase: product.Phase(it.Phase),
+		HadSpend: it.HadSpend, Flags: it.Flags, Version: it.Ver, CreatedBy: it.CreatedBy,
+	}
+	p.StageSince, _ = period.ParseDate(it.StageSince)
+	if d, err := period.ParseDate(it.NoticeDate); err == nil {
+		p.NoticeDate = &d
+	}
+	if m, err := period.ParseMonth(it.ExemptUntil); err == nil {
+		p.ExemptUntil = &m
+	}
+	if d, err := period.ParseDate(it.PlanDueDate); err == nil {
+		p.PlanDueDate = &d
+	}
+	p.CreatedAt, _ = time.Parse(time.RFC3339Nano, it.CreatedAt)
+	p.UpdatedAt, _ = time.Parse(time.RFC3339Nano, it.UpdatedAt)
+	return p
+}
+
+// stageChangeItem is one entry of a product's stage history:
+// pk PRODUCT#<id>, sk STAGE#<at>#<rand>.
+type stageChangeItem struct {
+	keys
+	Type          string `dynamodbav:"type"`
+	ProductID     string `dynamodbav:"productId"`
+	From          string `dynamodbav:"from,omitempty"`
+	To            string `dynamodbav:"to"`
+	At            string `dynamodbav:"at"`
+	By            string `dynamodbav:"by"`
+	DecisionID    string `dynamodbav:"decisionId,omitempty"`
+	Reason        string `dynamodbav:"reason"`
+	PolicyVersion string `dynamodbav:"policyVersion"`
+}
+
+func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, error) {
+	at := ch.At.UTC().Format(time.RFC3339Nano)
+	return s.putItem(stageChangeItem{
+		keys: keys{PK: productPK(ch.ProductID), SK: "STAGE#" + at + "#" + id.New("s")},
+		Type: "stage_change", ProductID: ch.ProductID, From: string(ch.From), To: string(ch.To), At: at, By: ch.By,
+		DecisionID: ch.DecisionID, Reason: ch.Reason, PolicyVersion: ch.PolicyVersion,
+	}, condNew, nil)
+}
+
+// CreateProduct writes a new product, its first stage-history entry and the
+// audit entry in one transaction. It returns a conflict when the id exists,
+// which is how a repeated create with the same idempotency key is detected.
+func (s *Store) CreateProduct(ctx context.Context, m audit.Meta, p product.Product, first product.StageChange) error {
+	p.Version = 1
+	put, err := s.putItem(toProductItem(p), condNew, nil)
+	if err != nil {
+		return err
+	}
+	hist, err := s.stageChangePut(first)
+	if err != nil {
+		return err
+	}
+	aud, err := s.auditPut(m, audit.Entity("product", p.ID), "product.create", nil, p)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []ddb.TransactWriteItem{put, hist, aud})
+	if cancelledAt(err, 0) {
+		return problem.Conflict("product %s already exists", p.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create product %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// GetProduct reads one product; not_found when it does not exist.
+func (s *Store) GetProduct(ctx context.Context, id string) (product.Product, error) {
+	var it productItem
+	ok, err := s.get(ctx, productPK(id), skProduct, &it)
+	if err != nil {
+		return product.Product{}, fmt.Errorf("store: get product %s: %w", id, err)
+	}
+	if !ok {
+		return product.Product{}, problem.NotFound("product", id)
+	}
+	return it.product(), nil
+}
+
+// UpdateProduct applies fn to the current product and writes the result only
+// if nobody changed the product meanwhile; on a clash it reads again and
+// re-applies fn, so concurrent updates all land. fn must not have side effects.
+func (s *Store) UpdateProduct(ctx context.Context, m audit.Meta, id string, fn func(*product.Product) (product.Change, error)) (product.Product, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := s.GetProduct(ctx, id)
+		if err != nil {
+			return product.Product{}, err
+		}
+		after := before
+		after.Flags = append([]string(nil), before.Flags...)
+		upd, err := fn(&after)
+		if err != nil {
+			return product.Product{}, err
+		}
+		after.ID = before.ID
+		after.Version = before.Version + 1
+		after.UpdatedAt = m.At.UTC()
+		put, err := s.putItem(toProductItem(after), condVersion, versionIs(before.Version))
+		if err != nil {
+			return product.Product{}, err
+		}
+		items := []ddb.TransactWriteItem{put}
+		if upd.StageChange != nil {
+			h, err := s.stageChangePut(*upd.StageChange)
+			if err != nil {
+				return product.Product{}, err
+			}
+			items = append(items, h)
+		}
+		action := upd.Action
+		if action == "" {
+			action = "product.update"
+		}
+		aud, err := s.auditPut(m, audit.Entity("product", id), action, before, after)
+		if err != nil {
+			return product.Product{}, err
+		}
+		items = append(items, aud)
+		err = s.transact(ctx, items)
+		if err == nil {
+			return after, nil
+		}
+		if !isConditionFailure(err) || attempt >= maxUpdateAttempts {
+			return product.Product{}, fmt.Errorf("store: update product %s: %w", id, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return product.Product{}, err
+		}
+	}
+}
+
+// ListProducts lists products a page at a time through an index: by stage
+// (gsi1, optionally narrowed to a level), by level (gsi2), or, unfiltered, by
+// walking each level's gsi2 partition in turn (the cursor remembers which).
+func (s *Store) ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error) {
+	switch {
+	case f.Stage != "":
+		prefix := ""
+		if f.Level != "" {
+			prefix = string(f.Level) + "#"
+		}
+		p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", "STAGE#"+string(f.Stage), "gsi1sk", prefix, cursor, limit, true)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := decodeProducts(p.items)
+		return out, p.cursor, err
+	case f.Level != "":
+		p, err := s.queryPage(ctx, IndexGSI2, "gsi2pk", "LEVEL#"+string(f.Level), "", "", cursor, limit, true)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := decodeProducts(p.items)
+		return out, p.cursor, err
+	}
+	return s.listAllLevels(ctx, cursor, limit)
+}
+
+// listAllLevels walks hq, province, city in order; its cursor is
+// "<level index>.<cursor within that level>".
+func (s *Store) listAllLevels(ctx context.Context, cursor string, limit int32) ([]product.Product, string, error) {
+	levelIdx, inner := 0, ""
+	if cursor != "" {
+		var ok bool
+		levelIdx, inner, ok = splitLevelCursor(cursor)
+		if !ok {
+			return nil, "", problem.InvalidField("cursor", "is not a cursor this API returned")
+		}
+	}
+	var out []product.Product
+	for levelIdx < len(product.Levels) {
+		p, err := s.queryPage(ctx, IndexGSI2, "gsi2pk", "LEVEL#"+string(product.Levels[levelIdx]), "", "", inner, limit-int32(len(out)), true)
+		if err != nil {
+			return nil, "", err
+		}
+		got, err := decodeProducts(p.items)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, got...)
+		if p.cursor != "" {
+			return out, fmt.Sprintf("%d.%s", levelIdx, p.cursor), nil
+		}
+		levelIdx, inner = levelIdx+1, ""
+		if int32(len(out)) >= limit {
+			if levelIdx < len(product.Levels) {
+				return out, fmt.Sprintf("%d.", levelIdx), nil
+			}
+			return out, "", nil
+		}
+	}
+	return out, "", nil
+}
+
+func splitLevelCursor(c string) (int, string, bool) {
+	if len(c) < 2 || c[1] != '.' || c[0] < '0' || int(c[0]-'0') >= len(product.Levels) {
+		return 0, "", false
+	}
+	return int(c[0] - '0'), c[2:], true
+}
+
+func decodeProducts(items []map[string]ddb.AttributeValue) ([]product.Product, error) {
+	out := make([]product.Product, 0, len(items))
+	for _, raw := range items {
+		var it productItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("store: product unmarshal: %w", err)
+		}
+		out = append(out, it.product())
+	}
+	return out, nil
+}
+
+// StageHistory lists a product's stage changes, oldest first.
+func (s *Store) StageHistory(ctx context.Context, id string) ([]product.StageChange, error) {
+	var out []product.StageChange
+	cursor := ""
+	for {
+		p, err := s.queryPage(ctx, "", "pk", productPK(id), "sk", "STAGE#", cursor, 200, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.items {
+			var it stageChangeItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("store: stage change unmarshal: %w", err)
+			}
+			at, _ := time.Parse(time.RFC3339Nano, it.At)
+			out = append(out, product.StageChange{ProductID: it.ProductID, From: product.Stage(it.From), To: product.Stage(it.To),
+				At: at, By: it.By, DecisionID: it.DecisionID, Reason: it.Reason, PolicyVersion: it.PolicyVersion})
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
+}
+
+// ProductsExist returns which of the ids exist, with batched reads.
+func (s *Store) ProductsExist(ctx context.Context, ids []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	uniq := dedupe(ids)
+	for start := 0; start < len(uniq); start += 100 {
+		end := min(start+100, len(uniq))
+		var ks []map[string]ddb.AttributeValue
+		for _, id := range uniq[start:end] {
+			ks = append(ks, keyOf(productPK(id), skProduct))
+		}
+		req := map[string]ddb.KeysAndAttributes{s.table: {Keys: ks, ProjectionExpression: aws.String("id")}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("store: batch get products: %w", err)
+			}
+			for _, raw := range res.Responses[s.table] {
+				if v, ok := raw["id"].(*ddb.AttributeValueMemberS); ok {
+					found[v.Value] = true
+				}
+			}
+			req = res.UnprocessedKeys
+			if len(req) > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return found, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
