@@ -25,7 +25,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	sys, err := system.New(context.Background(), cfg, gatewayClaims, log)
+	sys, err := system.NewAWS(context.Background(), cfg, gatewayClaims, log)
 	if err != nil {
 		log.Error("startup", "err", err)
 		os.Exit(1)

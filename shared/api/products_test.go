@@ -8,18 +8,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"productgov/infra/dynamolocal"
+	"productgov/infra/localstack/stacktest"
+	"productgov/shared/audit"
 	"productgov/shared/config"
 	"productgov/shared/directory"
-	"productgov/shared/system/systemtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
 
-func createProduct(t *testing.T, e *systemtest.Env, token string, body map[string]any) map[string]any {
+func createProduct(t *testing.T, e *stacktest.Env, token string, body map[string]any) map[string]any {
 	t.Helper()
 	res := e.Do("POST", "/products", token, body)
 	if res.Status != http.StatusCreated {
@@ -29,7 +31,7 @@ func createProduct(t *testing.T, e *systemtest.Env, token string, body map[strin
 }
 
 func TestCreateGetListProducts(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)
 	p := createProduct(t, e, pm, map[string]any{"name": "云桌面", "level": "province", "mode": "self_built", "customers": 1200})
 	if p["stage"] != "demand" || p["name"] != "云桌面" || p["version"].(float64) != 1 {
@@ -98,7 +100,7 @@ func TestCreateGetListProducts(t *testing.T) {
 }
 
 func TestIdempotentCreate(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)
 	body := map[string]any{"name": "重复提交", "level": "city", "mode": "self_built"}
 	first := e.Do("POST", "/products", pm, body, "Idempotency-Key", "k-1")
@@ -112,7 +114,7 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)
 	admin := e.Token("admin", directory.RoleAdmin)
 	p := createProduct(t, e, pm, map[string]any{"name": "基线", "level": "city", "mode": "self_built"})
@@ -190,7 +192,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 }
 
 func TestConcurrentUpdatesAllLand(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)
 	id := createProduct(t, e, pm, map[string]any{"name": "并发", "level": "city", "mode": "self_built"})["id"].(string)
 	const n = 20
@@ -232,7 +234,7 @@ func TestConcurrentUpdatesAllLand(t *testing.T) {
 }
 
 func TestFiguresAndImports(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)
 	admin := e.Token("admin", directory.RoleAdmin)
 	a := createProduct(t, e, pm, map[string]any{"name": "甲", "level": "city", "mode": "self_built"})["id"].(string)
@@ -297,7 +299,7 @@ func TestFiguresAndImports(t *testing.T) {
 }
 
 func TestHealthPolicyAndDevRoutes(t *testing.T) {
-	e := systemtest.New(t)
+	e := stacktest.New(t)
 	if res := e.Do("GET", "/healthz", "", nil); res.Status != 200 {
 		t.Fatalf("healthz %d", res.Status)
 	}
@@ -314,8 +316,12 @@ func TestHealthPolicyAndDevRoutes(t *testing.T) {
 		t.Fatalf("dev token with unknown role: %d", res.Status)
 	}
 
-	aws := systemtest.NewMode(t, config.ModeAWS)
+	aws := stacktest.NewMode(t, config.ModeAWS)
 	if res := aws.Do("POST", "/dev/token", "", map[string]any{"sub": "x", "roles": []string{"admin"}}); res.Status != 404 {
 		t.Fatalf("dev token outside local mode: %d", res.Status)
 	}
+}
+
+func auditMeta() audit.Meta {
+	return audit.Meta{Actor: "test", RequestID: "test", At: time.Now()}
 }

@@ -31,6 +31,18 @@ func (s *Server) routes() {
 	s.handle("POST", "/imports/revenue", false, s.importFigures(product.KindRevenue))
 	s.handle("POST", "/imports/quality", false, s.importFigures(product.KindQuality))
 
+	s.handle("POST", "/submissions", false, s.createSubmission)
+	s.handle("GET", "/submissions", false, s.listSubmissions)
+	s.handle("GET", "/submissions/{id}", false, s.getSubmission)
+	s.handle("PUT", "/submissions/{id}", false, s.reviseSubmission)
+	s.handle("POST", "/submissions/{id}/votes", false, s.vote)
+
+	// Email-link approvals: no login; the signed link is the credential (SPEC 2.4).
+	s.handle("GET", "/approvals/{id}", true, s.approvalPage)
+	s.handle("POST", "/approvals/{id}", true, s.approvalDecision)
+	s.handle("GET", "/dev/outbox", true, s.outbox)
+	s.handle("GET", "/dev/outbox.html", true, s.outboxPage)
+
 	s.handle("GET", "/policy", false, s.getPolicy)
 	s.handle("GET", "/audit", false, s.getAudit)
 

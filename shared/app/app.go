@@ -5,10 +5,12 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"productgov/shared/audit"
 	"productgov/shared/directory"
+	"productgov/shared/mail"
 	"productgov/shared/period"
 	"productgov/shared/policy"
 	"productgov/shared/problem"
@@ -58,12 +60,27 @@ type Partners interface {
 
 // Service runs the use cases.
 type Service struct {
-	Products Products
-	Figures  Figures
-	Users    Users
-	Policies Policies
-	Audit    AuditTrail
-	Partners Partners
+	Products    Products
+	Figures     Figures
+	Users       Users
+	Policies    Policies
+	Audit       AuditTrail
+	Partners    Partners
+	Submissions Submissions
+	Approvals   Approvals
+	Workflow    Workflow
+	Mail        mail.Sender
+	// OutboxReader reads the local outbox; nil outside local mode.
+	OutboxReader interface {
+		Outbox(ctx context.Context, limit int32) ([]mail.Message, error)
+	}
+	// Links signs and checks approval links.
+	Links LinkSigner
+	// ApprovalMachineArn is the approval state machine.
+	ApprovalMachineArn string
+	// BaseURL is where links in emails point, e.g. https://api.example.com.
+	BaseURL string
+	Log     *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 }
@@ -138,3 +155,9 @@ func (s *Service) AuditOf(ctx context.Context, caller directory.Person, entity, 
 	}
 	return s.Audit.Audit(ctx, entity, cursor, limit)
 }
+
+func shanghai() *time.Location { return period.Shanghai }
+
+// directoryPerson is a person known only by their subject, e.g. an approver
+// acting through an email link.
+type directoryPerson = directory.Person

@@ -216,4 +216,3 @@ func (s *Service) RevenueTrend(ctx context.Context, productID string, from, to p
 	}
 	return s.Figures.Figures(ctx, product.KindRevenue, productID, from, to)
 }
-

@@ -136,10 +136,10 @@ type Flag struct {
 }
 
 // TrialUseOverdue flags a product that has been in trial_use longer than
-// TrialUseMaxMonths (P§17(一): 测试期原则上不超过三个月). Entered on 2026-01-10,
+// maxMonths, the policy's decision.timing.trialUseMaxMonths (P§17(一): 测试期原则上不超过三个月). Entered on 2026-01-10,
 // it is on time through 2026-04-10 and overdue from 2026-04-11.
-func TrialUseOverdue(stage Stage, enteredTrialUse, today period.Date, rules Rules) Flag {
-	due := enteredTrialUse.AddMonths(rules.TrialUseMaxMonths)
+func TrialUseOverdue(stage Stage, enteredTrialUse, today period.Date, maxMonths int) Flag {
+	due := enteredTrialUse.AddMonths(maxMonths)
 	f := Flag{Code: FlagTrialUseOverdue, DueDate: due, Rule: articleTrialUse}
 	switch {
 	case stage != StageTrialUse:
@@ -147,22 +147,15 @@ func TrialUseOverdue(stage Stage, enteredTrialUse, today period.Date, rules Rule
 	case today.After(due):
 		f.Raised = true
 		f.Reason = fmt.Sprintf("in trial_use since %s, more than %d months on %s (allowed through %s)",
-			enteredTrialUse, rules.TrialUseMaxMonths, today, due)
+			enteredTrialUse, maxMonths, today, due)
 	default:
 		f.Reason = fmt.Sprintf("in trial_use since %s, allowed through %s", enteredTrialUse, due)
 	}
 	return f
 }
 
-// ConstructionPlanDue returns the last day to submit the construction plan:
-// ConstructionPlanWorkingDays (10) working days after the demand was approved
-// (P§11), the approval day itself not counted.
-func ConstructionPlanDue(demandApprovedOn period.Date, cal period.Calendar, rules Rules) period.Date {
-	return cal.AddWorkingDays(demandApprovedOn, rules.ConstructionPlanWorkingDays)
-}
-
 // ConstructionPlanOverdue flags a construction plan not submitted by its due
-// date (P§11). submittedOn is nil while the plan is not submitted; a plan that
+// date (P§11; the due date is decision.ConstructionPlanDue). submittedOn is nil while the plan is not submitted; a plan that
 // was submitted, even late, no longer raises the flag, but the reason says it was late.
 func ConstructionPlanOverdue(due period.Date, submittedOn *period.Date, today period.Date) Flag {
 	f := Flag{Code: FlagConstructionPlanOverdue, DueDate: due, Rule: articleConstructionPlan}

@@ -63,12 +63,6 @@ type Rules struct {
 	CommercialMinAnnualRevenue money.Amount `json:"commercialMinAnnualRevenue"`
 	// CommercialRevenueMonths is the length of the trailing revenue window (12).
 	CommercialRevenueMonths int `json:"commercialRevenueMonths"`
-
-	// TrialUseMaxMonths is the longest internal trial use (P§17(一): 原则上不超过三个月).
-	TrialUseMaxMonths int `json:"trialUseMaxMonths"`
-	// ConstructionPlanWorkingDays is the time allowed for the construction plan
-	// after an approved demand (P§11: 10 个工作日内提交).
-	ConstructionPlanWorkingDays int `json:"constructionPlanWorkingDays"`
 }
 
 // DefaultRules returns SPEC's defaults.
@@ -88,8 +82,6 @@ func DefaultRules() Rules {
 		TrialCommercialMaxMonths:    24,
 		CommercialMinAnnualRevenue:  money.FromYuan(1_200_000),
 		CommercialRevenueMonths:     12,
-		TrialUseMaxMonths:           3,
-		ConstructionPlanWorkingDays: 10,
 	}
 }
 
@@ -138,10 +130,8 @@ func (r Rules) collectErrors(errs FieldErrors, prefix string) {
 		errs[prefix+"commercialMinAnnualRevenue"] = "must not be negative"
 	}
 	nonNegative := map[string]int{
-		"exemptCompleteMonths":        r.ExemptCompleteMonths,
-		"trialCommercialMaxMonths":    r.TrialCommercialMaxMonths,
-		"trialUseMaxMonths":           r.TrialUseMaxMonths,
-		"constructionPlanWorkingDays": r.ConstructionPlanWorkingDays,
+		"exemptCompleteMonths":     r.ExemptCompleteMonths,
+		"trialCommercialMaxMonths": r.TrialCommercialMaxMonths,
 	}
 	for name, v := range nonNegative {
 		if v < 0 {

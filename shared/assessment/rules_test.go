@@ -21,8 +21,6 @@ func TestDefaultRules(t *testing.T) {
 		"average test":                  r.RevenueTest == RevenueAverage,
 		"commercial minimum 1,200,000":  r.CommercialMinAnnualRevenue == money.FromYuan(1_200_000),
 		"24 months trial commercial":    r.TrialCommercialMaxMonths == 24,
-		"3 months trial use":            r.TrialUseMaxMonths == 3,
-		"10 working days":               r.ConstructionPlanWorkingDays == 10,
 	}
 	for name, ok := range checks {
 		if !ok {

@@ -35,6 +35,14 @@ type Config struct {
 	Port int
 	// PublicBaseURL is where approval links in emails point.
 	PublicBaseURL string
+	// ApprovalMachineArn is the approval state machine (the API starts it).
+	ApprovalMachineArn string
+	// MailFrom is the SES identity emails are sent from (AWS).
+	MailFrom string
+	// LinkKeyParam names the SSM SecureString holding the link-signing key (AWS).
+	LinkKeyParam string
+	// LinkKey signs approval links (local mode; on AWS read from LinkKeyParam).
+	LinkKey []byte
 }
 
 // Local reports whether the system runs on the local stack.
@@ -55,6 +63,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		JWTIssuer:      get("JWT_ISSUER"),
 		PublicBaseURL:  strings.TrimRight(get("PUBLIC_BASE_URL"), "/"),
 		Port:           8080,
+
+		ApprovalMachineArn: get("APPROVAL_STATE_MACHINE_ARN"),
+		MailFrom:           get("MAIL_FROM"),
+		LinkKeyParam:       get("LINK_SIGNING_KEY_PARAM"),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAWS
@@ -87,12 +99,28 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			problems = append(problems, "JWT_SECRET of at least 32 characters is required in local mode")
 		}
 		c.JWTKey = []byte(key)
+		link := get("LINK_SIGNING_KEY")
+		if len(link) < 32 {
+			problems = append(problems, "LINK_SIGNING_KEY of at least 32 characters is required in local mode")
+		}
+		c.LinkKey = []byte(link)
 		if c.PublicBaseURL == "" {
 			c.PublicBaseURL = fmt.Sprintf("http://127.0.0.1:%d", c.Port)
 		}
 	}
-	if c.Mode == ModeAWS && c.DynamoEndpoint != "" {
-		problems = append(problems, "DYNAMODB_ENDPOINT must not be set on AWS")
+	if c.Mode == ModeAWS {
+		if c.DynamoEndpoint != "" {
+			problems = append(problems, "DYNAMODB_ENDPOINT must not be set on AWS")
+		}
+		if c.MailFrom == "" {
+			problems = append(problems, "MAIL_FROM is required on AWS")
+		}
+		if c.LinkKeyParam == "" {
+			problems = append(problems, "LINK_SIGNING_KEY_PARAM is required on AWS")
+		}
+		if c.PublicBaseURL == "" {
+			problems = append(problems, "PUBLIC_BASE_URL is required on AWS")
+		}
 	}
 	if len(problems) > 0 {
 		return c, errors.New("config: " + strings.Join(problems, "; "))

@@ -13,6 +13,7 @@ import (
 	"productgov/shared/partner"
 	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/settlement"
 )
 
 // Document is one version of the whole policy.
@@ -25,10 +26,10 @@ type Document struct {
 	// Sources names the policy texts the figures come from.
 	Sources    []string         `json:"sources"`
 	Calendar   CalendarRules    `json:"calendar"`
-	Product    ProductRules     `json:"product"`
 	Decision   decision.Rules   `json:"decision"`
 	Assessment assessment.Rules `json:"assessment"`
 	Partner    partner.Rules    `json:"partner"`
+	Settlement settlement.Rules `json:"settlement"`
 }
 
 // CalendarRules lists the public holidays and make-up working days (调休) that
@@ -50,15 +51,6 @@ func (c CalendarRules) Calendar() period.Calendar {
 	return cal
 }
 
-// ProductRules are the lifecycle figures of SPEC 1.
-type ProductRules struct {
-	// TrialUseMaxMonths: internal trial use lasts at most 3 months (P§17(一)).
-	TrialUseMaxMonths int `json:"trialUseMaxMonths"`
-	// PlanDueWorkingDays: the construction plan is due 10 working days after
-	// an approved demand decision (P§11).
-	PlanDueWorkingDays int `json:"planDueWorkingDays"`
-}
-
 // DefaultVersion is the version of Default.
 const DefaultVersion = "2023.09-v1"
 
@@ -73,10 +65,10 @@ func Default() Document {
 			"创新型产品运营支撑长期合作实施办法, cited S§n",
 		},
 		Calendar:   DefaultCalendar(),
-		Product:    ProductRules{TrialUseMaxMonths: 3, PlanDueWorkingDays: 10},
 		Decision:   decision.DefaultRules(),
 		Assessment: assessment.DefaultRules(),
 		Partner:    partner.DefaultRules(),
+		Settlement: settlement.DefaultRules(),
 	}
 }
 
@@ -111,11 +103,13 @@ func (d Document) Validate() error {
 	if d.EffectiveFrom.IsZero() {
 		f.Add("effectiveFrom", "is required")
 	}
-	if d.Product.TrialUseMaxMonths <= 0 {
-		f.Add("product.trialUseMaxMonths", "must be positive")
-	}
-	if d.Product.PlanDueWorkingDays <= 0 {
-		f.Add("product.planDueWorkingDays", "must be positive")
+	for part, perr := range map[string]error{
+		"decision": d.Decision.Validate(), "assessment": d.Assessment.Validate(),
+		"partner": d.Partner.Validate(), "settlement": d.Settlement.Validate(),
+	} {
+		if perr != nil {
+			f.Add(part, perr.Error())
+		}
 	}
 	return f.Err("invalid policy document")
 }

@@ -89,6 +89,12 @@ type Product struct {
 	HadSpend bool `json:"hadSpend"`
 	// PlanDueDate is when the construction plan is due (P§11).
 	PlanDueDate *period.Date `json:"planDueDate,omitempty"`
+	// LastCommitteeDecision is the day of the latest approved committee
+	// decision on the product (P§9(三)3 exit routing).
+	LastCommitteeDecision *period.Date `json:"lastCommitteeDecision,omitempty"`
+	// Exit records the approved exit: its type, notice date and the delisting
+	// checklist (P§21).
+	Exit *Exit `json:"exit,omitempty"`
 	// Flags are warnings computed by rules, e.g. trial_use_overdue, commercial_ineligible.
 	Flags     []string  `json:"flags,omitempty"`
 	Version   int64     `json:"version"`
@@ -347,4 +353,41 @@ type FigureKey struct {
 type Filter struct {
 	Stage Stage
 	Level Level
+}
+
+// Flags a product may carry.
+const (
+	// FlagCommercialIneligible: over 2 years in trial commercial use with
+	// trailing 12-month revenue below the line (P§18).
+	FlagCommercialIneligible = "commercial_ineligible"
+	// FlagTrialUseOverdue: more than 3 months in trial use (P§17(一)).
+	FlagTrialUseOverdue = "trial_use_overdue"
+	// FlagPlanOverdue: the construction plan is past due (P§11).
+	FlagPlanOverdue = "construction_plan_overdue"
+)
+
+// Exit is an approved exit in progress (P§21, SPEC 2.5).
+type Exit struct {
+	Type         string       `json:"type"`
+	SubmissionID string       `json:"submissionId"`
+	NoticeDate   *period.Date `json:"noticeDate,omitempty"`
+	// Checklist maps each delisting item to whether it is done.
+	Checklist []ChecklistItem `json:"checklist"`
+}
+
+// ChecklistItem is one delisting task.
+type ChecklistItem struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
+	Done  bool   `json:"done"`
+}
+
+// HasFlag reports whether the product carries the flag.
+func (p Product) HasFlag(f string) bool {
+	for _, x := range p.Flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"productgov/shared/id"
 	"time"
@@ -28,26 +29,28 @@ func productPK(id string) string { return "PRODUCT#" + id }
 
 type productItem struct {
 	keys
-	Type        string   `dynamodbav:"type"`
-	Ver         int64    `dynamodbav:"ver"`
-	ID          string   `dynamodbav:"id"`
-	Name        string   `dynamodbav:"name"`
-	Level       string   `dynamodbav:"level"`
-	Mode        string   `dynamodbav:"mode"`
-	PartnerID   string   `dynamodbav:"partnerId,omitempty"`
-	Strategic   bool     `dynamodbav:"strategic"`
-	Customers   int64    `dynamodbav:"customers"`
-	Stage       string   `dynamodbav:"stage"`
-	NoticeDate  string   `dynamodbav:"noticeDate,omitempty"`
-	ExemptUntil string   `dynamodbav:"exemptUntil,omitempty"`
-	Phase       string   `dynamodbav:"phase,omitempty"`
-	StageSince  string   `dynamodbav:"stageSince"`
-	HadSpend    bool     `dynamodbav:"hadSpend"`
-	PlanDueDate string   `dynamodbav:"planDueDate,omitempty"`
-	Flags       []string `dynamodbav:"flags,omitempty,stringset"`
-	CreatedBy   string   `dynamodbav:"createdBy"`
-	CreatedAt   string   `dynamodbav:"createdAt"`
-	UpdatedAt   string   `dynamodbav:"updatedAt"`
+	Type          string   `dynamodbav:"type"`
+	Ver           int64    `dynamodbav:"ver"`
+	ID            string   `dynamodbav:"id"`
+	Name          string   `dynamodbav:"name"`
+	Level         string   `dynamodbav:"level"`
+	Mode          string   `dynamodbav:"mode"`
+	PartnerID     string   `dynamodbav:"partnerId,omitempty"`
+	Strategic     bool     `dynamodbav:"strategic"`
+	Customers     int64    `dynamodbav:"customers"`
+	Stage         string   `dynamodbav:"stage"`
+	NoticeDate    string   `dynamodbav:"noticeDate,omitempty"`
+	ExemptUntil   string   `dynamodbav:"exemptUntil,omitempty"`
+	Phase         string   `dynamodbav:"phase,omitempty"`
+	StageSince    string   `dynamodbav:"stageSince"`
+	HadSpend      bool     `dynamodbav:"hadSpend"`
+	PlanDueDate   string   `dynamodbav:"planDueDate,omitempty"`
+	Flags         []string `dynamodbav:"flags,omitempty,stringset"`
+	LastCommittee string   `dynamodbav:"lastCommittee,omitempty"`
+	Exit          string   `dynamodbav:"exit,omitempty"`
+	CreatedBy     string   `dynamodbav:"createdBy"`
+	CreatedAt     string   `dynamodbav:"createdAt"`
+	UpdatedAt     string   `dynamodbav:"updatedAt"`
 }
 
 func toProductItem(p product.Product) productItem {
@@ -72,6 +75,13 @@ func toProductItem(p product.Product) productItem {
 	if p.PlanDueDate != nil {
 		it.PlanDueDate = p.PlanDueDate.String()
 	}
+	if p.LastCommitteeDecision != nil {
+		it.LastCommittee = p.LastCommitteeDecision.String()
+	}
+	if p.Exit != nil {
+		b, _ := json.Marshal(p.Exit)
+		it.Exit = string(b)
+	}
 	return it
 }
 
@@ -90,6 +100,15 @@ func (it productItem) product() product.Product {
 	}
 	if d, err := period.ParseDate(it.PlanDueDate); err == nil {
 		p.PlanDueDate = &d
+	}
+	if d, err := period.ParseDate(it.LastCommittee); err == nil {
+		p.LastCommitteeDecision = &d
+	}
+	if it.Exit != "" {
+		var e product.Exit
+		if json.Unmarshal([]byte(it.Exit), &e) == nil {
+			p.Exit = &e
+		}
 	}
 	p.CreatedAt, _ = time.Parse(time.RFC3339Nano, it.CreatedAt)
 	p.UpdatedAt, _ = time.Parse(time.RFC3339Nano, it.UpdatedAt)

@@ -97,14 +97,6 @@ type page struct {
 // queryPage reads one page of items whose index partition is pk and, when
 // given, whose sort key begins with prefix.
 func (s *Store) queryPage(ctx context.Context, index, pkAttr, pk, skAttr, prefix, cursor string, limit int32, forward bool) (page, error) {
-	in := &dynamodb.QueryInput{
-		TableName:        aws.String(s.table),
-		ScanIndexForward: aws.Bool(forward),
-		Limit:            aws.Int32(limit),
-	}
-	if index != "" {
-		in.IndexName = aws.String(index)
-	}
 	names := map[string]string{"#pk": pkAttr}
 	values := map[string]ddb.AttributeValue{":pk": &ddb.AttributeValueMemberS{Value: pk}}
 	cond := "#pk = :pk"
@@ -113,9 +105,26 @@ func (s *Store) queryPage(ctx context.Context, index, pkAttr, pk, skAttr, prefix
 		values[":prefix"] = &ddb.AttributeValueMemberS{Value: prefix}
 		cond += " AND begins_with(#sk, :prefix)"
 	}
-	in.KeyConditionExpression = aws.String(cond)
-	in.ExpressionAttributeNames = names
-	in.ExpressionAttributeValues = values
+	return s.runQuery(ctx, queryInput(s.table, index, cond, names, values, limit, forward), cursor)
+}
+
+func queryInput(table, index, cond string, names map[string]string, values map[string]ddb.AttributeValue, limit int32, forward bool) *dynamodb.QueryInput {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(forward),
+		Limit:                     aws.Int32(limit),
+	}
+	if index != "" {
+		in.IndexName = aws.String(index)
+	}
+	return in
+}
+
+// runQuery runs one query from the cursor and returns the page with the next cursor.
+func (s *Store) runQuery(ctx context.Context, in *dynamodb.QueryInput, cursor string) (page, error) {
 	if cursor != "" {
 		start, err := decodeCursor(cursor)
 		if err != nil {
@@ -125,7 +134,7 @@ func (s *Store) queryPage(ctx context.Context, index, pkAttr, pk, skAttr, prefix
 	}
 	res, err := s.db.Query(ctx, in)
 	if err != nil {
-		return page{}, fmt.Errorf("store: query %s %s: %w", index, pk, err)
+		return page{}, fmt.Errorf("store: query %s %v: %w", aws.ToString(in.IndexName), in.ExpressionAttributeValues[":pk"], err)
 	}
 	p := page{items: res.Items}
 	if len(res.LastEvaluatedKey) > 0 {

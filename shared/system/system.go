@@ -8,10 +8,17 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
 	"productgov/shared/api"
 	"productgov/shared/app"
 	"productgov/shared/config"
 	"productgov/shared/identity"
+	"productgov/shared/mail"
 	"productgov/shared/store"
 )
 
@@ -24,16 +31,38 @@ type System struct {
 	Issuer *identity.Issuer
 }
 
-// New assembles the system. auth identifies API callers; nil means the local
-// bearer-token check with the configured key.
-func New(ctx context.Context, cfg config.Config, auth api.Authenticator, log *slog.Logger) (*System, error) {
+// Options are the parts that differ between AWS and the local stack.
+type Options struct {
+	// Auth identifies API callers; nil means the local bearer-token check.
+	Auth api.Authenticator
+	// Workflow runs the state machines: Step Functions, or the local engine.
+	Workflow app.Workflow
+	// Mail sends email: SES, or the local outbox (the store).
+	Mail mail.Sender
+	// LinkKey signs approval links.
+	LinkKey []byte
+}
+
+// New assembles the system.
+func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger) (*System, error) {
 	db, err := store.NewClient(ctx, cfg.DynamoEndpoint, cfg.Region)
 	if err != nil {
 		return nil, err
 	}
 	st := store.New(db, cfg.TableName)
-	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st, Now: time.Now}
+	links, err := app.NewLinkSigner(opts.LinkKey)
+	if err != nil {
+		return nil, err
+	}
+	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st,
+		Submissions: st, Approvals: st, Workflow: opts.Workflow, Mail: opts.Mail, Links: links,
+		ApprovalMachineArn: cfg.ApprovalMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
+	if opts.Mail == nil {
+		// Locally mail goes to the outbox in the store, which a person reads.
+		svc.Mail, svc.OutboxReader = st, st
+	}
 	sys := &System{Config: cfg, Store: st, App: svc}
+	auth := opts.Auth
 	if cfg.Local() {
 		iss, err := identity.NewIssuer(cfg.JWTKey, cfg.JWTIssuer, 12*time.Hour, time.Now)
 		if err != nil {
@@ -49,4 +78,24 @@ func New(ctx context.Context, cfg config.Config, auth api.Authenticator, log *sl
 	}
 	sys.API = &api.Server{App: svc, Auth: auth, Local: cfg.Local(), Issuer: sys.Issuer, Health: st.Ping, Log: log}
 	return sys, nil
+}
+
+// NewAWS assembles the system inside a Lambda: Step Functions, SES, and the
+// link-signing key read from SSM by name (never configured by value).
+func NewAWS(ctx context.Context, cfg config.Config, auth api.Authenticator, log *slog.Logger) (*System, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+	if err != nil {
+		return nil, fmt.Errorf("system: aws config: %w", err)
+	}
+	param, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{
+		Name: aws.String(cfg.LinkKeyParam), WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("system: read link-signing key %s: %w", cfg.LinkKeyParam, err)
+	}
+	return New(ctx, cfg, Options{
+		Auth:     auth,
+		Workflow: sfn.NewFromConfig(awsCfg),
+		Mail:     mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom},
+		LinkKey:  []byte(aws.ToString(param.Parameter.Value)),
+	}, log)
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"productgov/infra/dynamolocal"
+	"productgov/infra/localstack"
 	"productgov/infra/seed"
 	"productgov/shared/config"
 	"productgov/shared/directory"
@@ -61,24 +62,24 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	linkKey, err := localSecret(filepath.Join(root, "var", "link-signing-key"))
+	if err != nil {
+		return err
+	}
 	env := map[string]string{
 		"APP_MODE": "local", "TABLE_NAME": "productgov", "DYNAMODB_ENDPOINT": ddb.Endpoint,
-		"JWT_SECRET": secret, "PORT": fmt.Sprint(port),
+		"JWT_SECRET": secret, "LINK_SIGNING_KEY": linkKey, "PORT": fmt.Sprint(port),
 	}
 	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		return err
 	}
-	sys, err := system.New(ctx, cfg, nil, log)
+	stack, err := localstack.New(ctx, cfg, localstack.Options{Log: log})
 	if err != nil {
 		return err
 	}
-	if err := dynamolocal.EnsureTable(ctx, sys.Store.Client(), cfg.TableName); err != nil {
-		return err
-	}
-	if err := sys.App.EnsureDefaultPolicy(ctx); err != nil {
-		return err
-	}
+	defer stack.Close()
+	sys := stack.System
 	seeded, err := seed.Run(ctx, sys.Store, sys.App, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
@@ -118,6 +119,7 @@ func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
 	fmt.Fprintf(&b, "  health:    %s/healthz\n", base)
 	fmt.Fprintf(&b, "  products:  curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/products\n", base)
 	fmt.Fprintf(&b, "  policy:    curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/policy\n", base)
+	fmt.Fprintf(&b, "  mail:      %s/dev/outbox.html  (approval emails with their links)\n", base)
 	b.WriteString("\ndev tokens (valid 12 hours; export the lines you need):\n")
 	for _, u := range seed.Users {
 		tok, err := sys.Issuer.Sign(directory.Person{Sub: u.Sub, Name: u.Name, Email: u.Sub + "@demo.productgov.local", Roles: u.Roles})

@@ -1,6 +1,6 @@
-// Package systemtest assembles the whole system on a fresh table of the test
+// Package stacktest assembles the whole system on a fresh table of the test
 // DynamoDB Local and serves it with httptest, for end-to-end tests over HTTP.
-package systemtest
+package stacktest
 
 import (
 	"bytes"
@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"productgov/infra/dynamolocal"
+	"productgov/infra/localstack"
 	"productgov/shared/config"
 	"productgov/shared/directory"
 	"productgov/shared/system"
@@ -21,46 +24,92 @@ import (
 // Env is a running system under test.
 type Env struct {
 	T      testing.TB
+	Stack  *localstack.Stack
 	Sys    *system.System
 	Server *httptest.Server
+	cfg    config.Config
+	opts   localstack.Options
 }
 
-// testSecret signs test tokens; it is not a secret anywhere else.
-const testSecret = "systemtest-signing-key-0123456789abcdef"
+// Test keys sign test tokens and links; they are secrets nowhere else.
+const (
+	testSecret  = "stacktest-signing-key-0123456789abcdef"
+	testLinkKey = "stacktest-link-signing-key-0123456789"
+)
 
 // New starts the system in local mode on a fresh table.
-func New(t testing.TB) *Env {
+func New(t testing.TB, opts ...localstack.Options) *Env {
 	t.Helper()
-	return NewMode(t, config.ModeLocal)
+	return NewMode(t, config.ModeLocal, opts...)
 }
 
 // NewMode starts the system in the given mode (aws mode still uses the test
 // DynamoDB Local, and verifies tokens with the test key, to test mode-dependent routes).
-func NewMode(t testing.TB, mode config.Mode) *Env {
+func NewMode(t testing.TB, mode config.Mode, opts ...localstack.Options) *Env {
 	t.Helper()
-	client, table := dynamolocal.NewTestTable(t)
-	_ = client
+	_, table := dynamolocal.NewTestTable(t)
 	env := map[string]string{"APP_MODE": "local", "TABLE_NAME": table,
-		"DYNAMODB_ENDPOINT": dynamolocal.Endpoint(t), "JWT_SECRET": testSecret}
+		"DYNAMODB_ENDPOINT": dynamolocal.Endpoint(t), "JWT_SECRET": testSecret, "LINK_SIGNING_KEY": testLinkKey}
 	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sys, err := system.New(context.Background(), cfg, nil, log)
+	e := &Env{T: t, cfg: cfg}
+	if len(opts) > 0 {
+		e.opts = opts[0]
+	}
+	if e.opts.Log == nil {
+		// STACKTEST_LOG=1 shows the stack's log, for debugging a test.
+		var w io.Writer = io.Discard
+		if os.Getenv("STACKTEST_LOG") != "" {
+			w = os.Stderr
+		}
+		e.opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	e.start(mode)
+	return e
+}
+
+// start assembles the stack and serves it; the server's URL is the links' base.
+func (e *Env) start(mode config.Mode) {
+	e.T.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	e.cfg.PublicBaseURL = "http://" + srv.Listener.Addr().String()
+	st, err := localstack.New(context.Background(), e.cfg, e.opts)
 	if err != nil {
-		t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	if mode != config.ModeLocal {
-		sys.API.Local = false
-		sys.Config.Mode = mode
+		st.API.Local = false
+		st.Config.Mode = mode
 	}
-	if err := sys.App.EnsureDefaultPolicy(context.Background()); err != nil {
-		t.Fatal(err)
+	srv.Config.Handler = st.API.Handler()
+	srv.Start()
+	e.Stack, e.Sys, e.Server = st, st.System, srv
+	e.T.Cleanup(func() { srv.Close(); st.Close() })
+}
+
+// Restart stops the server and the ASL engine and assembles everything anew on
+// the same table and address, as a restart of the local stack does.
+func (e *Env) Restart() {
+	e.T.Helper()
+	addr := e.Server.Listener.Addr().String()
+	e.Server.Close()
+	if err := e.Stack.Close(); err != nil {
+		e.T.Fatal(err)
 	}
-	srv := httptest.NewServer(sys.API.Handler())
-	t.Cleanup(srv.Close)
-	return &Env{T: t, Sys: sys, Server: srv}
+	st, err := localstack.New(context.Background(), e.cfg, e.opts)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: st.API.Handler()}}
+	srv.Start()
+	e.Stack, e.Sys, e.Server = st, st.System, srv
+	e.T.Cleanup(func() { srv.Close(); st.Close() })
 }
 
 // Token returns a signed token for a person with the roles.

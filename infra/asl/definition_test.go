@@ -1,0 +1,150 @@
+package asl
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDefinitionValidation(t *testing.T) {
+	// states wraps state definitions into a machine starting at "A".
+	states := func(body string) string { return `{"StartAt":"A","States":{` + body + `}}` }
+	tests := []struct {
+		name       string
+		definition string
+		// problem is a substring of the expected problem; "" means valid.
+		problem string
+	}{
+		{"minimal", states(`"A":{"Type":"Succeed"}`), ""},
+		{"every state type", `{"Comment":"all","TimeoutSeconds":60,"Version":"1.0","QueryLanguage":"JSONPath","StartAt":"P","States":{
+			"P":{"Type":"Pass","Next":"T"},
+			"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSecondsPath":"$.t","HeartbeatSeconds":5,
+			     "Retry":[{"ErrorEquals":["A","B"],"JitterStrategy":"FULL","MaxDelaySeconds":9},{"ErrorEquals":["States.ALL"]}],
+			     "Catch":[{"ErrorEquals":["States.ALL"],"Next":"F","ResultPath":null}],"Next":"C"},
+			"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.x","IsNull":true},"Next":"W"}],"Default":"F"},
+			"W":{"Type":"Wait","TimestampPath":"$.when","Next":"L"},
+			"L":{"Type":"Parallel","Branches":[{"StartAt":"S","States":{"S":{"Type":"Succeed"}}}],"Next":"M"},
+			"M":{"Type":"Map","Label":"Pages","ItemsPath":"$.items","MaxConcurrencyPath":"$.n","ItemSelector":{"i.$":"$$.Map.Item.Index"},
+			     "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"E","States":{"E":{"Type":"Pass","End":true}}},"End":true},
+			"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('{}', $.c)"}}}`, ""},
+		{"not JSON", `{"StartAt":`, "not valid JSON"},
+		{"not an object", `[]`, "must be a JSON object"},
+		{"missing StartAt", `{"States":{"A":{"Type":"Succeed"}}}`, "StartAt is required"},
+		{"StartAt names no state", `{"StartAt":"B","States":{"A":{"Type":"Succeed"}}}`, `StartAt "B" is not a state`},
+		{"no states", `{"StartAt":"A","States":{}}`, "States must be a non-empty object"},
+		{"unknown top-level field", `{"StartAt":"A","Extra":1,"States":{"A":{"Type":"Succeed"}}}`, `unknown field "Extra"`},
+		{"JSONata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, "only the JSONPath query language"},
+		{"variables", states(`"A":{"Type":"Pass","Assign":{"x":1},"End":true}`), "variables are not supported"},
+		{"unknown state type", states(`"A":{"Type":"Sleep","End":true}`), `unknown state type "Sleep"`},
+		{"missing Type", states(`"A":{"End":true}`), "Type is required"},
+		{"missing Next and End", states(`"A":{"Type":"Pass"}`), "needs Next or \"End\": true"},
+		{"both Next and End", states(`"A":{"Type":"Pass","Next":"B","End":true},"B":{"Type":"Succeed"}`), "both Next and End"},
+		{"Next to nowhere", states(`"A":{"Type":"Pass","Next":"Nowhere"}`), `transition to "Nowhere"`},
+		{"Default to nowhere", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true,"Next":"B"}],"Default":"Gone"},"B":{"Type":"Succeed"}`), `transition to "Gone"`},
+		{"Catch to nowhere", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Gone"}],"End":true}`), `transition to "Gone"`},
+		{"Next into a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Next":"Inner","Branches":[{"StartAt":"Inner","States":{"Inner":{"Type":"Succeed"}}}]}}}`, `transition to "Inner", which is not a state in this scope`},
+		{"unreachable state", states(`"A":{"Type":"Succeed"},"Orphan":{"Type":"Succeed"}`), "not reachable"},
+		{"no terminal state", states(`"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}`), "no terminal state"},
+		{"field of another state type", states(`"A":{"Type":"Pass","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}`), `field "Resource" is not allowed in a Pass state`},
+		{"End on a Choice", states(`"A":{"Type":"Choice","End":true,"Choices":[{"Variable":"$.x","IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}`), `field "End" is not allowed`},
+		{"long state name", states(`"A":{"Type":"Pass","Next":"`+strings.Repeat("x", 81)+`"},"`+strings.Repeat("x", 81)+`":{"Type":"Succeed"}`), "1 to 80 characters"},
+		{"choice rule without Next", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true}],"Default":"B"},"B":{"Type":"Succeed"}`), "needs Next"},
+		{"nested Next", states(`"A":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.x","IsNull":true,"Next":"B"},"Next":"B"}]},"B":{"Type":"Succeed"}`), "must not have Next"},
+		{"two operators", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsNull":true,"IsString":true,"Next":"B"}]},"B":{"Type":"Succeed"}`), "exactly one operator"},
+		{"unknown operator", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","StringContains":"a","Next":"B"}]},"B":{"Type":"Succeed"}`), `unknown field "StringContains"`},
+		{"IsNull needs a boolean", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsNull":"yes","Next":"B"}]},"B":{"Type":"Succeed"}`), "must be a boolean"},
+		{"bad timestamp", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","TimestampEquals":"yesterday","Next":"B"}]},"B":{"Type":"Succeed"}`), "RFC 3339"},
+		{"indefinite Variable", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x[*]","IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}`), "reference path"},
+		{"empty Choices", states(`"A":{"Type":"Choice","Choices":[]}`), "non-empty array"},
+		{"States.ALL not last", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}],"End":true}`), "States.ALL must appear alone"},
+		{"States.ALL not alone", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Catch":[{"ErrorEquals":["X","States.ALL"],"Next":"A"}],"End":true}`), "States.ALL must appear alone"},
+		{"BackoffRate below 1", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["X"],"BackoffRate":0.5}],"End":true}`), "BackoffRate"},
+		{"negative MaxAttempts", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["X"],"MaxAttempts":-1}],"End":true}`), "MaxAttempts"},
+		{"unknown JitterStrategy", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["X"],"JitterStrategy":"SOME"}],"End":true}`), "JitterStrategy"},
+		{"empty ErrorEquals", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":[]}],"End":true}`), "ErrorEquals must be a non-empty array"},
+		{"Timeout and TimeoutPath", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSeconds":5,"TimeoutSecondsPath":"$.t","End":true}`), "mutually exclusive"},
+		{"heartbeat not below timeout", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSeconds":5,"HeartbeatSeconds":5,"End":true}`), "HeartbeatSeconds must be smaller"},
+		{"zero TimeoutSeconds", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","TimeoutSeconds":0,"End":true}`), "TimeoutSeconds must be an integer of at least 1"},
+		{"missing Resource", states(`"A":{"Type":"Task","End":true}`), "Resource is required"},
+		{"Resource not an ARN", states(`"A":{"Type":"Task","Resource":"myFunction","End":true}`), "is not an ARN"},
+		{"sync integration", states(`"A":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}`), ".sync integrations are not supported"},
+		{"lambda:invoke without FunctionName", states(`"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload":{}},"End":true}`), "needs Parameters.FunctionName"},
+		{"Wait with two durations", states(`"A":{"Type":"Wait","Seconds":5,"SecondsPath":"$.s","End":true}`), "exactly one of Seconds"},
+		{"Wait without duration", states(`"A":{"Type":"Wait","End":true}`), "exactly one of Seconds"},
+		{"negative Seconds", states(`"A":{"Type":"Wait","Seconds":-1,"End":true}`), "Seconds must be an integer of at least 0"},
+		{"bad Wait timestamp", states(`"A":{"Type":"Wait","Timestamp":"2024-01-01 00:00:00","End":true}`), "not an RFC 3339 timestamp"},
+		{"Parameters path without $", states(`"A":{"Type":"Pass","Parameters":{"x.$":"x"},"End":true}`), "must start with '$'"},
+		{"Parameters path not a string", states(`"A":{"Type":"Pass","Parameters":{"x.$":5},"End":true}`), "must be a string path"},
+		{"duplicate Parameters field", states(`"A":{"Type":"Pass","Parameters":{"x":1,"x.$":"$.y"},"End":true}`), `both produce "x"`},
+		{"unknown intrinsic", states(`"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope($.a)"},"End":true}`), "unknown intrinsic function States.Nope"},
+		{"intrinsic arity", states(`"A":{"Type":"Pass","Parameters":{"x.$":"States.ArrayLength($.a, $.b)"},"End":true}`), "takes 1 arguments, got 2"},
+		{"Format placeholders", states(`"A":{"Type":"Pass","Parameters":{"x.$":"States.Format('{} and {}', $.a)"},"End":true}`), "2 placeholders but 1 values"},
+		{"bad escape", states(`"A":{"Type":"Pass","Parameters":{"x.$":"States.Format('\\n {}', $.a)"},"End":true}`), `invalid escape \n`},
+		{"ResultSelector not an object", states(`"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","ResultSelector":"$","End":true}`), "ResultSelector must be an object"},
+		{"indefinite ResultPath", states(`"A":{"Type":"Pass","ResultPath":"$.items[*]","End":true}`), "reference path"},
+		{"ResultPath into the context", states(`"A":{"Type":"Pass","ResultPath":"$$.Execution","End":true}`), "context object"},
+		{"bad InputPath", states(`"A":{"Type":"Pass","InputPath":"$.a[","End":true}`), "InputPath"},
+		{"Map without processor", states(`"A":{"Type":"Map","End":true}`), "needs ItemProcessor"},
+		{"Map with ItemReader", states(`"A":{"Type":"Map","ItemReader":{},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), "ItemReader is not supported"},
+		{"Map with both selectors", states(`"A":{"Type":"Map","Parameters":{},"ItemSelector":{},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), "mutually exclusive"},
+		{"Map processor problem", states(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Pass"}}},"End":true}`), "A.ItemProcessor.States.B: a Pass state needs Next"},
+		{"bad ProcessorConfig", states(`"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"FAST"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), "Mode must be INLINE or DISTRIBUTED"},
+		{"empty Branches", states(`"A":{"Type":"Parallel","Branches":[],"End":true}`), "Branches must be a non-empty array"},
+		{"branch problem", states(`"A":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"Y":{"Type":"Succeed"}}}],"End":true}`), `StartAt "X" is not a state`},
+		{"Error and ErrorPath", states(`"A":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}`), "Error and ErrorPath are mutually exclusive"},
+		{"Version", `{"Version":"2.0","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, `Version must be "1.0"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateDefinition([]byte(tt.definition))
+			if tt.problem == "" {
+				if err != nil {
+					t.Fatalf("valid definition rejected: %v", err)
+				}
+				return
+			}
+			var defErr *DefinitionError
+			if !errors.As(err, &defErr) {
+				t.Fatalf("got %v, want a DefinitionError mentioning %q", err, tt.problem)
+			}
+			if !strings.Contains(err.Error(), tt.problem) {
+				t.Errorf("got %v\nwant a problem mentioning %q", err, tt.problem)
+			}
+		})
+	}
+}
+
+func TestDefinitionValidationReportsEveryProblem(t *testing.T) {
+	err := ValidateDefinition([]byte(`{"StartAt":"A","States":{
+	  "A":{"Type":"Pass","Next":"Gone"},
+	  "B":{"Type":"Wait","End":true},
+	  "C":{"Type":"Sleep"}}}`))
+	var defErr *DefinitionError
+	if !errors.As(err, &defErr) {
+		t.Fatalf("got %v", err)
+	}
+	for _, want := range []string{`transition to "Gone"`, "exactly one of Seconds", `unknown state type "Sleep"`, "not reachable"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\ndoes not mention %q", err, want)
+		}
+	}
+}
+
+func TestRegisterStateMachineSubstitutions(t *testing.T) {
+	e := NewEngine()
+	defer e.Close()
+	definition := []byte(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${WorkFunctionArn}","End":true}}}`)
+	if _, err := e.RegisterStateMachine("Sub", definition, nil); err == nil || !strings.Contains(err.Error(), "no substitution for ${WorkFunctionArn}") {
+		t.Errorf("missing substitution: got %v", err)
+	}
+	arn, err := e.RegisterStateMachine("Sub", definition, map[string]string{"WorkFunctionArn": functionArn("Work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn != "arn:aws:states:us-east-1:123456789012:stateMachine:Sub" {
+		t.Errorf("ARN %s", arn)
+	}
+	if _, err := e.RegisterStateMachine("bad name", definition, nil); err == nil {
+		t.Error("a state machine name with a space was accepted")
+	}
+}

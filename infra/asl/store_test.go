@@ -1,0 +1,7 @@
+package asl
+
+import "testing"
+
+func TestMemoryStore(t *testing.T) {
+	TestExecutionStore(t, func(*testing.T) ExecutionStore { return NewMemoryStore() })
+}

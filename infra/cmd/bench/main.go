@@ -1,0 +1,201 @@
+// Command bench (make bench) measures product operations at three layers on
+// a private, in-memory DynamoDB Local: the API over HTTP (a real TCP server on
+// 127.0.0.1, a keep-alive client), the store's methods called directly, and
+// hand-built DynamoDB requests beneath them (the floor). It prints throughput,
+// p50 and p99 latency and each layer's time per operation relative to the
+// floor, with the machine, the date and the process's peak heap.
+//
+// Usage:
+//
+//	go run ./infra/cmd/bench [-n 1000] [-gets 2000] [-lists 500] [-c 8] [-warmup 100] [-rounds 4] [-timeout 100s]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"productgov/infra/bench"
+)
+
+// options are the command's flags.
+type options struct {
+	n       int
+	gets    int
+	lists   int
+	workers int
+	warmup  int
+	rounds  int
+	timeout time.Duration
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 1000, "products each layer creates (measured)")
+	flag.IntVar(&o.gets, "gets", 2000, "products each layer reads")
+	flag.IntVar(&o.lists, "lists", 500, "list pages each layer reads")
+	flag.IntVar(&o.workers, "c", 8, "concurrent workers")
+	flag.IntVar(&o.warmup, "warmup", 100, "unmeasured operations of each layer before an operation's rows")
+	flag.IntVar(&o.rounds, "rounds", 4, "turns in which the layers share each operation's measured runs")
+	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the whole run takes longer")
+	flag.Parse()
+	if o.n < 1 || o.gets < 1 || o.lists < 1 || o.workers < 1 || o.warmup < 0 || o.rounds < 1 || o.timeout <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -n, -gets, -lists, -c and -rounds must be at least 1, -warmup at least 0, -timeout positive")
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	began, loadBefore := time.Now(), loadAverage()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeoutCause(ctx, o.timeout, fmt.Errorf("the run took longer than -timeout %s", o.timeout))
+	defer cancel()
+	heap := bench.StartHeapMonitor(50 * time.Millisecond)
+	defer heap.Stop()
+
+	progress("starting DynamoDB Local (in memory) and the API on 127.0.0.1 …")
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := startStack(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	pol, err := s.sys.App.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	st := &storeLayer{st: s.sys.Store, policyVersion: pol.Version}
+	raw, err := newRawLayer(ctx, s.sys.Store, st)
+	if err != nil {
+		return err
+	}
+	api := &apiLayer{client: newHTTPClient(o.workers), base: s.baseURL, token: s.token}
+	layers := []layer{api, st, raw}
+
+	rows, err := measureAll(ctx, o, layers)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
+		return errors.Join(err, s.failed())
+	}
+	page, err := raw.listPage(ctx)
+	if err != nil {
+		return err
+	}
+	return writeReport(os.Stdout, report{
+		opts: o, began: began, took: time.Since(began), rows: rows, heap: heap.Stop(),
+		createSizes: raw.templateSizes(), pageItems: page, loadBefore: loadBefore, loadAfter: loadAverage(),
+	})
+}
+
+// row is one measured operation at one layer.
+type row struct {
+	op, layer string
+	res       bench.Result
+}
+
+// operation is what every layer is measured doing.
+type operation struct {
+	name string
+	// n is how many operations each layer does, measured.
+	n int
+	// prepare, when set, readies k operations of a layer before they run.
+	prepare func(l layer, k int) error
+	// call returns the function that does a layer's i-th operation of a run.
+	call func(l layer) func(ctx context.Context, i int) error
+}
+
+// measureAll measures create, get and list at every layer. Each layer first
+// warms up; then the measured operations run in rounds that take the layers
+// in turn, so a drift of the shared DynamoDB Local (JIT, a growing table)
+// weighs on every layer alike. Gets read random products the creates wrote.
+func measureAll(ctx context.Context, o options, layers []layer) ([]row, error) {
+	var (
+		mu  sync.Mutex
+		ids []string
+	)
+	ops := []operation{
+		{name: "create", n: o.n, prepare: layer.prepareCreates, call: func(l layer) func(context.Context, int) error {
+			return func(ctx context.Context, i int) error {
+				pid, err := l.create(ctx, i)
+				if err == nil {
+					mu.Lock()
+					ids = append(ids, pid)
+					mu.Unlock()
+				}
+				return err
+			}
+		}},
+		{name: "get", n: o.gets, call: func(l layer) func(context.Context, int) error {
+			return func(ctx context.Context, _ int) error { return l.get(ctx, ids[rand.IntN(len(ids))]) }
+		}},
+		{name: "list", n: o.lists, call: func(l layer) func(context.Context, int) error {
+			return func(ctx context.Context, _ int) error { return l.list(ctx) }
+		}},
+	}
+	var rows []row
+	for _, op := range ops {
+		runs := make([][]bench.Result, len(layers))
+		for _, l := range layers {
+			if _, err := runOnce(ctx, o, op, l, o.warmup); err != nil {
+				return nil, err
+			}
+		}
+		for round := range o.rounds {
+			k := op.n/o.rounds + boolInt(round < op.n%o.rounds)
+			for j, l := range layers {
+				res, err := runOnce(ctx, o, op, l, k)
+				if err != nil {
+					return nil, err
+				}
+				runs[j] = append(runs[j], res)
+			}
+		}
+		for j, l := range layers {
+			res := bench.Merge(runs[j]...)
+			progress(fmt.Sprintf("%-6s %-16s %6d ops in %6.2fs", op.name, l.name(), res.Ops, res.Elapsed.Seconds()))
+			rows = append(rows, row{op.name, l.name(), res})
+		}
+	}
+	return rows, nil
+}
+
+// runOnce readies and runs k operations of a layer on o.workers workers.
+func runOnce(ctx context.Context, o options, op operation, l layer, k int) (bench.Result, error) {
+	if op.prepare != nil {
+		if err := op.prepare(l, k); err != nil {
+			return bench.Result{}, fmt.Errorf("%s, %s: prepare: %w", op.name, l.name(), err)
+		}
+	}
+	runtime.GC() // start each run without garbage left by the one before
+	res, err := bench.Run(ctx, k, o.workers, op.call(l))
+	if err != nil {
+		return res, fmt.Errorf("%s, %s: %w", op.name, l.name(), err)
+	}
+	return res, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func progress(msg string) { fmt.Fprintln(os.Stderr, "bench:", msg) }

@@ -1,0 +1,342 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"productgov/infra/localstack/stacktest"
+	"productgov/shared/directory"
+)
+
+// people puts the directory entries an approval needs and returns tokens by sub.
+func people(t *testing.T, e *stacktest.Env, related map[string][]string) map[string]string {
+	t.Helper()
+	admin := e.Token("admin", directory.RoleAdmin)
+	entries := map[string][]directory.Role{
+		"pm1": {directory.RoleProductManager}, "pm2": {directory.RoleProductManager, directory.RoleReviewer},
+		"vp1": {directory.RoleVP}, "cd1": {directory.RoleCommitteeDirector}, "gm1": {directory.RoleGM},
+		"fin1": {directory.RoleFinance},
+	}
+	for i := 1; i <= 7; i++ {
+		entries[fmt.Sprintf("rev%d", i)] = []directory.Role{directory.RoleReviewer}
+	}
+	tokens := map[string]string{}
+	for sub, roles := range entries {
+		rel := related[sub]
+		if rel == nil {
+			rel = []string{}
+		}
+		res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles, "dept": "集团客户部", "relatedPartners": rel})
+		if res.Status != 200 {
+			t.Fatalf("put user %s: %d %s", sub, res.Status, res.Body)
+		}
+		tokens[sub] = e.Token(sub, roles...)
+	}
+	return tokens
+}
+
+func demandContent(productID, investment string) map[string]any {
+	return map[string]any{
+		"type": "demand", "productId": productID,
+		"marketAnalysis": "政企客户对云桌面需求旺盛", "functionDesign": "桌面池、终端管理", "feasibility": "技术成熟",
+		"buildModel": "自建", "operatingModel": "省公司运营", "businessModel": "按月订阅",
+		"pastBenefitAnalysis": "无前期投入", "estimatedInvestment": investment, "estimateMonths": 36,
+	}
+}
+
+func vote(t *testing.T, e *stacktest.Env, token, subID, stage, verdict string) int {
+	t.Helper()
+	body := map[string]any{"stage": stage, "vote": verdict}
+	if verdict != "approve" {
+		body["comment"] = "理由见附件"
+	}
+	res := e.Do("POST", "/submissions/"+subID+"/votes", token, body)
+	return res.Status
+}
+
+func reviewAll(t *testing.T, e *stacktest.Env, tokens map[string]string, subID, stage string) {
+	t.Helper()
+	for i := 1; i <= 5; i++ {
+		if st := vote(t, e, tokens[fmt.Sprintf("rev%d", i)], subID, stage, "approve"); st != 201 {
+			t.Fatalf("%s vote %d: %d", stage, i, st)
+		}
+	}
+}
+
+// eventually polls cond until it holds or 15 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func submission(t *testing.T, e *stacktest.Env, token, id string) map[string]any {
+	t.Helper()
+	res := e.Do("GET", "/submissions/"+id, token, nil)
+	if res.Status != 200 {
+		t.Fatalf("get submission: %d %s", res.Status, res.Body)
+	}
+	return res.Map(t)
+}
+
+// linkFor waits for the approval email to `to` and returns its link.
+func linkFor(t *testing.T, e *stacktest.Env, to string, skip int) string {
+	t.Helper()
+	var link string
+	eventually(t, "approval mail to "+to, func() bool {
+		var msgs []struct {
+			To    string   `json:"to"`
+			Links []string `json:"links"`
+		}
+		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+		n := 0
+		for i := len(msgs) - 1; i >= 0; i-- { // oldest first
+			if msgs[i].To == to && len(msgs[i].Links) > 0 {
+				if n == skip {
+					link = msgs[i].Links[0]
+					return true
+				}
+				n++
+			}
+		}
+		return false
+	})
+	return link
+}
+
+// page GETs or POSTs an approval link and returns status and HTML.
+func page(t *testing.T, link string, form url.Values) (int, string) {
+	t.Helper()
+	var res *http.Response
+	var err error
+	if form == nil {
+		res, err = http.Get(link)
+	} else {
+		u, _ := url.Parse(link)
+		form.Set("sig", u.Query().Get("sig"))
+		u.RawQuery = ""
+		res, err = http.PostForm(u.String(), form)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func decide(t *testing.T, link, decision string) (int, string) {
+	return page(t, link, url.Values{"decision": {decision}, "comment": {"同意立项"}, "minutesRef": {"会纪〔2026〕12号"}})
+}
+
+func TestDemandThroughCommitteeToPlanning(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	pm := tokens["pm1"]
+	p := createProduct(t, e, pm, map[string]any{"name": "云桌面", "level": "province", "mode": "self_built"})
+	pid := p["id"].(string)
+
+	res := e.Do("POST", "/submissions", pm, demandContent(pid, "5000000.00"))
+	if res.Status != 201 {
+		t.Fatalf("submit: %d %s", res.Status, res.Body)
+	}
+	created := res.Map(t)
+	if created["decisionLevel"] != "committee" || created["status"] != "group_review" {
+		t.Fatalf("created %v", created)
+	}
+	id := created["id"].(string)
+
+	// Self-review is refused, and so is a vote in the wrong stage.
+	if st := vote(t, e, e.Token("pm1", directory.RoleReviewer), id, "group", "approve"); st != 403 {
+		t.Fatalf("self-review: %d", st)
+	}
+	if st := vote(t, e, tokens["rev1"], id, "cross_department", "approve"); st != 409 {
+		t.Fatalf("vote in the wrong stage: %d", st)
+	}
+	reviewAll(t, e, tokens, id, "group")
+	if st := vote(t, e, tokens["rev1"], id, "group", "approve"); st != 409 {
+		t.Fatalf("vote after the stage was decided: %d", st)
+	}
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+
+	vpLink := linkFor(t, e, "vp1@example.test", 0)
+	if strings.Contains(vpLink, "token") {
+		t.Fatalf("link exposes a task token: %s", vpLink)
+	}
+	// A GET shows the page and decides nothing.
+	st, html := page(t, vpLink, nil)
+	if st != 200 || !strings.Contains(html, "同意") || !strings.Contains(html, "5000000.00") || !strings.Contains(html, "rev1") {
+		t.Fatalf("approval page: %d\n%s", st, html)
+	}
+	sub := submission(t, e, pm, id)
+	if sub["status"] != "deciding" || sub["steps"].([]any)[0].(map[string]any)["status"] != "waiting" {
+		t.Fatalf("after GET: %v", sub["steps"])
+	}
+	// A reject or return needs a comment; a form mistake does not use the link.
+	if st, html := page(t, vpLink, url.Values{"decision": {"reject"}}); st != 400 || !strings.Contains(html, "意见") {
+		t.Fatalf("reject without comment: %d", st)
+	}
+	if st, html := decide(t, vpLink, "approve"); st != 200 || !strings.Contains(html, "已记录您的决定") {
+		t.Fatalf("vp decision: %d\n%s", st, html)
+	}
+	if st, html := decide(t, vpLink, "approve"); st != 409 || !strings.Contains(html, "已使用") {
+		t.Fatalf("reused link: %d", st)
+	}
+	cdLink := linkFor(t, e, "cd1@example.test", 0)
+	if st, _ := decide(t, cdLink, "approve"); st != 200 {
+		t.Fatalf("director decision: %d", st)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
+	eventually(t, "planning", func() bool {
+		p := e.Do("GET", "/products/"+pid, pm, nil).Map(t)
+		return p["stage"] == "planning" && p["planDueDate"] != nil
+	})
+	sub = submission(t, e, pm, id)
+	steps := sub["steps"].([]any)
+	if len(steps) != 2 || steps[0].(map[string]any)["approver"] != "vp1" || steps[1].(map[string]any)["approver"] != "cd1" {
+		t.Fatalf("steps %v", steps)
+	}
+	hist := e.Do("GET", "/products/"+pid+"/history", pm, nil).Map(t)["items"].([]any)
+	last := hist[len(hist)-1].(map[string]any)
+	if last["to"] != "planning" || last["decisionId"] != id || last["policyVersion"] == "" {
+		t.Fatalf("history %v", last)
+	}
+}
+
+func TestRejectReturnAndResubmit(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "智慧校园", "level": "city", "mode": "self_built"})["id"].(string)
+
+	// A reject in the group review ends the submission at once.
+	id := e.Do("POST", "/submissions", pm, demandContent(pid, "100000.00")).Map(t)["id"].(string)
+	if st := vote(t, e, tokens["rev1"], id, "group", "reject"); st != 201 {
+		t.Fatalf("reject vote: %d", st)
+	}
+	eventually(t, "rejected", func() bool { return submission(t, e, pm, id)["status"] == "rejected" })
+
+	// A return (with the minimum of voters) sends it back; only the applicant revises.
+	id2 := e.Do("POST", "/submissions", pm, demandContent(pid, "100000.00")).Map(t)["id"].(string)
+	vote(t, e, tokens["rev1"], id2, "group", "return")
+	for i := 2; i <= 5; i++ {
+		vote(t, e, tokens[fmt.Sprintf("rev%d", i)], id2, "group", "approve")
+	}
+	eventually(t, "returned", func() bool { return submission(t, e, pm, id2)["status"] == "returned" })
+	if res := e.Do("PUT", "/submissions/"+id2, tokens["pm2"], demandContent(pid, "120000.00")); res.Status != 403 {
+		t.Fatalf("revision by another: %d", res.Status)
+	}
+	res := e.Do("PUT", "/submissions/"+id2, pm, demandContent(pid, "120000.00"))
+	if res.Status != 200 || res.Map(t)["revision"].(float64) != 2 {
+		t.Fatalf("revise: %d %s", res.Status, res.Body)
+	}
+	// The new revision restarts the group review; earlier votes do not count.
+	reviewAll(t, e, tokens, id2, "group")
+	reviewAll(t, e, tokens, id2, "cross_department")
+	vpLink := linkFor(t, e, "vp1@example.test", 0)
+	// special_meeting: the VP returns it; the link's page then shows it used.
+	if st, _ := page(t, vpLink, url.Values{"decision": {"return"}, "comment": {"补充测算"}, "minutesRef": {"会纪1号"}}); st != 200 {
+		t.Fatalf("vp return: %d", st)
+	}
+	eventually(t, "returned again", func() bool { return submission(t, e, pm, id2)["status"] == "returned" })
+}
+
+func TestMissingFieldsAreNamed(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "缺项", "level": "city", "mode": "self_built"})["id"].(string)
+	res := e.Do("POST", "/submissions", pm, map[string]any{"type": "demand", "productId": pid, "estimatedInvestment": "1.005", "estimateMonths": 12})
+	if res.Status != 400 {
+		t.Fatalf("status %d", res.Status)
+	}
+	var body struct {
+		Error struct {
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	res.JSON(t, &body)
+	for _, f := range []string{"marketAnalysis", "functionDesign", "feasibility", "buildModel", "operatingModel", "businessModel", "estimatedInvestment", "estimateMonths"} {
+		if body.Error.Fields[f] == "" {
+			t.Errorf("field %s not named: %v", f, body.Error.Fields)
+		}
+	}
+	list := e.Do("GET", "/submissions?productId="+pid, pm, nil).Map(t)["items"].([]any)
+	if len(list) != 0 {
+		t.Fatalf("a refused submission was stored")
+	}
+}
+
+func TestForgedExpiredConcurrentLinksAndConflictedVoter(t *testing.T) {
+	e := stacktest.New(t)
+	admin := e.Token("admin", directory.RoleAdmin)
+	if res := e.Do("POST", "/products", admin, map[string]any{"name": "合作产品", "level": "city", "mode": "cooperative", "partnerId": "ptn_x"}); res.Status != 400 {
+		t.Fatalf("unknown partner accepted: %d", res.Status)
+	}
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_x", "si", "某合作伙伴"); err != nil {
+		t.Fatal(err)
+	}
+	tokens := people(t, e, map[string][]string{"rev6": {"ptn_x"}})
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "合作产品", "level": "city", "mode": "cooperative", "partnerId": "ptn_x"})["id"].(string)
+	content := demandContent(pid, "100000.00")
+	content["partnerId"], content["revenueShareModel"], content["revenueShareEstimate"], content["revenueShareMonths"] = "ptn_x", "三七分成", "50000", 12
+	res := e.Do("POST", "/submissions", pm, content)
+	if res.Status != 201 {
+		t.Fatalf("submit: %d %s", res.Status, res.Body)
+	}
+	id := res.Map(t)["id"].(string)
+	if st := vote(t, e, tokens["rev6"], id, "group", "approve"); st != 403 {
+		t.Fatalf("conflicted voter: %d", st)
+	}
+	reviewAll(t, e, tokens, id, "group")
+	reviewAll(t, e, tokens, id, "cross_department")
+	link := linkFor(t, e, "vp1@example.test", 0)
+
+	u, _ := url.Parse(link)
+	forged := *u
+	q := forged.Query()
+	q.Set("sig", strings.Repeat("A", 43))
+	forged.RawQuery = q.Encode()
+	if st, html := page(t, forged.String(), nil); st != 403 || !strings.Contains(html, "链接无效") {
+		t.Fatalf("forged GET: %d", st)
+	}
+	if st, _ := decide(t, forged.String(), "approve"); st != 403 {
+		t.Fatalf("forged POST: %d", st)
+	}
+	unknown := strings.Replace(link, u.Path, "/approvals/nosuchlink00", 1)
+	if st, _ := page(t, unknown, nil); st != 403 {
+		t.Fatalf("unknown link: %d", st)
+	}
+
+	// Two simultaneous POSTs: exactly one decides.
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i := range statuses {
+		wg.Add(1)
+		go func(i int) { defer wg.Done(); statuses[i], _ = decide(t, link, "approve") }(i)
+	}
+	wg.Wait()
+	if !(statuses[0] == 200 && statuses[1] == 409 || statuses[0] == 409 && statuses[1] == 200) {
+		t.Fatalf("concurrent posts: %v", statuses)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
+
+	// Expiry: a link past its expiry shows the expired page and changes nothing.
+	e.Sys.App.Now = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
+	if st, html := page(t, link, nil); st != 409 && st != 410 || !strings.Contains(html, "未作任何更改") {
+		t.Fatalf("old link: %d", st)
+	}
+}

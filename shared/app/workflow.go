@@ -1,0 +1,406 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"productgov/shared/audit"
+	"productgov/shared/decision"
+	"productgov/shared/directory"
+	"productgov/shared/id"
+	"productgov/shared/period"
+	"productgov/shared/policy"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+	"productgov/shared/store"
+)
+
+// system is the actor of changes the workflow makes.
+var system = directory.Person{Sub: SystemApplicant, Roles: []directory.Role{directory.RoleAdmin}}
+
+// ErrStale reports a workflow task about a revision that is no longer current;
+// the task answers it without changing anything.
+var ErrStale = errors.New("app: revision superseded")
+
+// AwaitReview records the task token of a review stage the workflow now waits
+// on, and releases it at once if the votes already decided the stage.
+func (s *Service) AwaitReview(ctx context.Context, subID string, rev int, stage decision.ReviewStage, token string) error {
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	sub, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+		if x.Revision != rev {
+			return "", ErrStale
+		}
+		if x.ReviewTokens[stage] == token {
+			return "", store.ErrNoChange
+		}
+		x.ReviewTokens[stage] = token
+		return "submission.await." + string(stage), nil
+	})
+	if errors.Is(err, ErrStale) {
+		s.release(ctx, token, map[string]any{"result": "superseded"})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status == stageStatusOf(stage) {
+		_, err = s.settleStage(ctx, system, subID, rev, stage, pol)
+		return err
+	}
+	// Decided before the workflow got here: release with the recorded result.
+	for _, t := range sub.Reviews {
+		if t.Stage == stage {
+			s.release(ctx, token, map[string]any{"result": t.Result})
+			return nil
+		}
+	}
+	return nil
+}
+
+// Progress is what the workflow learns after the decision steps moved: the
+// submission's status and which steps to start now.
+type Progress struct {
+	Status decision.Status `json:"status"`
+	Start  []int           `json:"start"`
+}
+
+// Advance starts the next phase of decision steps, or reports the outcome
+// once every step decided (SPEC 2.3).
+func (s *Service) Advance(ctx context.Context, subID string, rev int) (Progress, error) {
+	var out Progress
+	_, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+		out = Progress{Status: x.Status, Start: []int{}}
+		if x.Revision != rev {
+			return "", ErrStale
+		}
+		if x.Status != decision.StatusDeciding {
+			return "", store.ErrNoChange
+		}
+		p, err := decision.Advance(x.Plan, x.StepStatuses())
+		if err != nil {
+			return "", err
+		}
+		now := s.Now().UTC()
+		for _, i := range p.Start {
+			x.Steps[i].Status = decision.StepWaiting
+			x.Steps[i].StartedAt = &now
+		}
+		x.Status = p.Status
+		if p.Status != decision.StatusDeciding {
+			x.Outcome = &decision.Outcome{Rule: p.Rule, Reason: p.Reason, At: now}
+		}
+		out = Progress{Status: p.Status, Start: append([]int{}, p.Start...)}
+		return "submission.advance", nil
+	})
+	if errors.Is(err, ErrStale) {
+		return Progress{Status: decision.StatusClosed, Start: []int{}}, nil
+	}
+	return out, err
+}
+
+// ExpireStep marks a step whose approver did not answer in time expired, and
+// the submission with it (SPEC 2.4); the other waiting steps are cancelled.
+func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) error {
+	var cancelled []decision.StepRecord
+	var sub decision.Submission
+	sub, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+		cancelled = nil
+		if x.Revision != rev || step < 0 || step >= len(x.Steps) || x.Steps[step].Status != decision.StepWaiting {
+			return "", store.ErrNoChange
+		}
+		next, p, err := decision.ExpireStep(x.Plan, x.StepStatuses(), step)
+		if err != nil {
+			return "", err
+		}
+		cancelled = applyStatuses(x, next)
+		x.Status = p.Status
+		x.Outcome = &decision.Outcome{Rule: p.Rule, Reason: p.Reason, At: s.Now().UTC()}
+		return "submission.step.expire", nil
+	})
+	if err != nil {
+		return err
+	}
+	if i := step; i >= 0 && i < len(sub.Steps) && sub.Steps[i].ApprovalID != "" {
+		_ = s.Approvals.TransitionApproval(ctx, sub.Steps[i].ApprovalID, store.ApprovalWaiting, store.ApprovalExpired, "", "", s.Now())
+	}
+	s.cancelLinks(ctx, cancelled)
+	return nil
+}
+
+// applyStatuses copies new step statuses onto the submission and returns the
+// steps that were cancelled by them.
+func applyStatuses(x *decision.Submission, next []decision.StepStatus) []decision.StepRecord {
+	var cancelled []decision.StepRecord
+	for i, st := range next {
+		if st == decision.StepCancelled && x.Steps[i].Status != decision.StepCancelled {
+			cancelled = append(cancelled, x.Steps[i])
+		}
+		x.Steps[i].Status = st
+	}
+	return cancelled
+}
+
+// cancelLinks supersedes the links of cancelled steps and releases their
+// waiting tasks, so the workflow does not wait for decisions no longer needed.
+func (s *Service) cancelLinks(ctx context.Context, steps []decision.StepRecord) {
+	for _, st := range steps {
+		if st.ApprovalID == "" {
+			continue
+		}
+		a, err := s.Approvals.GetApproval(ctx, st.ApprovalID)
+		if err != nil {
+			continue
+		}
+		if s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalWaiting, store.ApprovalSuperseded, "", "", s.Now()) == nil {
+			s.release(ctx, a.Token, map[string]any{"decision": "cancelled"})
+		}
+	}
+}
+
+// Finish ends a revision's workflow: it applies an approval's effect on the
+// product once, records the outcome, and tells the applicant (SPEC 2).
+func (s *Service) Finish(ctx context.Context, subID string, rev int) (decision.Submission, error) {
+	return s.finish(ctx, subID, rev)
+}
+
+func (s *Service) finish(ctx context.Context, subID string, rev int) (decision.Submission, error) {
+	sub, err := s.Submissions.GetSubmission(ctx, subID)
+	if err != nil {
+		return sub, err
+	}
+	if sub.Revision != rev {
+		return sub, nil
+	}
+	if sub.Status == decision.StatusApproved && !sub.EffectsApplied {
+		pol, ok, err := s.policyByVersion(ctx, sub.PolicyVersion)
+		if err != nil {
+			return sub, err
+		}
+		if !ok {
+			return sub, fmt.Errorf("app: policy version %s of submission %s is missing", sub.PolicyVersion, subID)
+		}
+		if err := s.applyEffects(ctx, sub, pol); err != nil {
+			return sub, err
+		}
+		sub, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+			if x.EffectsApplied {
+				return "", store.ErrNoChange
+			}
+			x.EffectsApplied = true
+			return "submission.effects", nil
+		})
+		if err != nil {
+			return sub, err
+		}
+	}
+	switch sub.Status {
+	case decision.StatusApproved, decision.StatusRejected, decision.StatusReturned, decision.StatusExpired:
+		s.notifyApplicant(ctx, sub)
+	}
+	return sub, nil
+}
+
+func (s *Service) policyByVersion(ctx context.Context, v string) (policy.Document, bool, error) {
+	h, err := s.Policies.PolicyHistory(ctx)
+	if err != nil {
+		return policy.Document{}, false, err
+	}
+	d, ok := h.ByVersion(v)
+	return d, ok, nil
+}
+
+// applyEffects makes an approved decision's change to its product (SPEC 1,
+// 2): the stage move with its history, the notice date, the construction
+// plan's due date (P§11), attribute changes, the exit and its checklist.
+// Each change is guarded so that applying twice changes nothing twice.
+func (s *Service) applyEffects(ctx context.Context, sub decision.Submission, pol policy.Document) error {
+	content, err := decision.DecodeContent(sub.Type, sub.Content)
+	if err != nil {
+		return err
+	}
+	if sub.Type == decision.TypeBasicRules {
+		return s.applyRules(ctx, sub, content.(decision.BasicRulesContent))
+	}
+	if sub.ProductID == "" {
+		return nil
+	}
+	now := s.Now()
+	today := period.DateOf(now)
+	_, err = s.Products.UpdateProduct(ctx, s.meta(ctx, system), sub.ProductID, func(p *product.Product) (product.Change, error) {
+		ch := product.Change{Action: "product.decision." + string(sub.Type)}
+		move, err := decision.StageAfterApproval(sub.Type, string(p.Stage), pol.Decision)
+		if err != nil {
+			return ch, fromRule(err, "decision effect")
+		}
+		if sub.DecisionLevel == decision.LevelCommittee {
+			p.LastCommitteeDecision = &today
+		}
+		switch c := content.(type) {
+		case decision.DemandContent:
+			if sub.Type == decision.TypeDemand {
+				due := decision.ConstructionPlanDue(today, pol.Calendar.Calendar(), pol.Decision)
+				p.PlanDueDate = &due.Date
+			}
+			p.HadSpend = true
+		case decision.CommercialContent:
+			if p.NoticeDate == nil || sub.Type == decision.TypeTrialCommercial {
+				d := c.StartDate
+				p.NoticeDate = &d
+			}
+		case decision.MajorChangeContent:
+			if c.NewMode != "" {
+				p.Mode = product.Mode(c.NewMode)
+			}
+			if c.NewPartnerID != "" {
+				p.PartnerID = c.NewPartnerID
+			}
+			if c.NewLevel != "" {
+				p.Level = product.Level(c.NewLevel)
+			}
+		case decision.ExitContent:
+			e := &product.Exit{Type: string(c.ExitType), SubmissionID: sub.ID}
+			if c.ExitType == decision.ExitNatural {
+				n := decision.NaturalExitNotice(c.ExitDate, pol.Decision)
+				e.NoticeDate = &n.Date
+			} else {
+				e.NoticeDate = &today
+			}
+			for _, item := range decision.DelistingChecklist(string(p.Mode), pol.Decision) {
+				e.Checklist = append(e.Checklist, product.ChecklistItem{Key: item.Key, Title: item.Label})
+			}
+			p.Exit = e
+		}
+		if move.To != "" && move.To != move.From {
+			sc, err := p.Move(product.Stage(move.To), SystemApplicant, sub.ID, move.Reason, pol.Version, now)
+			if err != nil {
+				return ch, err
+			}
+			ch.StageChange = &sc
+		}
+		return ch, nil
+	})
+	return err
+}
+
+// applyRules stores the policy version an approved basic_rules decision
+// carries (SPEC 7: changing the policy is itself a decision).
+func (s *Service) applyRules(ctx context.Context, sub decision.Submission, c decision.BasicRulesContent) error {
+	if len(c.PolicyDocument) == 0 {
+		return nil
+	}
+	doc, err := policy.Decode(c.PolicyDocument)
+	if err != nil {
+		return err
+	}
+	if err := doc.Validate(); err != nil {
+		return err
+	}
+	err = s.Policies.PutPolicy(ctx, audit.Meta{Actor: SystemApplicant, RequestID: "decision:" + sub.ID, At: s.Now()}, doc)
+	if problem.CodeOf(err) == problem.CodeConflict {
+		return nil
+	}
+	return err
+}
+
+// RequestDecision starts one decision step: it picks the approver (SPEC 2.3),
+// stores the task token under a new random approval id, and emails the
+// approver a signed link (SPEC 2.4). A retried call for the same token sends
+// nothing twice.
+func (s *Service) RequestDecision(ctx context.Context, subID string, rev, step int, token string) error {
+	sub, err := s.Submissions.GetSubmission(ctx, subID)
+	if err != nil {
+		return err
+	}
+	if sub.Revision != rev || step < 0 || step >= len(sub.Steps) || sub.Steps[step].Status != decision.StepWaiting {
+		s.release(ctx, token, map[string]any{"decision": "cancelled"})
+		return nil
+	}
+	if cur := sub.Steps[step].ApprovalID; cur != "" {
+		if a, err := s.Approvals.GetApproval(ctx, cur); err == nil && a.Token == token {
+			return nil
+		}
+	}
+	pol, ok, err := s.policyByVersion(ctx, sub.PolicyVersion)
+	if err != nil || !ok {
+		return fmt.Errorf("app: policy %s for %s: %v", sub.PolicyVersion, subID, err)
+	}
+	st := sub.Steps[step]
+	holders, err := s.Users.UsersWithRole(ctx, directory.Role(st.Role))
+	if err != nil {
+		return err
+	}
+	people := make([]decision.Person, 0, len(holders))
+	for _, u := range holders {
+		p := decision.Person{Sub: u.Sub, Dept: u.Dept, RelatedPartners: u.RelatedPartners}
+		for _, r := range u.Roles {
+			p.Roles = append(p.Roles, string(r))
+		}
+		people = append(people, p)
+	}
+	choice, err := decision.ChooseApprover(st.Role, people, sub.Applicant, sub.PartnerID, pol.Decision)
+	if err != nil {
+		return &NoApproverError{Err: err}
+	}
+	approver, err := s.Users.GetUser(ctx, choice.Approver)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	a := store.Approval{ID: id.Random(12), SubmissionID: subID, Revision: rev, Step: st.Name, Approver: approver.Sub,
+		Email: approver.Email, Token: token, CreatedAt: now,
+		ExpiresAt: decision.LinkExpiresAt(now, pol.Decision).At,
+		RemindAt:  decision.ReminderAt(now, pol.Calendar.Calendar(), pol.Decision).At}
+	if err := s.Approvals.CreateApproval(ctx, s.meta(ctx, system), a); err != nil {
+		return err
+	}
+	_, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+		if x.Revision != rev || x.Steps[step].Status != decision.StepWaiting {
+			return "", store.ErrNoChange
+		}
+		x.Steps[step].Approver, x.Steps[step].ApprovalID = approver.Sub, a.ID
+		return "submission.step.request", nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.sendApprovalMail(ctx, sub, a, false)
+}
+
+// NoApproverError reports a step nobody may approve; the workflow catches it
+// by name and ends the submission cleanly.
+type NoApproverError struct{ Err error }
+
+// Error describes the missing approver.
+func (e *NoApproverError) Error() string { return e.Err.Error() }
+
+// ErrorName is the name ASL Catch clauses match.
+func (e *NoApproverError) ErrorName() string { return "Approval.NoApprover" }
+
+// SendReminders emails the approvers of links waiting past the policy's
+// reminder time (SPEC 2.4), each once. It returns how many went out.
+func (s *Service) SendReminders(ctx context.Context) (int, error) {
+	due, err := s.Approvals.ApprovalsDue(ctx, s.Now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, a := range due {
+		if err := s.Approvals.MarkReminded(ctx, a.ID); err != nil {
+			continue // another run reminded it, or it was decided meanwhile
+		}
+		sub, err := s.Submissions.GetSubmission(ctx, a.SubmissionID)
+		if err != nil {
+			return sent, err
+		}
+		if err := s.sendApprovalMail(ctx, sub, a, true); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"productgov/shared/audit"
+	"productgov/shared/mail"
+	"productgov/shared/problem"
+)
+
+// Approval link keys: pk APPROVAL#<id>, sk APPROVAL; while the link waits it is
+// also in gsi1 APPROVALS#WAITING / <remindAt>#<id>, so the reminder job finds
+// the links due with one Query. ttl lets DynamoDB drop links long expired.
+type approvalItem struct {
+	keys
+	Type         string `dynamodbav:"type"`
+	ID           string `dynamodbav:"id"`
+	SubmissionID string `dynamodbav:"submissionId"`
+	Revision     int    `dynamodbav:"revision"`
+	Step         string `dynamodbav:"step"`
+	Approver     string `dynamodbav:"approver"`
+	Email        string `dynamodbav:"email"`
+	Token        string `dynamodbav:"token"`
+	Status       string `dynamodbav:"status"`
+	CreatedAt    string `dynamodbav:"createdAt"`
+	ExpiresAt    string `dynamodbav:"expiresAt"`
+	RemindAt     string `dynamodbav:"remindAt"`
+	Reminded     bool   `dynamodbav:"reminded"`
+	Decision     string `dynamodbav:"decision,omitempty"`
+	Comment      string `dynamodbav:"comment,omitempty"`
+	DecidedAt    string `dynamodbav:"decidedAt,omitempty"`
+	TTL          int64  `dynamodbav:"ttl"`
+}
+
+// Approval is an email approval link's server-side record (SPEC 2.4): the
+// task token it releases never appears in the link.
+type Approval struct {
+	ID           string
+	SubmissionID string
+	Revision     int
+	Step         string
+	Approver     string
+	Email        string
+	Token        string
+	// Status is waiting, deciding (claimed by one POST), used, superseded or expired.
+	Status    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RemindAt  time.Time
+	Reminded  bool
+	Decision  string
+	Comment   string
+	DecidedAt time.Time
+}
+
+// Approval statuses.
+const (
+	ApprovalWaiting    = "waiting"
+	ApprovalDeciding   = "deciding"
+	ApprovalUsed       = "used"
+	ApprovalSuperseded = "superseded"
+	ApprovalExpired    = "expired"
+)
+
+const approvalsWaiting = "APPROVALS#WAITING"
+
+// keepExpiredLinks is how long an expired link's record stays, so its page
+// can still say it expired rather than that it never existed.
+const keepExpiredLinks = 90 * 24 * time.Hour
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+
+// CreateApproval stores a new waiting link.
+func (s *Store) CreateApproval(ctx context.Context, m audit.Meta, a Approval) error {
+	it := approvalItem{
+		keys: keys{PK: "APPROVAL#" + a.ID, SK: "APPROVAL", GSI1PK: approvalsWaiting, GSI1SK: ts(a.RemindAt) + "#" + a.ID},
+		Type: "approval", ID: a.ID, SubmissionID: a.SubmissionID, Revision: a.Revision, Step: a.Step, Approver: a.Approver,
+		Email: a.Email, Token: a.Token, Status: ApprovalWaiting, CreatedAt: ts(a.CreatedAt), ExpiresAt: ts(a.ExpiresAt),
+		RemindAt: ts(a.RemindAt), TTL: a.ExpiresAt.Add(keepExpiredLinks).Unix(),
+	}
+	put, err := s.putItem(it, condNew, nil)
+	if err != nil {
+		return err
+	}
+	aud, err := s.auditPut(m, audit.Entity("submission", a.SubmissionID), "approval.link", nil,
+		map[string]any{"approvalId": a.ID, "step": a.Step, "approver": a.Approver, "revision": a.Revision, "expiresAt": a.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	if err := s.transact(ctx, []ddbWrite{put, aud}); err != nil {
+		return fmt.Errorf("store: create approval %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func (it approvalItem) approval() Approval {
+	return Approval{ID: it.ID, SubmissionID: it.SubmissionID, Revision: it.Revision, Step: it.Step, Approver: it.Approver,
+		Email: it.Email, Token: it.Token, Status: it.Status, CreatedAt: parseTS(it.CreatedAt), ExpiresAt: parseTS(it.ExpiresAt),
+		RemindAt: parseTS(it.RemindAt), Reminded: it.Reminded, Decision: it.Decision, Comment: it.Comment,
+		DecidedAt: parseTS(it.DecidedAt)}
+}
+
+// GetApproval reads a link's record; not_found when absent.
+func (s *Store) GetApproval(ctx context.Context, id string) (Approval, error) {
+	var it approvalItem
+	ok, err := s.get(ctx, "APPROVAL#"+id, "APPROVAL", &it)
+	if err != nil {
+		return Approval{}, fmt.Errorf("store: get approval %s: %w", id, err)
+	}
+	if !ok {
+		return Approval{}, problem.NotFound("approval", id)
+	}
+	return it.approval(), nil
+}
+
+// TransitionApproval moves a link from one status to another only if it is in
+// from: this conditional write is what makes a link single-use, so two
+// simultaneous POSTs yield one decision. It returns conflict when the link
+// was not in from. decision and comment are recorded when given.
+func (s *Store) TransitionApproval(ctx context.Context, id, from, to, decision, comment string, at time.Time) error {
+	set := "SET #status = :to"
+	values := map[string]ddb.AttributeValue{
+		":from": &ddb.AttributeValueMemberS{Value: from},
+		":to":   &ddb.AttributeValueMemberS{Value: to},
+	}
+	if decision != "" {
+		set += ", decision = :d, #comment = :c, decidedAt = :at"
+		values[":d"] = &ddb.AttributeValueMemberS{Value: decision}
+		values[":c"] = &ddb.AttributeValueMemberS{Value: comment}
+		values[":at"] = &ddb.AttributeValueMemberS{Value: ts(at)}
+	}
+	update := set
+	if to != ApprovalWaiting {
+		update += " REMOVE gsi1pk, gsi1sk"
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf("APPROVAL#"+id, "APPROVAL"),
+		ConditionExpression:       aws.String("#status = :from"),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeNames:  map[string]string{"#status": "status", "#comment": "comment"},
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailure(err) {
+		return problem.Conflict("approval %s is not %s", id, from)
+	}
+	if err != nil {
+		return fmt.Errorf("store: approval %s %s→%s: %w", id, from, to, err)
+	}
+	return nil
+}
+
+// MarkReminded records that a waiting link's reminder went out, once.
+func (s *Store) MarkReminded(ctx context.Context, id string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf("APPROVAL#"+id, "APPROVAL"),
+		ConditionExpression:       aws.String("#status = :w AND reminded = :f"),
+		UpdateExpression:          aws.String("SET reminded = :t REMOVE gsi1pk, gsi1sk"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":w": &ddb.AttributeValueMemberS{Value: ApprovalWaiting}, ":f": &ddb.AttributeValueMemberBOOL{Value: false}, ":t": &ddb.AttributeValueMemberBOOL{Value: true}},
+	})
+	if isConditionFailure(err) {
+		return problem.Conflict("approval %s needs no reminder", id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark reminded %s: %w", id, err)
+	}
+	return nil
+}
+
+// ApprovalsDue lists waiting links whose reminder time has come.
+func (s *Store) ApprovalsDue(ctx context.Context, now time.Time, limit int32) ([]Approval, error) {
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(IndexGSI1),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk <= :now"),
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{
+			":pk":  &ddb.AttributeValueMemberS{Value: approvalsWaiting},
+			":now": &ddb.AttributeValueMemberS{Value: ts(now) + "#~"},
+		},
+		Limit: aws.Int32(limit),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: approvals due: %w", err)
+	}
+	out := make([]Approval, 0, len(res.Items))
+	for _, raw := range res.Items {
+		var it approvalItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("store: approval unmarshal: %w", err)
+		}
+		out = append(out, it.approval())
+	}
+	return out, nil
+}
+
+// Outbox keys: pk OUTBOX, sk <sentAt>#<id>; newest first with a reverse Query.
+type outboxItem struct {
+	keys
+	Type    string   `dynamodbav:"type"`
+	ID      string   `dynamodbav:"id"`
+	To      string   `dynamodbav:"to"`
+	Subject string   `dynamodbav:"subject"`
+	Text    string   `dynamodbav:"text"`
+	HTML    string   `dynamodbav:"html"`
+	Links   []string `dynamodbav:"links"`
+	SentAt  string   `dynamodbav:"sentAt"`
+	TTL     int64    `dynamodbav:"ttl"`
+}
+
+// Send stores a message in the local outbox (the store is the local mail.Sender).
+func (s *Store) Send(ctx context.Context, m mail.Message) error {
+	it := outboxItem{keys: keys{PK: "OUTBOX", SK: ts(m.SentAt) + "#" + m.ID}, Type: "mail", ID: m.ID, To: m.To,
+		Subject: m.Subject, Text: m.Text, HTML: m.HTML, Links: m.Links, SentAt: ts(m.SentAt),
+		TTL: m.SentAt.Add(keepExpiredLinks).Unix()}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}); err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	return nil
+}
+
+// Outbox lists sent messages, newest first.
+func (s *Store) Outbox(ctx context.Context, limit int32) ([]mail.Message, error) {
+	p, err := s.queryPage(ctx, "", "pk", "OUTBOX", "", "", "", limit, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mail.Message, 0, len(p.items))
+	for _, raw := range p.items {
+		var it outboxItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("store: outbox unmarshal: %w", err)
+		}
+		if it.Links == nil {
+			it.Links = []string{}
+		}
+		out = append(out, mail.Message{ID: it.ID, To: it.To, Subject: it.Subject, Text: it.Text, HTML: it.HTML,
+			Links: it.Links, SentAt: parseTS(it.SentAt)})
+	}
+	return out, nil
+}

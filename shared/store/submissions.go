@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"productgov/shared/audit"
+	"productgov/shared/decision"
+	"productgov/shared/problem"
+)
+
+// Submission keys:
+//
+//	pk SUB#<id>  sk SUBMISSION          the submission (its JSON in doc)
+//	pk SUB#<id>  sk VOTE#<rev>#<stage>#<voter>   one vote, write-once
+//	gsi1 SUBS#PRODUCT#<productId> / <createdAt>#<id>   a product's submissions
+//	gsi2 SUBS / <createdAt>#<id>                        all submissions, by time
+func submissionPK(id string) string { return "SUB#" + id }
+
+const skSubmission = "SUBMISSION"
+
+type submissionItem struct {
+	keys
+	Type         string            `dynamodbav:"type"`
+	Ver          int64             `dynamodbav:"ver"`
+	ID           string            `dynamodbav:"id"`
+	SubType      string            `dynamodbav:"subType"`
+	Status       string            `dynamodbav:"status"`
+	Doc          string            `dynamodbav:"doc"`
+	ReviewTokens map[string]string `dynamodbav:"reviewTokens"`
+	ApprovalIDs  []string          `dynamodbav:"approvalIds"`
+}
+
+func toSubmissionItem(s decision.Submission) (submissionItem, error) {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return submissionItem{}, fmt.Errorf("store: marshal submission: %w", err)
+	}
+	created := s.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + s.ID
+	it := submissionItem{
+		keys: keys{PK: submissionPK(s.ID), SK: skSubmission, GSI2PK: "SUBS", GSI2SK: created},
+		Type: "submission", Ver: s.Version, ID: s.ID, SubType: string(s.Type), Status: string(s.Status), Doc: string(doc),
+		ReviewTokens: map[string]string{},
+	}
+	if s.ProductID != "" {
+		it.GSI1PK, it.GSI1SK = "SUBS#PRODUCT#"+s.ProductID, created
+	}
+	for k, v := range s.ReviewTokens {
+		it.ReviewTokens[string(k)] = v
+	}
+	for _, st := range s.Steps {
+		it.ApprovalIDs = append(it.ApprovalIDs, st.ApprovalID)
+	}
+	return it, nil
+}
+
+func (it submissionItem) submission() (decision.Submission, error) {
+	var s decision.Submission
+	if err := json.Unmarshal([]byte(it.Doc), &s); err != nil {
+		return s, fmt.Errorf("store: submission %s: %w", it.ID, err)
+	}
+	s.Version = it.Ver
+	s.ReviewTokens = map[decision.ReviewStage]string{}
+	for k, v := range it.ReviewTokens {
+		s.ReviewTokens[decision.ReviewStage(k)] = v
+	}
+	for i := range s.Steps {
+		if i < len(it.ApprovalIDs) {
+			s.Steps[i].ApprovalID = it.ApprovalIDs[i]
+		}
+	}
+	return s, nil
+}
+
+// CreateSubmission writes a new submission with its audit entry.
+func (s *Store) CreateSubmission(ctx context.Context, m audit.Meta, sub decision.Submission) error {
+	sub.Version = 1
+	it, err := toSubmissionItem(sub)
+	if err != nil {
+		return err
+	}
+	put, err := s.putItem(it, condNew, nil)
+	if err != nil {
+		return err
+	}
+	aud, err := s.auditPut(m, audit.Entity("submission", sub.ID), "submission.create", nil, sub)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []ddbWrite{put, aud})
+	if cancelledAt(err, 0) {
+		return problem.Conflict("submission %s already exists", sub.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create submission %s: %w", sub.ID, err)
+	}
+	return nil
+}
+
+// GetSubmission reads a submission; not_found when absent.
+func (s *Store) GetSubmission(ctx context.Context, id string) (decision.Submission, error) {
+	var it submissionItem
+	ok, err := s.get(ctx, submissionPK(id), skSubmission, &it)
+	if err != nil {
+		return decision.Submission{}, fmt.Errorf("store: get submission %s: %w", id, err)
+	}
+	if !ok {
+		return decision.Submission{}, problem.NotFound("submission", id)
+	}
+	return it.submission()
+}
+
+// UpdateSubmission applies fn to the current submission and writes it only if
+// nobody changed it meanwhile, re-applying fn on a clash. fn returns the audit
+// action; ErrNoChange from fn writes nothing.
+func (s *Store) UpdateSubmission(ctx context.Context, m audit.Meta, id string, fn func(*decision.Submission) (string, error)) (decision.Submission, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := s.GetSubmission(ctx, id)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		after, err := copySubmission(before)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		action, err := fn(&after)
+		if err == ErrNoChange {
+			return before, nil
+		}
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		after.ID, after.Version, after.UpdatedAt = before.ID, before.Version+1, m.At.UTC()
+		it, err := toSubmissionItem(after)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		put, err := s.putItem(it, condVersion, versionIs(before.Version))
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		aud, err := s.auditPut(m, audit.Entity("submission", id), action, before, after)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		err = s.transact(ctx, []ddbWrite{put, aud})
+		if err == nil {
+			return after, nil
+		}
+		if !isConditionFailure(err) || attempt >= maxUpdateAttempts {
+			return decision.Submission{}, fmt.Errorf("store: update submission %s: %w", id, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return decision.Submission{}, err
+		}
+	}
+}
+
+// ErrNoChange, returned by an update function, ends the update without a write.
+var ErrNoChange = fmt.Errorf("store: no change")
+
+func copySubmission(s decision.Submission) (decision.Submission, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return s, err
+	}
+	var out decision.Submission
+	if err := json.Unmarshal(b, &out); err != nil {
+		return s, err
+	}
+	out.Version = s.Version
+	out.ReviewTokens = map[decision.ReviewStage]string{}
+	for k, v := range s.ReviewTokens {
+		out.ReviewTokens[k] = v
+	}
+	for i := range out.Steps {
+		out.Steps[i].ApprovalID = s.Steps[i].ApprovalID
+	}
+	return out, nil
+}
+
+// SubmissionFilter selects submissions; empty fields match all.
+type SubmissionFilter struct {
+	ProductID string
+	Type      decision.SubmissionType
+	Status    decision.Status
+}
+
+// ListSubmissions lists submissions newest first through an index (a
+// product's, or all); type and status narrow the page with a filter.
+func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor string, limit int32) ([]decision.Submission, string, error) {
+	index, pkAttr, pk := IndexGSI2, "gsi2pk", "SUBS"
+	if f.ProductID != "" {
+		index, pkAttr, pk = IndexGSI1, "gsi1pk", "SUBS#PRODUCT#"+f.ProductID
+	}
+	var filters []string
+	values := map[string]ddb.AttributeValue{}
+	names := map[string]string{}
+	if f.Type != "" {
+		filters = append(filters, "#st = :st")
+		names["#st"] = "subType"
+		values[":st"] = &ddb.AttributeValueMemberS{Value: string(f.Type)}
+	}
+	if f.Status != "" {
+		filters = append(filters, "#status = :status")
+		names["#status"] = "status"
+		values[":status"] = &ddb.AttributeValueMemberS{Value: string(f.Status)}
+	}
+	p, err := s.queryFiltered(ctx, index, pkAttr, pk, strings.Join(filters, " AND "), names, values, cursor, limit, false)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]decision.Submission, 0, len(p.items))
+	for _, raw := range p.items {
+		var it submissionItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", fmt.Errorf("store: submission unmarshal: %w", err)
+		}
+		sub, err := it.submission()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, sub)
+	}
+	return out, p.cursor, nil
+}
+
+// Vote is a recorded review vote.
+type Vote struct {
+	decision.Vote
+	Revision int                  `json:"revision"`
+	Stage    decision.ReviewStage `json:"stage"`
+	At       time.Time            `json:"at"`
+}
+
+type voteItem struct {
+	keys
+	Type     string `dynamodbav:"type"`
+	Voter    string `dynamodbav:"voter"`
+	Verdict  string `dynamodbav:"verdict"`
+	Comment  string `dynamodbav:"comment"`
+	Revision int    `dynamodbav:"revision"`
+	Stage    string `dynamodbav:"stage"`
+	At       string `dynamodbav:"at"`
+}
+
+func votePrefix(rev int, stage decision.ReviewStage) string {
+	return fmt.Sprintf("VOTE#%04d#%s#", rev, stage)
+}
+
+// PutVote records a vote once: a second vote by the same person in the same
+// stage of the same revision is a conflict (one vote per person, SPEC 2.2).
+func (s *Store) PutVote(ctx context.Context, m audit.Meta, submissionID string, v Vote) error {
+	put, err := s.putItem(voteItem{
+		keys: keys{PK: submissionPK(submissionID), SK: votePrefix(v.Revision, v.Stage) + v.Voter},
+		Type: "vote", Voter: v.Voter, Verdict: string(v.Verdict), Comment: v.Comment, Revision: v.Revision,
+		Stage: string(v.Stage), At: v.At.UTC().Format(time.RFC3339Nano),
+	}, condNew, nil)
+	if err != nil {
+		return err
+	}
+	aud, err := s.auditPut(m, audit.Entity("submission", submissionID), "submission.vote", nil, v)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []ddbWrite{put, aud})
+	if cancelledAt(err, 0) {
+		return problem.Conflict("%s already voted in the %s review of revision %d", v.Voter, v.Stage, v.Revision)
+	}
+	if err != nil {
+		return fmt.Errorf("store: put vote: %w", err)
+	}
+	return nil
+}
+
+// Votes lists the votes of one stage of one revision, in voter order.
+func (s *Store) Votes(ctx context.Context, submissionID string, rev int, stage decision.ReviewStage) ([]Vote, error) {
+	var out []Vote
+	cursor := ""
+	for {
+		p, err := s.queryPage(ctx, "", "pk", submissionPK(submissionID), "sk", votePrefix(rev, stage), cursor, 100, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.items {
+			var it voteItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("store: vote unmarshal: %w", err)
+			}
+			at, _ := time.Parse(time.RFC3339Nano, it.At)
+			out = append(out, Vote{Vote: decision.Vote{Voter: it.Voter, Verdict: decision.Verdict(it.Verdict), Comment: it.Comment},
+				Revision: it.Revision, Stage: decision.ReviewStage(it.Stage), At: at})
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
+}
+
+// queryFiltered is queryPage with a filter expression over the page.
+func (s *Store) queryFiltered(ctx context.Context, index, pkAttr, pk, filter string, names map[string]string, values map[string]ddb.AttributeValue, cursor string, limit int32, forward bool) (page, error) {
+	if filter == "" {
+		return s.queryPage(ctx, index, pkAttr, pk, "", "", cursor, limit, forward)
+	}
+	names["#pk"] = pkAttr
+	values[":pk"] = &ddb.AttributeValueMemberS{Value: pk}
+	in := queryInput(s.table, index, "#pk = :pk", names, values, limit, forward)
+	in.FilterExpression = aws.String(filter)
+	return s.runQuery(ctx, in, cursor)
+}
