@@ -47,7 +47,7 @@ func TestDefinitionValidation(t *testing.T) {
 		{"no terminal state", states(`"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}`), "no terminal state"},
 		{"field of another state type", states(`"A":{"Type":"Pass","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true}`), `field "Resource" is not allowed in a Pass state`},
 		{"End on a Choice", states(`"A":{"Type":"Choice","End":true,"Choices":[{"Variable":"$.x","IsPresent":true,"Next":"B"}]},"B":{"Type":"Succeed"}`), `field "End" is not allowed`},
-		{"long state name", states(`"A":{"Type":"Pass","Next":"`+strings.Repeat("x", 81)+`"},"`+strings.Repeat("x", 81)+`":{"Type":"Succeed"}`), "1 to 80 characters"},
+		{"long state name", states(`"A":{"Type":"Pass","Next":"` + strings.Repeat("x", 81) + `"},"` + strings.Repeat("x", 81) + `":{"Type":"Succeed"}`), "1 to 80 characters"},
 		{"choice rule without Next", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true}],"Default":"B"},"B":{"Type":"Succeed"}`), "needs Next"},
 		{"nested Next", states(`"A":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.x","IsNull":true,"Next":"B"},"Next":"B"}]},"B":{"Type":"Succeed"}`), "must not have Next"},
 		{"two operators", states(`"A":{"Type":"Choice","Choices":[{"Variable":"$.x","IsNull":true,"IsString":true,"Next":"B"}]},"B":{"Type":"Succeed"}`), "exactly one operator"},

@@ -120,14 +120,14 @@ func TestIntrinsicRandomnessIsReproducible(t *testing.T) {
 
 func TestIntrinsicParseErrors(t *testing.T) {
 	tests := map[string]string{
-		`States.Format('unterminated`:             "unterminated string literal",
-		`States.Format('x') trailing`:             "unexpected",
-		`States.Array(1 2)`:                       "expected ',' or ')'",
-		`States.Array(`:                           "missing argument",
-		`States.Array(foo)`:                       "unexpected",
-		`States.Array(1,)`:                        `unexpected ")"`,
-		`States.UUID(1)`:                          "takes 0 arguments",
-		`States.Array($.a[)`:                      "path",
+		`States.Format('unterminated`: "unterminated string literal",
+		`States.Format('x') trailing`: "unexpected",
+		`States.Array(1 2)`:           "expected ',' or ')'",
+		`States.Array(`:               "missing argument",
+		`States.Array(foo)`:           "unexpected",
+		`States.Array(1,)`:            `unexpected ")"`,
+		`States.UUID(1)`:              "takes 0 arguments",
+		`States.Array($.a[)`:          "path",
 		strings.Repeat(`States.Array(`, 11) + `1` + strings.Repeat(`)`, 11): "nested intrinsic functions",
 	}
 	for expr, want := range tests {

@@ -340,3 +340,53 @@ func TestForgedExpiredConcurrentLinksAndConflictedVoter(t *testing.T) {
 		t.Fatalf("old link: %d", st)
 	}
 }
+
+func TestRestartWhileAStepWaits(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "重启", "level": "city", "mode": "self_built"})["id"].(string)
+	id := e.Do("POST", "/submissions", pm, demandContent(pid, "6000000.00")).Map(t)["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	vpLink := linkFor(t, e, "vp1@example.test", 0)
+
+	// The local stack stops and starts again while the VP's step waits.
+	e.Restart()
+
+	if st, html := decide(t, vpLink, "approve"); st != 200 {
+		t.Fatalf("link after restart: %d\n%s", st, html)
+	}
+	cdLink := linkFor(t, e, "cd1@example.test", 0)
+	if st, _ := decide(t, cdLink, "approve"); st != 200 {
+		t.Fatalf("director: %d", st)
+	}
+	eventually(t, "approved after restart", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
+}
+
+func TestNobodyApprovesTheirOwnSubmission(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", directory.RoleAdmin)
+	// The applicant also holds the VP role; the other VP must be chosen.
+	for sub, roles := range map[string][]string{"pmvp": {"product_manager", "vp"}, "vp2": {"vp"}} {
+		if res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles}); res.Status != 200 {
+			t.Fatalf("put %s: %d", sub, res.Status)
+		}
+	}
+	applicant := e.Token("pmvp", directory.RoleProductManager, directory.RoleVP)
+	pid := createProduct(t, e, applicant, map[string]any{"name": "自批", "level": "city", "mode": "self_built"})["id"].(string)
+	id := e.Do("POST", "/submissions", applicant, demandContent(pid, "100000.00")).Map(t)["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, applicant, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	eventually(t, "a VP chosen", func() bool {
+		steps := submission(t, e, applicant, id)["steps"].([]any)
+		return steps[0].(map[string]any)["approver"] != nil
+	})
+	approver := submission(t, e, applicant, id)["steps"].([]any)[0].(map[string]any)["approver"]
+	if approver == "pmvp" {
+		t.Fatal("the applicant was chosen to approve their own submission")
+	}
+}

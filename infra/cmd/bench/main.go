@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	go run ./infra/cmd/bench [-n 1000] [-gets 2000] [-lists 500] [-c 8] [-warmup 100] [-rounds 4] [-timeout 100s]
+//	go run ./infra/cmd/bench [-n 500] [-gets 1000] [-lists 250] [-c 8] [-warmup 50] [-rounds 4] [-timeout 100s]
 package main
 
 import (
@@ -40,11 +40,11 @@ type options struct {
 
 func main() {
 	var o options
-	flag.IntVar(&o.n, "n", 1000, "products each layer creates (measured)")
-	flag.IntVar(&o.gets, "gets", 2000, "products each layer reads")
-	flag.IntVar(&o.lists, "lists", 500, "list pages each layer reads")
+	flag.IntVar(&o.n, "n", 500, "products each layer creates (measured)")
+	flag.IntVar(&o.gets, "gets", 1000, "products each layer reads")
+	flag.IntVar(&o.lists, "lists", 250, "list pages each layer reads")
 	flag.IntVar(&o.workers, "c", 8, "concurrent workers")
-	flag.IntVar(&o.warmup, "warmup", 100, "unmeasured operations of each layer before an operation's rows")
+	flag.IntVar(&o.warmup, "warmup", 50, "unmeasured operations of each layer before an operation's rows")
 	flag.IntVar(&o.rounds, "rounds", 4, "turns in which the layers share each operation's measured runs")
 	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the whole run takes longer")
 	flag.Parse()
