@@ -52,7 +52,7 @@ build:
 	done; done
 
 # Throughput and latency on the local stack against the direct DynamoDB floor.
-bench: deps
+bench: deps-java deps-npm deps-go
 	$(GO) run ./infra/cmd/bench
 
 vet:

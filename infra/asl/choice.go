@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -62,7 +63,7 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 	if next, present := obj["Next"]; present {
 		s, ok := next.(string)
 		if !ok || s == "" {
-			return nil, fmt.Errorf("Next must be a state name")
+			return nil, errors.New("the Next field must be a state name")
 		}
 		if !topLevel {
 			return nil, fmt.Errorf("nested choice rules must not have Next")
@@ -114,11 +115,11 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 		return r, nil
 	case "Not":
 		if _, hasVar := obj["Variable"]; hasVar {
-			return nil, fmt.Errorf("Not rules must not have Variable")
+			return nil, errors.New("a Not rule must not have Variable")
 		}
 		sub, err := compileChoiceRule(value, false)
 		if err != nil {
-			return nil, fmt.Errorf("Not: %v", err)
+			return nil, fmt.Errorf("in Not: %v", err)
 		}
 		r.not = sub
 		return r, nil
@@ -129,7 +130,7 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 	}
 	var err error
 	if r.variable, err = parseReferencePath(variable); err != nil {
-		return nil, fmt.Errorf("Variable: %v", err)
+		return nil, fmt.Errorf("in Variable: %v", err)
 	}
 	r.operator = op
 	// A key that is not itself an operator is the Path form of one.

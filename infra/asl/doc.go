@@ -14,7 +14,8 @@
 // "$$" and every intrinsic function), ResultSelector, ResultPath and
 // OutputPath in the specified order; every Choice operator; Retry (with
 // MaxDelaySeconds and JitterStrategy) and Catch on Task, Parallel and Map;
-// TimeoutSeconds(Path) and HeartbeatSeconds(Path) on tasks; a machine-level
+// TimeoutSeconds(Path) on tasks and HeartbeatSeconds(Path) on callback
+// tasks (a plain Lambda task cannot send heartbeats); a machine-level
 // TimeoutSeconds. Tasks run a Lambda function given as the Resource, or
 // through arn:aws:states:::lambda:invoke (whose result is wrapped like
 // Lambda's Invoke response); either may end in ".waitForTaskToken".

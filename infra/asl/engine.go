@@ -27,6 +27,8 @@ import (
 // and Catch can match it; any other error under its Go type name, as the
 // Lambda Go runtime does. Those two get a Lambda-style cause,
 // {"errorMessage": ..., "errorType": ...}. A panic becomes Lambda.Unknown.
+// A handler must return when ctx is cancelled (task timeout, failed sibling
+// branch, Close); it may run again after a crash, so it must be idempotent.
 type Handler func(ctx context.Context, input json.RawMessage) (json.RawMessage, error)
 
 // StepFunctions is the part of the AWS Step Functions API the application

@@ -68,8 +68,8 @@ func (ex *execution) run(resumed bool) {
 			e.finish(ex.rec.ExecutionArn, ExecutionOutcome{Status: StatusFailed, Error: se.Name, Cause: se.Cause, StopDate: e.now()})
 			return
 		}
-		// The store failed. The execution stays RUNNING so a later Resume
-		// continues it from its history.
+		// The infrastructure (the store, usually) failed. The execution stays
+		// RUNNING so a later Resume continues it from its history.
 		ex.stopErr = err
 		e.logger.Error("asl: execution stopped; it stays RUNNING until resumed", "execution", ex.rec.ExecutionArn, "error", err)
 	}

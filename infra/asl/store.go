@@ -10,11 +10,18 @@ import (
 
 // Execution statuses, spelled as Step Functions reports them.
 const (
-	StatusRunning   = "RUNNING"
+	// StatusRunning is the status of an execution that has not finished;
+	// Resume continues these after a restart.
+	StatusRunning = "RUNNING"
+	// StatusSucceeded is the status of an execution that reached its end.
 	StatusSucceeded = "SUCCEEDED"
-	StatusFailed    = "FAILED"
-	StatusTimedOut  = "TIMED_OUT"
-	StatusAborted   = "ABORTED"
+	// StatusFailed is the status of an execution that ended with an error.
+	StatusFailed = "FAILED"
+	// StatusTimedOut is the status of an execution that exceeded its TimeoutSeconds.
+	StatusTimedOut = "TIMED_OUT"
+	// StatusAborted is the status of a stopped execution; this engine never
+	// stops one, but a store may hold them.
+	StatusAborted = "ABORTED"
 )
 
 // ExecutionRecord is the persisted summary of one execution. Together with

@@ -78,7 +78,10 @@ func (ex *execution) callbackTask(ctx context.Context, v *visit, attemptKey stri
 			}
 			return ex.settle(ctx, resultKey, nil, err)
 		}
-		if _, err := ex.record(ctx, HistoryEvent{Key: attemptKey + ":invoked", Kind: EventTaskInvoked, Time: e.now()}); err != nil {
+		// Recorded even if the engine is closing meanwhile: the handler ran,
+		// and a replay must not send the same request again.
+		invoked := HistoryEvent{Key: attemptKey + ":invoked", Kind: EventTaskInvoked, Time: e.now()}
+		if _, err := ex.record(context.WithoutCancel(ctx), invoked); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +149,9 @@ func (ex *execution) settle(ctx context.Context, resultKey string, out any, task
 	} else {
 		ev.Output = mustEncodeJSON(out)
 	}
-	stored, err := ex.record(ctx, ev)
+	// A handler that completed while the engine was closing still counts,
+	// so the store write must not be cancelled with the execution.
+	stored, err := ex.record(context.WithoutCancel(ctx), ev)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +337,8 @@ func lambdaFunctionName(function string) string {
 }
 
 // invokeBefore calls the handler; with a deadline the call is abandoned at
-// the deadline, like a Lambda cut off by the task timeout.
+// the deadline, like a Lambda cut off by the task timeout (its context is
+// cancelled too).
 func (ex *execution) invokeBefore(ctx context.Context, call taskCall, deadline time.Time) (any, error) {
 	e := ex.engine
 	if deadline.IsZero() {
@@ -368,7 +374,10 @@ func (ex *execution) invokeBefore(ctx context.Context, call taskCall, deadline t
 	default:
 	}
 	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+		// The handler has been told to stop; wait for it, because if it
+		// completed anyway its result must be recorded, not repeated later.
+		o := <-finished
+		return o.out, o.err
 	}
 	cancel(errors.New("task timed out"))
 	return nil, &StatesError{Name: ErrorTimeout, Cause: "The task did not complete within its TimeoutSeconds"}
@@ -386,9 +395,9 @@ func (ex *execution) invoke(ctx context.Context, call taskCall) (out any, err er
 		}
 	}()
 	raw, handlerErr := call.handler(ctx, json.RawMessage(in))
-	if ctx.Err() != nil {
-		// The result of a cancelled call is not trusted; the caller decides
-		// (timeout, branch cancelled, engine closing).
+	if handlerErr != nil && ctx.Err() != nil {
+		// The error most likely reports the cancellation (timeout, failed
+		// sibling, engine closing), not a failure of the task.
 		return nil, context.Cause(ctx)
 	}
 	if handlerErr != nil {

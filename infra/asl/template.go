@@ -39,14 +39,6 @@ func (e *evalEnv) random() *rand.Rand {
 	return e.rng
 }
 
-// withInput returns an environment over another input, sharing the rest.
-func (e *evalEnv) withInput(input any) *evalEnv {
-	c := *e
-	c.input = input
-	c.rng = nil
-	return &c
-}
-
 // payloadTemplate is a compiled Parameters, ResultSelector or ItemSelector
 // value: JSON in which object fields named "key.$" take their value from a
 // path or an intrinsic function.

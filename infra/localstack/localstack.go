@@ -6,7 +6,13 @@ package localstack
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +21,7 @@ import (
 	"productgov/infra/asl"
 	"productgov/infra/aslstore"
 	"productgov/infra/dynamolocal"
+	"productgov/infra/scheduler"
 	"productgov/shared/config"
 	"productgov/shared/system"
 	"productgov/shared/task"
@@ -37,6 +44,46 @@ type Stack struct {
 	Engine *asl.Engine
 	// MachineArns maps state machine logical ids to their local ARNs.
 	MachineArns map[string]string
+	handlers    map[string]task.Handler
+}
+
+// Schedules returns the ScheduleV2 events of template.yaml.
+func (s *Stack) Schedules() ([]scheduler.Entry, error) {
+	return scheduler.FromTemplate(productgov.Template)
+}
+
+// Fire does what EventBridge Scheduler does when a schedule comes due: it
+// starts the state machine, or invokes the function, with the event's Input.
+func (s *Stack) Fire(ctx context.Context, e scheduler.Entry, at time.Time) error {
+	switch e.ResourceType {
+	case scheduler.ResourceStateMachine:
+		arn, ok := s.MachineArns[e.ResourceID]
+		if !ok {
+			return fmt.Errorf("localstack: schedule %s targets unknown state machine %s", e.Name, e.ResourceID)
+		}
+		name := strings.NewReplacer("/", "-", ":", "").Replace(e.Name) + "-" + at.UTC().Format("20060102T150405Z")
+		_, err := s.Engine.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn),
+			Name: aws.String(name), Input: aws.String(schedulerInput(e.Input, at))})
+		return err
+	case scheduler.ResourceFunction:
+		h, ok := s.handlers[e.FunctionFolder]
+		if !ok {
+			return fmt.Errorf("localstack: schedule %s targets function %s, which has no local handler", e.Name, e.FunctionFolder)
+		}
+		_, err := h(ctx, json.RawMessage(schedulerInput(e.Input, at)))
+		return err
+	}
+	return fmt.Errorf("localstack: schedule %s has unknown target type %s", e.Name, e.ResourceType)
+}
+
+// RunScheduler fires the template's schedules on the clock until ctx ends.
+func (s *Stack) RunScheduler(ctx context.Context, clock scheduler.Clock, log *slog.Logger) error {
+	entries, err := s.Schedules()
+	if err != nil {
+		return err
+	}
+	scheduler.NewRunner(entries, s.Fire, clock, log).Run(ctx)
+	return nil
 }
 
 // Options tune the stack; tests pass a fake clock to the engine.
@@ -69,6 +116,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	handlers := map[string]task.Handler{
 		"submissions": task.Submissions(sys.App),
 		"notify":      task.Notify(sys.App),
+		"assessment":  task.Assessment(sys.App),
 	}
 	for folder, h := range handlers {
 		engine.RegisterHandler(FunctionArn(folder), asl.Handler(h))
@@ -80,6 +128,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	sys.App.ApprovalMachineArn = st.MachineArns["ApprovalStateMachine"]
+	sys.App.AssessmentMachineArn = st.MachineArns["MonthlyAssessmentStateMachine"]
+	st.handlers = handlers
 	if _, err := engine.Resume(ctx); err != nil {
 		engine.Close()
 		return nil, fmt.Errorf("localstack: resume executions: %w", err)
@@ -116,3 +166,9 @@ func (s *Stack) registerMachines() error {
 
 // Close stops the engine; executions stay persisted and resume on the next New.
 func (s *Stack) Close() error { return s.Engine.Close() }
+
+// schedulerInput fills the context attributes EventBridge Scheduler replaces
+// in a target's Input.
+func schedulerInput(input string, at time.Time) string {
+	return strings.ReplaceAll(input, "<aws.scheduler.scheduled-time>", at.UTC().Format(time.RFC3339))
+}

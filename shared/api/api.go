@@ -26,7 +26,13 @@ type Authenticator func(r *http.Request) (directory.Person, error)
 // BearerAuthenticator verifies the request's bearer token with the local issuer.
 func BearerAuthenticator(iss *identity.Issuer) Authenticator {
 	return func(r *http.Request) (directory.Person, error) {
-		tok, err := identity.BearerToken(r.Header.Get("Authorization"))
+		header := r.Header.Get("Authorization")
+		// Pages and exports opened in a browser may carry the token in the
+		// query (RFC 6750 §2.3), since a link cannot set a header.
+		if q := r.URL.Query().Get("access_token"); header == "" && q != "" && r.Method == http.MethodGet && isDocument(r.URL.Path) {
+			header = "Bearer " + q
+		}
+		tok, err := identity.BearerToken(header)
 		if err != nil {
 			return directory.Person{}, err
 		}
@@ -207,3 +213,8 @@ func trimmed(s string) string { return strings.TrimSpace(s) }
 type appPatch = app.ProductPatch
 
 func moneyString(fen int64) string { return money.Amount(fen).String() }
+
+// isDocument reports whether a path is a page or an export people open.
+func isDocument(path string) bool {
+	return strings.HasSuffix(path, ".html") || strings.HasSuffix(path, ".xlsx")
+}

@@ -2,10 +2,12 @@ package api
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 
 	"productgov/shared/app"
+	"productgov/shared/assessment"
 	"productgov/shared/decision"
 	"productgov/shared/directory"
 	"productgov/shared/mail"
@@ -22,7 +24,13 @@ var stepStatusNames = map[decision.StepStatus]string{
 var formFieldNames = map[string]string{"decision": "决定", "comment": "意见", "minutesRef": "会议纪要编号"}
 
 var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
-	"stepName":   app.StepName,
+	"stepName": app.StepName,
+	"phaseName": func(p any) string {
+		if n, ok := phaseNames[assessment.Phase(fmt.Sprint(p))]; ok {
+			return n
+		}
+		return fmt.Sprint(p)
+	},
 	"stepStatus": func(s decision.StepStatus) string { return stepStatusNames[s] },
 	"fieldName": func(f string) string {
 		if n, ok := formFieldNames[f]; ok {

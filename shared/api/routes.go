@@ -43,6 +43,13 @@ func (s *Server) routes() {
 	s.handle("GET", "/dev/outbox", true, s.outbox)
 	s.handle("GET", "/dev/outbox.html", true, s.outboxPage)
 
+	s.handle("POST", "/assessment-runs", false, s.startAssessment)
+	s.handle("GET", "/assessment-runs/{month}", false, s.assessmentRun)
+	s.handle("GET", "/assessments/{month}", false, s.assessments)
+	s.handle("GET", "/assessments/{month}/report.html", false, s.assessmentReport)
+	s.handle("GET", "/assessments/{month}/report.xlsx", false, s.assessmentReportXLSX)
+	s.handle("GET", "/products/{id}/page.html", false, s.productPage)
+
 	s.handle("GET", "/policy", false, s.getPolicy)
 	s.handle("GET", "/audit", false, s.getAudit)
 

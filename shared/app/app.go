@@ -78,6 +78,10 @@ type Service struct {
 	Links LinkSigner
 	// ApprovalMachineArn is the approval state machine.
 	ApprovalMachineArn string
+	// AssessStore is the monthly assessment's store.
+	AssessStore Assessments
+	// AssessmentMachineArn is the monthly assessment state machine.
+	AssessmentMachineArn string
 	// BaseURL is where links in emails point, e.g. https://api.example.com.
 	BaseURL string
 	Log     *slog.Logger
@@ -161,3 +165,6 @@ func shanghai() *time.Location { return period.Shanghai }
 // directoryPerson is a person known only by their subject, e.g. an approver
 // acting through an email link.
 type directoryPerson = directory.Person
+
+// auditMeta is the audit trail's change metadata.
+type auditMeta = audit.Meta

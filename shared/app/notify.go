@@ -70,8 +70,8 @@ type KeyFigure struct{ Label, Value string }
 // Summary is what an email and an approval page show of a submission.
 type Summary struct {
 	ID, Type, Level, Status, Product, Applicant, Routing string
-	Revision                                              int
-	Figures                                               []KeyFigure
+	Revision                                             int
+	Figures                                              []KeyFigure
 }
 
 // Summarize describes a submission in Chinese with its key figures.

@@ -69,6 +69,8 @@ const reviewTimeout = 30 * 24 * time.Hour
 
 // SubmissionRequest is a new submission or a revision as the caller sent it.
 type SubmissionRequest struct {
+	// ID is set only by the system for submissions it opens idempotently.
+	ID        string
 	Type      decision.SubmissionType
 	ProductID string
 	Content   map[string]json.RawMessage
@@ -87,7 +89,11 @@ func (s *Service) CreateSubmission(ctx context.Context, caller directory.Person,
 	if err != nil {
 		return decision.Submission{}, err
 	}
-	sub := decision.Submission{ID: id.New("sub"), Type: req.Type, ProductID: req.ProductID, Applicant: caller.Sub,
+	subID := id.New("sub")
+	if req.ID != "" && caller.Sub == SystemApplicant {
+		subID = req.ID
+	}
+	sub := decision.Submission{ID: subID, Type: req.Type, ProductID: req.ProductID, Applicant: caller.Sub,
 		Revision: 1, CreatedAt: now.UTC(), UpdatedAt: now.UTC(), PolicyVersion: pol.Version}
 	if err := s.prepareRevision(ctx, &sub, req, pol, now); err != nil {
 		return decision.Submission{}, err

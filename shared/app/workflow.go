@@ -403,4 +403,3 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	}
 	return sent, nil
 }
-

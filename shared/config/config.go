@@ -37,6 +37,8 @@ type Config struct {
 	PublicBaseURL string
 	// ApprovalMachineArn is the approval state machine (the API starts it).
 	ApprovalMachineArn string
+	// AssessmentMachineArn is the monthly assessment state machine.
+	AssessmentMachineArn string
 	// MailFrom is the SES identity emails are sent from (AWS).
 	MailFrom string
 	// LinkKeyParam names the SSM SecureString holding the link-signing key (AWS).
@@ -64,9 +66,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		PublicBaseURL:  strings.TrimRight(get("PUBLIC_BASE_URL"), "/"),
 		Port:           8080,
 
-		ApprovalMachineArn: get("APPROVAL_STATE_MACHINE_ARN"),
-		MailFrom:           get("MAIL_FROM"),
-		LinkKeyParam:       get("LINK_SIGNING_KEY_PARAM"),
+		ApprovalMachineArn:   get("APPROVAL_STATE_MACHINE_ARN"),
+		AssessmentMachineArn: get("ASSESSMENT_STATE_MACHINE_ARN"),
+		MailFrom:             get("MAIL_FROM"),
+		LinkKeyParam:         get("LINK_SIGNING_KEY_PARAM"),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAWS

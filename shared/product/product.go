@@ -82,6 +82,9 @@ type Product struct {
 	NoticeDate  *period.Date  `json:"noticeDate,omitempty"`
 	ExemptUntil *period.Month `json:"exemptUntil,omitempty"`
 	Phase       Phase         `json:"phase,omitempty"`
+	// PhaseMonth is the assessed month whose result set Phase; an earlier
+	// month's re-run leaves the phase alone.
+	PhaseMonth *period.Month `json:"phaseMonth,omitempty"`
 	// StageSince is the day the current stage began (trial-use and P§18 clocks).
 	StageSince period.Date `json:"stageSince"`
 	// HadSpend says the product had investment or cost before, so a demand

@@ -47,6 +47,7 @@ type productItem struct {
 	PlanDueDate   string   `dynamodbav:"planDueDate,omitempty"`
 	Flags         []string `dynamodbav:"flags,omitempty,stringset"`
 	LastCommittee string   `dynamodbav:"lastCommittee,omitempty"`
+	PhaseMonth    string   `dynamodbav:"phaseMonth,omitempty"`
 	Exit          string   `dynamodbav:"exit,omitempty"`
 	CreatedBy     string   `dynamodbav:"createdBy"`
 	CreatedAt     string   `dynamodbav:"createdAt"`
@@ -78,6 +79,9 @@ func toProductItem(p product.Product) productItem {
 	if p.LastCommitteeDecision != nil {
 		it.LastCommittee = p.LastCommitteeDecision.String()
 	}
+	if p.PhaseMonth != nil {
+		it.PhaseMonth = p.PhaseMonth.String()
+	}
 	if p.Exit != nil {
 		b, _ := json.Marshal(p.Exit)
 		it.Exit = string(b)
@@ -103,6 +107,9 @@ func (it productItem) product() product.Product {
 	}
 	if d, err := period.ParseDate(it.LastCommittee); err == nil {
 		p.LastCommitteeDecision = &d
+	}
+	if m, err := period.ParseMonth(it.PhaseMonth); err == nil {
+		p.PhaseMonth = &m
 	}
 	if it.Exit != "" {
 		var e product.Exit

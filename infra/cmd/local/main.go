@@ -22,6 +22,7 @@ import (
 
 	"productgov/infra/dynamolocal"
 	"productgov/infra/localstack"
+	"productgov/infra/scheduler"
 	"productgov/infra/seed"
 	"productgov/shared/config"
 	"productgov/shared/directory"
@@ -80,6 +81,11 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	}
 	defer stack.Close()
 	sys := stack.System
+	go func() {
+		if err := stack.RunScheduler(ctx, scheduler.SystemClock(), log); err != nil {
+			log.Error("scheduler", "err", err)
+		}
+	}()
 	seeded, err := seed.Run(ctx, sys.Store, sys.App, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)

@@ -1,0 +1,234 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/xuri/excelize/v2"
+
+	"productgov/shared/app"
+	"productgov/shared/assessment"
+	"productgov/shared/directory"
+	"productgov/shared/money"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	month := o.str("month", true)
+	if err := o.done("assessment run"); err != nil {
+		return err
+	}
+	arn, err := s.App.StartAssessment(r.Context(), caller, month)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/assessment-runs/"+month)
+	writeJSON(w, http.StatusAccepted, map[string]string{"month": month, "executionArn": arn, "status": "running"})
+	return nil
+}
+
+func pathMonthValue(r *http.Request) (period.Month, error) {
+	m, err := period.ParseMonth(r.PathValue("month"))
+	if err != nil {
+		return m, problem.InvalidField("month", err.Error())
+	}
+	return m, nil
+}
+
+func (s *Server) assessmentRun(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	m, err := pathMonthValue(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.App.AssessmentRun(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, run)
+	return nil
+}
+
+func (s *Server) assessments(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	m, err := pathMonthValue(r)
+	if err != nil {
+		return err
+	}
+	results, err := s.App.MonthResults(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	if results == nil {
+		results = []app.AssessmentRecord{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": results})
+	return nil
+}
+
+var outcomeNames = map[assessment.Outcome]string{
+	assessment.OutcomePass: "通过", assessment.OutcomeFail: "未通过", assessment.OutcomeExempt: "免考核",
+	assessment.OutcomePendingData: "待补数据", assessment.OutcomeSkipped: "不参与考核",
+}
+
+var phaseNames = map[assessment.Phase]string{
+	assessment.PhaseAssessment: "考核期", assessment.PhaseWarning: "预警期", assessment.PhaseExit: "退出期", "": "—",
+}
+
+// monthReport is the zh-CN monthly report's content (SPEC 3, 5).
+type monthReport struct {
+	Title   string
+	Month   period.Month
+	Version string
+	Counts  []countLine
+	Changes []app.AssessmentRecord
+	Pending []app.AssessmentRecord
+	Total   int
+}
+
+type countLine struct {
+	Name  string
+	Count int
+}
+
+func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentRecord, error) {
+	m, err := pathMonthValue(r)
+	if err != nil {
+		return monthReport{}, nil, err
+	}
+	results, err := s.App.MonthResults(r.Context(), m)
+	if err != nil {
+		return monthReport{}, nil, err
+	}
+	rep := monthReport{Title: fmt.Sprintf("%s 月度产品考核报告", m), Month: m, Total: len(results)}
+	counts := map[assessment.Outcome]int{}
+	for _, res := range results {
+		counts[res.Result.Result]++
+		rep.Version = res.PolicyVersion
+		if res.PhaseBefore != res.PhaseAfter {
+			rep.Changes = append(rep.Changes, res)
+		}
+		if res.Result.Result == assessment.OutcomePendingData {
+			rep.Pending = append(rep.Pending, res)
+		}
+	}
+	for _, o := range assessment.Outcomes {
+		rep.Counts = append(rep.Counts, countLine{outcomeNames[o], counts[o]})
+	}
+	return rep, results, nil
+}
+
+func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	rep, _, err := s.buildReport(r)
+	if err != nil {
+		return err
+	}
+	return renderPage(w, http.StatusOK, "report.html", rep)
+}
+
+func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	rep, results, err := s.buildReport(r)
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	const summary, detail = "汇总", "明细"
+	f.SetSheetName("Sheet1", summary)
+	rows := [][]any{{rep.Title}, {"策略版本", rep.Version}, {"产品数", rep.Total}, {}, {"考核结果", "产品数"}}
+	for _, c := range rep.Counts {
+		rows = append(rows, []any{c.Name, c.Count})
+	}
+	writeRows(f, summary, rows)
+	if _, err := f.NewSheet(detail); err != nil {
+		return err
+	}
+	rows = [][]any{{"产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
+	sort.Slice(results, func(i, j int) bool { return results[i].ProductID < results[j].ProductID })
+	for _, res := range results {
+		rows = append(rows, []any{res.ProductID, res.Month.String(), outcomeNames[res.Result.Result], amountText(res.RevenueAverage),
+			boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
+			phaseNames[res.PhaseAfter], res.Rule, res.Reason, res.PolicyVersion})
+	}
+	writeRows(f, detail, rows)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="assessment-%s.xlsx"`, rep.Month))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func writeRows(f *excelize.File, sheet string, rows [][]any) {
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		_ = f.SetSheetRow(sheet, cell, &row)
+	}
+}
+
+func amountText(a *money.Amount) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+func scoreText(sc *assessment.Score) string {
+	if sc == nil {
+		return ""
+	}
+	return sc.String()
+}
+
+func boolText(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return "是"
+	default:
+		return "否"
+	}
+}
+
+// trendPage is a product's page: facts, history and the revenue of the last
+// 12 months against its assessment threshold as an SVG chart (SPEC 5).
+type trendPage struct {
+	Title     string
+	Product   product.Product
+	Threshold money.Amount
+	Chart     chart
+	History   []product.StageChange
+}
+
+func (s *Server) productPage(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	p, err := s.App.GetProduct(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pol, err := s.App.Policy(r.Context())
+	if err != nil {
+		return err
+	}
+	to := period.MonthOf(s.App.Now()).Add(-1)
+	from := to.Add(-11)
+	figs, err := s.App.RevenueTrend(r.Context(), p.ID, from, to)
+	if err != nil {
+		return err
+	}
+	hist, err := s.App.StageHistory(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	threshold := pol.Assessment.RevenueThresholds[assessment.Level(p.Level)] // P§19: hq has none
+	return renderPage(w, http.StatusOK, "product.html", trendPage{Title: p.Name, Product: p, Threshold: threshold,
+		Chart: revenueChart(figs, from, threshold), History: hist})
+}

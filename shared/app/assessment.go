@@ -1,0 +1,453 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"productgov/shared/assessment"
+	"productgov/shared/decision"
+	"productgov/shared/directory"
+	"productgov/shared/id"
+	"productgov/shared/money"
+	"productgov/shared/period"
+	"productgov/shared/policy"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+	"productgov/shared/store"
+)
+
+// Assessments is the monthly assessment part of the store.
+type Assessments interface {
+	ProductsPage(ctx context.Context, stage product.Stage, level product.Level, cursor string, limit int32) ([]product.Product, string, error)
+	BatchFigures(ctx context.Context, kind product.FigureKind, ks []product.FigureKey) (map[product.FigureKey]int64, error)
+	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
+	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
+	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
+	GetRun(ctx context.Context, kind, period string) (store.Run, error)
+	PutRun(ctx context.Context, m auditMeta, r store.Run) error
+}
+
+// AssessmentRecord is one product's result for one month (SPEC 3 "Results"),
+// with the policy version that decided it and the quality fails of the
+// window M-10..M that the next month needs.
+type AssessmentRecord struct {
+	assessment.Result
+	PolicyVersion     string         `json:"policyVersion"`
+	QualityFailMonths []period.Month `json:"qualityFailMonths"`
+	// QualityScoreText and RevenueAverageText are the SPEC 8 fields as shown.
+	Level product.Level `json:"level"`
+	Mode  product.Mode  `json:"mode"`
+}
+
+// runKindAssessment names the monthly assessment's run records.
+const runKindAssessment = "assessment"
+
+// AssessmentSegment is one index partition of in-scope products (SPEC 3: province
+// and city products in trial commercial or commercial use).
+type AssessmentSegment struct {
+	Stage product.Stage `json:"stage"`
+	Level product.Level `json:"level"`
+}
+
+// AssessmentPlan is what the job's first step decides: the month, the policy
+// version, and the index segments the Map pages through.
+type AssessmentPlan struct {
+	Month         period.Month        `json:"month"`
+	PolicyVersion string              `json:"policyVersion"`
+	Segments      []AssessmentSegment `json:"segments"`
+}
+
+// PlanAssessment resolves the month (given, or the month before `at` in
+// Shanghai for the schedule) and the policy version: the one a previous run of
+// the month used, else the one in force on the month's last day (SPEC 7).
+func (s *Service) PlanAssessment(ctx context.Context, month string, at time.Time) (AssessmentPlan, error) {
+	var m period.Month
+	if month == "" {
+		m = period.MonthOf(at).Add(-1) // P§19: the schedule assesses the previous month
+	} else {
+		var err error
+		if m, err = period.ParseMonth(month); err != nil {
+			return AssessmentPlan{}, problem.InvalidField("month", err.Error())
+		}
+	}
+	pol, err := s.assessmentPolicy(ctx, m)
+	if err != nil {
+		return AssessmentPlan{}, err
+	}
+	run := store.Run{Kind: runKindAssessment, Period: m.String(), PolicyVersion: pol.Version, Status: "running", StartedAt: s.Now().UTC()}
+	if prev, err := s.AssessStore.GetRun(ctx, runKindAssessment, m.String()); err == nil {
+		run.Runs = prev.Runs
+	}
+	run.Runs++
+	if err := s.AssessStore.PutRun(ctx, s.meta(ctx, system), run); err != nil {
+		return AssessmentPlan{}, err
+	}
+	plan := AssessmentPlan{Month: m, PolicyVersion: pol.Version}
+	for _, st := range []product.Stage{product.StageTrialCommercial, product.StageCommercial} {
+		// hq products are read too, so each gets its record: skipped, hq_not_assessed (SPEC 3).
+		for _, lv := range []product.Level{product.LevelHQ, product.LevelProvince, product.LevelCity} {
+			plan.Segments = append(plan.Segments, AssessmentSegment{Stage: st, Level: lv})
+		}
+	}
+	return plan, nil
+}
+
+// assessmentPolicy is the policy a month is assessed with: a re-run keeps the
+// version its month was first assessed with.
+func (s *Service) assessmentPolicy(ctx context.Context, m period.Month) (policy.Document, error) {
+	if prev, err := s.AssessStore.GetRun(ctx, runKindAssessment, m.String()); err == nil {
+		if d, ok, err := s.policyByVersion(ctx, prev.PolicyVersion); err != nil || ok {
+			return d, err
+		}
+	} else if problem.CodeOf(err) != problem.CodeNotFound {
+		return policy.Document{}, err
+	}
+	return s.PolicyOn(ctx, m.Last())
+}
+
+// PageResult is what one page of the assessment reports to the job.
+type PageResult struct {
+	Cursor   string `json:"cursor"`
+	Done     bool   `json:"done"`
+	Assessed int    `json:"assessed"`
+}
+
+// assessPageSize is how many products one task assesses: one index Query,
+// then batched reads of their figures and last month's results, then batched
+// writes of the results.
+const assessPageSize = 100
+
+// AssessPage assesses one page of a segment's products for a month (SPEC 3):
+// every figure and last month's result in batched reads, the rule, then the
+// results in batched writes; products whose phase or flags change are updated
+// with their audit entries.
+func (s *Service) AssessPage(ctx context.Context, month period.Month, version string, seg AssessmentSegment, cursor string) (PageResult, error) {
+	pol, ok, err := s.policyByVersion(ctx, version)
+	if err != nil {
+		return PageResult{}, err
+	}
+	if !ok {
+		return PageResult{}, fmt.Errorf("app: policy version %s not found", version)
+	}
+	products, next, err := s.AssessStore.ProductsPage(ctx, seg.Stage, seg.Level, cursor, assessPageSize)
+	if err != nil {
+		return PageResult{}, err
+	}
+	records, err := s.assessProducts(ctx, month, pol, products)
+	if err != nil {
+		return PageResult{}, err
+	}
+	docs := make(map[string][]byte, len(records))
+	for _, r := range records {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return PageResult{}, err
+		}
+		docs[r.ProductID] = b
+	}
+	if err := s.AssessStore.PutAssessmentDocs(ctx, month, docs); err != nil {
+		return PageResult{}, err
+	}
+	for i, r := range records {
+		if err := s.applyAssessment(ctx, products[i], r); err != nil {
+			return PageResult{}, err
+		}
+	}
+	return PageResult{Cursor: next, Done: next == "", Assessed: len(records)}, nil
+}
+
+// assessProducts reads what the rule needs for a page of products with
+// batched reads and assesses each.
+func (s *Service) assessProducts(ctx context.Context, m period.Month, pol policy.Document, products []product.Product) ([]AssessmentRecord, error) {
+	ids := make([]string, len(products))
+	var revKeys, qualKeys []product.FigureKey
+	for i, p := range products {
+		ids[i] = p.ID
+		from := m.Add(-2)
+		if needsTrailingYear(p, m, pol) {
+			from = m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)) // P§18: trailing 12 months
+		}
+		for mo := from; !mo.After(m); mo = mo.Add(1) {
+			revKeys = append(revKeys, product.FigureKey{ProductID: p.ID, Month: mo})
+		}
+		if p.Mode == product.ModeCooperative {
+			qualKeys = append(qualKeys, product.FigureKey{ProductID: p.ID, Month: m})
+		}
+	}
+	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, revKeys)
+	if err != nil {
+		return nil, err
+	}
+	quality, err := s.AssessStore.BatchFigures(ctx, product.KindQuality, qualKeys)
+	if err != nil {
+		return nil, err
+	}
+	prevDocs, err := s.AssessStore.AssessmentDocs(ctx, m.Add(-1), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AssessmentRecord, 0, len(products))
+	for _, p := range products {
+		in := assessment.Input{Month: m, Product: assessment.Product{ID: p.ID, Level: assessment.Level(p.Level),
+			Mode: assessment.Mode(p.Mode), Stage: assessment.Stage(p.Stage), NoticeDate: p.NoticeDate,
+			ExemptUntil: p.ExemptUntil, TrialCommercialSince: trialCommercialSince(p)}}
+		// SPEC 3: a month computes from the phases recorded after the month before.
+		if doc, ok := prevDocs[p.ID]; ok {
+			var prev AssessmentRecord
+			if err := json.Unmarshal(doc, &prev); err != nil {
+				return nil, fmt.Errorf("app: assessment %s %s: %w", p.ID, m.Add(-1), err)
+			}
+			in.RevenueTrack, in.QualityTrack, in.QualityFailMonths = prev.RevenueTrackAfter, prev.QualityTrackAfter, prev.QualityFailMonths
+		} else if p.Phase != "" && (p.PhaseMonth == nil || p.PhaseMonth.Before(m)) {
+			// Never assessed here: start from the phase the product was registered with.
+			in.RevenueTrack = assessment.Phase(p.Phase)
+			in.QualityTrack = assessment.PhaseAssessment
+		}
+		for mo := m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)); !mo.After(m); mo = mo.Add(1) {
+			if v, ok := revenue[product.FigureKey{ProductID: p.ID, Month: mo}]; ok {
+				in.Revenue = append(in.Revenue, assessment.RevenueFigure{Month: mo, Amount: money.Amount(v)})
+			}
+		}
+		if v, ok := quality[product.FigureKey{ProductID: p.ID, Month: m}]; ok {
+			sc := assessment.Score(v)
+			in.QualityScore = &sc
+		}
+		res, err := assessment.Assess(in, pol.Assessment)
+		if err != nil {
+			return nil, fmt.Errorf("app: assess %s %s: %w", p.ID, m, err)
+		}
+		rec := AssessmentRecord{Result: res, PolicyVersion: pol.Version, Level: p.Level, Mode: p.Mode,
+			QualityFailMonths: failWindow(in.QualityFailMonths, res, m)}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// failWindow carries the quality fails of M-10..M forward, so the next month
+// sees its M-11..M-1 (SPEC 3: the 3rd fail within 12 months).
+func failWindow(before []period.Month, res assessment.Result, m period.Month) []period.Month {
+	out := []period.Month{}
+	for _, f := range before {
+		if m.Sub(f) <= 10 && !f.After(m) && f != m {
+			out = append(out, f)
+		}
+	}
+	if res.QualityPass != nil && !*res.QualityPass {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// needsTrailingYear tells whether the P§18 check needs the product's last 12
+// months: only trial-commercial products past the limit do, so the others'
+// reads stay at three months.
+func needsTrailingYear(p product.Product, m period.Month, pol policy.Document) bool {
+	since := trialCommercialSince(p)
+	if p.Stage != product.StageTrialCommercial || since == nil {
+		return false
+	}
+	return m.Last().After(since.AddMonths(pol.Assessment.TrialCommercialMaxMonths))
+}
+
+func trialCommercialSince(p product.Product) *period.Date {
+	if p.Stage != product.StageTrialCommercial {
+		return nil
+	}
+	d := p.StageSince
+	if p.NoticeDate != nil && p.NoticeDate.Before(d) {
+		d = *p.NoticeDate
+	}
+	return &d
+}
+
+// applyAssessment carries a result to its product: the phase (only from the
+// latest assessed month, so re-running an earlier month never moves it) and
+// the P§18 flag.
+func (s *Service) applyAssessment(ctx context.Context, p product.Product, r AssessmentRecord) error {
+	if r.Result.Result == assessment.OutcomeSkipped || p.PhaseMonth != nil && r.Month.Before(*p.PhaseMonth) {
+		return nil
+	}
+	wantPhase := product.Phase(r.PhaseAfter)
+	if wantPhase == p.Phase && r.CommercialIneligible == p.HasFlag(product.FlagCommercialIneligible) {
+		return nil // nothing changes: no write
+	}
+	_, err := s.Products.UpdateProduct(ctx, s.meta(ctx, system), p.ID, func(x *product.Product) (product.Change, error) {
+		if x.PhaseMonth != nil && r.Month.Before(*x.PhaseMonth) {
+			return product.Change{}, errNothingToDo
+		}
+		x.Phase = wantPhase
+		month := r.Month
+		x.PhaseMonth = &month
+		x.Flags = withFlag(x.Flags, product.FlagCommercialIneligible, r.CommercialIneligible)
+		return product.Change{Action: "product.assessment." + r.Month.String()}, nil
+	})
+	if errors.Is(err, errNothingToDo) {
+		return nil
+	}
+	return err
+}
+
+var errNothingToDo = errors.New("app: nothing to do")
+
+func withFlag(flags []string, flag string, on bool) []string {
+	out := make([]string, 0, len(flags)+1)
+	for _, f := range flags {
+		if f != flag {
+			out = append(out, f)
+		}
+	}
+	if on {
+		out = append(out, flag)
+	}
+	return out
+}
+
+// OpenAssessmentExits opens one exit submission (exitType assessment, the
+// system as applicant) for each product whose phase became exit in the month
+// (SPEC 3, 2.5). The submission's id derives from product and month, so a
+// re-run opens none twice.
+func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month) (int, error) {
+	opened := 0
+	cursor := ""
+	for {
+		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 200)
+		if err != nil {
+			return opened, err
+		}
+		for _, doc := range docs {
+			var r AssessmentRecord
+			if err := json.Unmarshal(doc, &r); err != nil {
+				return opened, err
+			}
+			if !r.OpensExit {
+				continue
+			}
+			ok, err := s.openAssessmentExit(ctx, r)
+			if err != nil {
+				return opened, err
+			}
+			if ok {
+				opened++
+			}
+		}
+		if next == "" {
+			return opened, nil
+		}
+		cursor = next
+	}
+}
+
+func (s *Service) openAssessmentExit(ctx context.Context, r AssessmentRecord) (bool, error) {
+	subID := "sub_exit_" + r.ProductID + "_" + r.Month.String()
+	if _, err := s.Submissions.GetSubmission(ctx, subID); err == nil {
+		return false, nil
+	} else if problem.CodeOf(err) != problem.CodeNotFound {
+		return false, err
+	}
+	exitDate := r.Month.Add(4).First()
+	content := map[string]any{
+		"exitType":            "assessment",
+		"evaluation":          fmt.Sprintf("%s 月度考核进入退出期：%s（%s）", r.Month, r.Reason, r.Rule),
+		"exitPlan":            "按产品退出流程发布退出公告，停止新增用户，存量用户迁移后下架（P§21）",
+		"replacementProduct":  "无",
+		"exitDate":            exitDate.String(),
+		"customerServicePlan": "退出公告后由客户经理逐户沟通，提供迁移或替代方案，确保服务平稳过渡",
+	}
+	if r.Mode == product.ModeCooperative {
+		content["cooperationMatters"] = "按合作协议约定终止合作，结清分成与承诺金"
+	}
+	raw := map[string]json.RawMessage{}
+	for k, v := range content {
+		b, _ := json.Marshal(v)
+		raw[k] = b
+	}
+	_, err := s.CreateSubmission(ctx, directory.Person{Sub: SystemApplicant}, SubmissionRequest{
+		ID: subID, Type: decision.TypeExit, ProductID: r.ProductID, Content: raw})
+	if problem.CodeOf(err) == problem.CodeConflict {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// FinishAssessment records the month's run as done with its report (SPEC 3).
+func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (assessment.RunReport, error) {
+	results, err := s.MonthResults(ctx, month)
+	if err != nil {
+		return assessment.RunReport{}, err
+	}
+	plain := make([]assessment.Result, len(results))
+	for i, r := range results {
+		plain[i] = r.Result
+	}
+	report := assessment.Report(plain)
+	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
+	if err != nil {
+		return report, err
+	}
+	now := s.Now().UTC()
+	run.Status, run.FinishedAt = "succeeded", &now
+	run.Summary, _ = json.Marshal(report)
+	return report, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
+}
+
+// MonthResults reads every result of a month, in product order.
+func (s *Service) MonthResults(ctx context.Context, month period.Month) ([]AssessmentRecord, error) {
+	var out []AssessmentRecord
+	cursor := ""
+	for {
+		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 500)
+		if err != nil {
+			return nil, err
+		}
+		for _, doc := range docs {
+			var r AssessmentRecord
+			if err := json.Unmarshal(doc, &r); err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}
+
+// AssessmentRun is the run record of a month.
+func (s *Service) AssessmentRun(ctx context.Context, month period.Month) (store.Run, error) {
+	return s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
+}
+
+// StartAssessment runs the monthly assessment for any month on demand
+// (admins, SPEC 8 POST /assessment-runs): one execution of the same state
+// machine the schedule starts.
+func (s *Service) StartAssessment(ctx context.Context, caller directory.Person, month string) (string, error) {
+	if err := require(caller, "running the assessment", directory.RoleAdmin); err != nil {
+		return "", err
+	}
+	m, err := period.ParseMonth(month)
+	if err != nil {
+		return "", problem.InvalidField("month", err.Error())
+	}
+	if !m.Before(period.MonthOf(s.Now())) {
+		return "", problem.InvalidField("month", "must be a past month: the current month's figures are not complete")
+	}
+	in, _ := json.Marshal(map[string]string{"month": m.String(), "scheduledTime": ""})
+	out, err := s.Workflow.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.AssessmentMachineArn),
+		Name:            aws.String("assess-" + m.String() + "-" + id.Random(8)),
+		Input:           aws.String(string(in)),
+	})
+	if err != nil {
+		return "", fmt.Errorf("app: start assessment %s: %w", m, err)
+	}
+	return aws.ToString(out.ExecutionArn), nil
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"productgov/shared/audit"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/product"
+)
+
+// Assessment keys: pk ASSESS#<YYYY-MM>, sk <productId> — one record per
+// product and month, rewritten identically by a re-run; a month's results are
+// one Query, the month before's a batched read. The run: pk RUN#ASSESS#<month>, sk RUN.
+func assessPK(m period.Month) string { return "ASSESS#" + m.String() }
+
+type assessmentItem struct {
+	keys
+	Type      string `dynamodbav:"type"`
+	ProductID string `dynamodbav:"productId"`
+	Month     string `dynamodbav:"month"`
+	Doc       string `dynamodbav:"doc"`
+}
+
+// PutAssessmentDocs writes result documents (JSON, keyed by product) of a month
+// with BatchWriteItem, 25 at a time.
+func (s *Store) PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error {
+	reqs := make([]ddb.WriteRequest, 0, len(docs))
+	for pid, doc := range docs {
+		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: assessPK(m), SK: pid}, Type: "assessment",
+			ProductID: pid, Month: m.String(), Doc: string(doc)})
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: av}})
+	}
+	if err := s.batchWrite(ctx, reqs); err != nil {
+		return fmt.Errorf("store: put assessments %s: %w", m, err)
+	}
+	return nil
+}
+
+// AssessmentDocs reads result documents of one month for many products with
+// BatchGetItem; missing ones are absent.
+func (s *Store) AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	for start := 0; start < len(ids); start += 100 {
+		var ks []map[string]ddb.AttributeValue
+		for _, id := range ids[start:min(start+100, len(ids))] {
+			ks = append(ks, keyOf(assessPK(m), id))
+		}
+		err := s.batchGet(ctx, ks, "productId, doc", nil, func(item map[string]ddb.AttributeValue) {
+			pid, _ := item["productId"].(*ddb.AttributeValueMemberS)
+			doc, _ := item["doc"].(*ddb.AttributeValueMemberS)
+			if pid != nil && doc != nil {
+				out[pid.Value] = []byte(doc.Value)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: assessments %s: %w", m, err)
+		}
+	}
+	return out, nil
+}
+
+// batchGet reads keys with BatchGetItem, retrying unprocessed keys, and hands
+// each item to fn.
+func (s *Store) batchGet(ctx context.Context, ks []map[string]ddb.AttributeValue, projection string, names map[string]string, fn func(map[string]ddb.AttributeValue)) error {
+	ka := ddb.KeysAndAttributes{Keys: ks}
+	if projection != "" {
+		ka.ProjectionExpression = aws.String(projection)
+	}
+	if len(names) > 0 {
+		ka.ExpressionAttributeNames = names
+	}
+	req := map[string]ddb.KeysAndAttributes{s.table: ka}
+	for attempt := 0; len(req) > 0; attempt++ {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return err
+		}
+		for _, item := range res.Responses[s.table] {
+			fn(item)
+		}
+		req = res.UnprocessedKeys
+		if len(req) > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MonthAssessmentDocs lists a month's result documents in product order, a page at a time.
+func (s *Store) MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error) {
+	p, err := s.queryPage(ctx, "", "pk", assessPK(m), "", "", cursor, limit, true)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([][]byte, 0, len(p.items))
+	for _, raw := range p.items {
+		if doc, ok := raw["doc"].(*ddb.AttributeValueMemberS); ok {
+			out = append(out, []byte(doc.Value))
+		}
+	}
+	return out, p.cursor, nil
+}
+
+// Run is a scheduled or on-demand job's record for one period: which policy
+// version decided it, and how it stands.
+type Run struct {
+	Kind          string          `json:"kind"`
+	Period        string          `json:"period"`
+	PolicyVersion string          `json:"policyVersion"`
+	Status        string          `json:"status"`
+	StartedAt     time.Time       `json:"startedAt"`
+	FinishedAt    *time.Time      `json:"finishedAt,omitempty"`
+	Summary       json.RawMessage `json:"summary,omitempty"`
+	Runs          int             `json:"runs"`
+}
+
+type runItem struct {
+	keys
+	Type string `dynamodbav:"type"`
+	Doc  string `dynamodbav:"doc"`
+}
+
+func runPK(kind, period string) string { return "RUN#" + kind + "#" + period }
+
+// GetRun reads a run record; not_found when the period never ran.
+func (s *Store) GetRun(ctx context.Context, kind, period string) (Run, error) {
+	var it runItem
+	ok, err := s.get(ctx, runPK(kind, period), "RUN", &it)
+	if err != nil {
+		return Run{}, fmt.Errorf("store: get run %s %s: %w", kind, period, err)
+	}
+	if !ok {
+		return Run{}, problem.NotFound(kind+" run", period)
+	}
+	var r Run
+	return r, json.Unmarshal([]byte(it.Doc), &r)
+}
+
+// PutRun writes a run record with its audit entry.
+func (s *Store) PutRun(ctx context.Context, m audit.Meta, r Run) error {
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	put, err := s.putItem(runItem{keys: keys{PK: runPK(r.Kind, r.Period), SK: "RUN"}, Type: "run", Doc: string(doc)}, "", nil)
+	if err != nil {
+		return err
+	}
+	aud, err := s.auditPut(m, audit.Entity("run", r.Kind+"/"+r.Period), "run."+r.Status, nil, r)
+	if err != nil {
+		return err
+	}
+	if err := s.transact(ctx, []ddbWrite{put, aud}); err != nil {
+		return fmt.Errorf("store: put run %s %s: %w", r.Kind, r.Period, err)
+	}
+	return nil
+}
+
+// ProductsPage lists one page of the products of a stage and level from gsi1
+// (the assessment's in-scope index; never a Scan).
+func (s *Store) ProductsPage(ctx context.Context, stage product.Stage, level product.Level, cursor string, limit int32) ([]product.Product, string, error) {
+	return s.ListProducts(ctx, product.Filter{Stage: stage, Level: level}, cursor, limit)
+}

@@ -1,0 +1,65 @@
+package task
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"productgov/shared/app"
+	"productgov/shared/period"
+)
+
+// AssessmentEvent is the payload the monthly assessment state machine sends.
+type AssessmentEvent struct {
+	Action string `json:"action"`
+	// Month is YYYY-MM; empty in a scheduled run, which assesses the month
+	// before Time.
+	Month         string                 `json:"month,omitempty"`
+	Time          string                 `json:"time,omitempty"`
+	PolicyVersion string                 `json:"policyVersion,omitempty"`
+	Segment       *app.AssessmentSegment `json:"segment,omitempty"`
+	Cursor        string                 `json:"cursor,omitempty"`
+}
+
+// Assessment handles the monthly assessment's tasks (SPEC 3): plan, page,
+// open_exits and report.
+func Assessment(svc *app.Service) Handler {
+	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+		var ev AssessmentEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
+		}
+		if ev.Action == "plan" {
+			at := time.Now()
+			if ev.Time != "" {
+				t, err := time.Parse(time.RFC3339, ev.Time)
+				if err != nil {
+					return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("time %q: %w", ev.Time, err)}
+				}
+				at = t
+			}
+			plan, err := svc.PlanAssessment(ctx, ev.Month, at)
+			return ok(plan, named(err))
+		}
+		m, err := period.ParseMonth(ev.Month)
+		if err != nil {
+			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("month %q: %w", ev.Month, err)}
+		}
+		switch ev.Action {
+		case "page":
+			if ev.Segment == nil {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("page needs a segment")}
+			}
+			res, err := svc.AssessPage(ctx, m, ev.PolicyVersion, *ev.Segment, ev.Cursor)
+			return ok(res, named(err))
+		case "open_exits":
+			n, err := svc.OpenAssessmentExits(ctx, m)
+			return ok(map[string]int{"opened": n}, named(err))
+		case "report":
+			rep, err := svc.FinishAssessment(ctx, m)
+			return ok(map[string]any{"total": rep.Total, "counts": rep.Counts}, named(err))
+		}
+		return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("unknown action %q", ev.Action)}
+	}
+}
