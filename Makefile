@@ -36,11 +36,12 @@ deps-npm:
 deps-go:
 	@$(GO) mod download
 
-# Debian's Chromium for the browser tests of the approval pages.
+# Debian's Chromium for the browser tests of the approval pages, and a CJK
+# font so the zh-CN pages render as people see them.
 deps-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "installing chromium"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "installing chromium and fonts-noto-cjk"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
 # Every function's bootstrap for Lambda (provided.al2023), arm64 and amd64.

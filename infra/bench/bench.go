@@ -1,8 +1,10 @@
 // Package bench measures operations: Run calls one n times on concurrent
 // workers and records every latency; a Result reports throughput and latency
-// percentiles; HeapMonitor tracks the process's peak heap; Table prints rows
-// as an aligned Markdown table. Every row of a benchmark goes through the same
-// recorder, so rows compare like with like.
+// percentiles; HeapMonitor tracks the process's peak heap; RequestCounter
+// counts a DynamoDB client's requests by operation; ReadProcMemory reads
+// another process's resident memory; Table prints rows as an aligned Markdown
+// table. Every row of a benchmark goes through the same recorder, so rows
+// compare like with like.
 package bench
 
 import (

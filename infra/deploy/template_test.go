@@ -115,6 +115,9 @@ func TestChecksReportMistakes(t *testing.T) {
 			"Api: no Auth.DefaultAuthorizer",
 			"GoodFunction: event Get (HttpApi) has ApiId null",
 		}},
+		{"http api stage", []string{
+			`Api: StageName is !Ref Stage (default "prod")`,
+		}},
 		{"schedules", []string{
 			`Flow event Monthly: ScheduleExpressionTimezone is "UTC"; want Asia/Shanghai`,
 			"Flow event Monthly: cron(0 2 1 * ?) has 5 fields",
@@ -142,6 +145,8 @@ func TestChecksReportMistakes(t *testing.T) {
 
 // brokenTemplate breaks every rule the checks enforce at least once.
 const brokenTemplate = `
+Parameters:
+  Stage: {Type: String, Default: prod}
 Globals:
   Function:
     Handler: bootstrap
@@ -155,7 +160,8 @@ Resources:
       KeySchema: [{AttributeName: id, KeyType: HASH}]
   Api:
     Type: AWS::Serverless::HttpApi
-    Properties: {}
+    Properties:
+      StageName: !Ref Stage
   GoodFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -277,6 +283,7 @@ var checks = []check{
 	{"policies", checkPolicies},
 	{"log groups", checkLogGroups},
 	{"http api auth", checkHTTPAPIAuth},
+	{"http api stage", checkHTTPAPIStage},
 	{"schedules", checkSchedules},
 }
 
@@ -844,6 +851,24 @@ func checkHTTPAPIAuth(s *stack, f *findings) {
 				f.note("public route (no authorizer): %v %v → %s", props["Method"], props["Path"], fid)
 			}
 		}
+	}
+}
+
+// checkHTTPAPIStage: every HTTP API serves its routes on the $default stage.
+// On a named stage API Gateway puts "/<stage>" in front of rawPath in the
+// events it sends, and functions/api routes on rawPath, so every request would
+// miss its route.
+func checkHTTPAPIStage(s *stack, f *findings) {
+	for _, id := range sortedKeys(s.cf.GetAllServerlessHttpApiResources()) {
+		stage, ok := s.rawProps(id)["StageName"]
+		if !ok || stage == "$default" {
+			continue
+		}
+		shown := show(stage)
+		if p, isRef := refTo(stage); isRef {
+			shown = fmt.Sprintf("!Ref %s (default %s)", p, show(dig(s.raw, "Parameters", p, "Default")))
+		}
+		f.problem(`%s: StageName is %s; on a named stage API Gateway sends rawPath "/<stage>/…" and functions/api would match no route; leave StageName out (SAM's $default stage)`, id, shown)
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +29,7 @@ import (
 // buildDir holds the bootstraps the tests build, shared by the tests of one run.
 var buildDir string
 
+// TestMain gives the run one build folder and removes it afterwards.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "lambdalocal-build-")
 	if err != nil {
@@ -143,94 +147,151 @@ func containsRun(list, run []string) bool {
 	return false
 }
 
-type buildResult struct {
+type archBuild struct {
 	once sync.Once
-	path string
+	dir  string
 	err  error
-	log  []byte
 }
 
-var builds sync.Map // "arch/function" → *buildResult
+var archBuilds sync.Map // GOARCH → *archBuild
 
-// bootstrap builds functions/<fn> for arch with make build's command line, once
-// per test run, and returns the executable's path.
-func bootstrap(t *testing.T, fn, arch string) string {
+// buildFunctions builds every folder in functions/ for arch with make build's
+// environment and flags, once per test run, and returns the folder holding
+// <function>/bootstrap, as make build lays out build/<arch>/. It runs one go
+// command for all functions (make build runs one per function; the compile
+// and link flags are the same), so their links run side by side.
+func buildFunctions(t *testing.T, arch string) string {
 	t.Helper()
 	root := repoRoot(t)
 	mb := readMakeBuild(t, root)
-	v, _ := builds.LoadOrStore(arch+"/"+fn, &buildResult{})
-	b := v.(*buildResult)
-	b.once.Do(func() {
-		out := filepath.Join(buildDir, arch, fn, "bootstrap")
-		args := append(append([]string{"build"}, mb.flags...), "-o", out, "./functions/"+fn)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = root
-		cmd.Env = append(append(os.Environ(), mb.env...), "GOARCH="+arch)
-		b.log, b.err = cmd.CombinedOutput()
-		b.path = out
-		if b.err != nil {
-			b.err = fmt.Errorf("%s GOARCH=%s go %s: %v\n%s", strings.Join(mb.env, " "), arch, strings.Join(args, " "), b.err, b.log)
-		}
-	})
+	v, _ := archBuilds.LoadOrStore(arch, &archBuild{})
+	b := v.(*archBuild)
+	b.once.Do(func() { b.dir, b.err = goBuild(t, root, mb, arch) })
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
-	return b.path
+	return b.dir
+}
+
+func goBuild(t *testing.T, root string, mb makeBuild, arch string) (string, error) {
+	fns, err := functionFolders(root)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(buildDir, arch)
+	out := filepath.Join(dir, ".bin") + string(filepath.Separator)
+	args := append([]string{"build"}, mb.flags...)
+	args = append(args, "-o", out)
+	for _, fn := range fns {
+		args = append(args, "./functions/"+fn)
+	}
+	// Stop the build before the test binary's own timeout would orphan it.
+	ctx := context.Background()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Until(d)/10))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Dir = root
+	cmd.Env = append(append(os.Environ(), mb.env...), "GOARCH="+arch)
+	line := strings.Join(mb.env, " ") + " GOARCH=" + arch + " go " + strings.Join(args, " ")
+	start := time.Now()
+	if log, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s: %v\n%s", line, err, log)
+	}
+	t.Logf("%s: %s", line, time.Since(start).Round(time.Millisecond))
+	for _, fn := range fns {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.Rename(filepath.Join(out, fn), filepath.Join(dir, fn, "bootstrap")); err != nil {
+			return "", fmt.Errorf("%s built no %s: %w", line, fn, err)
+		}
+	}
+	return dir, nil
+}
+
+// functionFolders lists functions/*: one folder per Lambda.
+func functionFolders(root string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, "functions"))
+	if err != nil {
+		return nil, err
+	}
+	var fns []string
+	for _, e := range entries {
+		if e.IsDir() {
+			fns = append(fns, e.Name())
+		}
+	}
+	if len(fns) == 0 {
+		return nil, fmt.Errorf("%s has no folders", filepath.Join(root, "functions"))
+	}
+	return fns, nil
 }
 
 // TestMakeBuildBuildsEveryFunction builds every folder in functions/ for each
-// of the Makefile's ARCHS with make build's own flags, and checks each result
-// is a static linux executable for its architecture, as provided.al2023 runs.
+// of the Makefile's ARCHS with make build's environment and flags, and checks
+// each result is a static linux executable for its architecture, as
+// provided.al2023 runs.
 func TestMakeBuildBuildsEveryFunction(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
 	mb := readMakeBuild(t, root)
-	entries, err := os.ReadDir(filepath.Join(root, "functions"))
+	machines := map[string]elf.Machine{"arm64": elf.EM_AARCH64, "amd64": elf.EM_X86_64}
+	fns, err := functionFolders(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	machines := map[string]elf.Machine{"arm64": elf.EM_AARCH64, "amd64": elf.EM_X86_64}
 	for _, arch := range mb.archs {
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
-			}
-			t.Run(arch+"/"+e.Name(), func(t *testing.T) {
-				t.Parallel()
-				f, err := elf.Open(bootstrap(t, e.Name(), arch))
+		t.Run(arch, func(t *testing.T) {
+			t.Parallel()
+			dir := buildFunctions(t, arch)
+			for _, fn := range fns {
+				f, err := elf.Open(filepath.Join(dir, fn, "bootstrap"))
 				if err != nil {
-					t.Fatalf("the bootstrap is not an ELF executable: %v", err)
+					t.Errorf("%s: the bootstrap is not an ELF executable: %v", fn, err)
+					continue
 				}
-				defer f.Close()
 				if want, ok := machines[arch]; ok && f.Machine != want {
-					t.Errorf("the bootstrap is for %s; want %s", f.Machine, want)
+					t.Errorf("%s: the bootstrap is for %s; want %s", fn, f.Machine, want)
 				}
 				if f.Type != elf.ET_EXEC {
-					t.Errorf("the bootstrap is ELF type %s; want a static executable (ET_EXEC)", f.Type)
+					t.Errorf("%s: the bootstrap is ELF type %s; want a static executable (ET_EXEC)", fn, f.Type)
 				}
 				for _, p := range f.Progs {
 					if p.Type == elf.PT_INTERP {
-						t.Error("the bootstrap asks for a dynamic loader; CGO must be off")
+						t.Errorf("%s: the bootstrap asks for a dynamic loader; CGO must be off", fn)
 					}
 				}
-			})
-		}
+				f.Close()
+			}
+		})
 	}
 }
 
 // TestAPIFunction runs the api function's bootstrap, built as make build
 // builds it, under the local Runtime API in AWS mode, and sends it API Gateway
-// HTTP API (payload 2.0) events. The store is unreachable (the DynamoDB
+// HTTP API (payload 2.0) events. Its start reads the link-signing key from SSM
+// by name (a fake SSM answers); the store is unreachable (the DynamoDB
 // endpoint is a closed loopback port), which is what /healthz must report.
 func TestAPIFunction(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the bootstrap is a linux executable")
 	}
 	t.Parallel()
-	bin := bootstrap(t, "api", runtime.GOARCH)
+	bin := filepath.Join(buildFunctions(t, runtime.GOARCH), "api", "bootstrap")
+	const keyParam = "/productgov/link-signing-key"
+	table := "productgov-lambdalocal-" + randomHex(6)
+	aws := newFakeAWS(t, map[string]cannedAnswer{
+		"AmazonSSM.GetParameter": {200, `{"Parameter":{"Name":"` + keyParam + `","Type":"SecureString","Value":"` + randomHex(32) + `","Version":1}}`},
+		// Not retryable, so the store's health check fails at once.
+		"DynamoDB_20120810.DescribeTable": {400, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`},
+	})
 
-	// A short timeout bounds the SDK's retries against the closed port.
-	r, err := Start(Config{Name: "ApiFunction", Timeout: 3 * time.Second})
+	r, err := Start(Config{Name: "ApiFunction", Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,17 +300,19 @@ func TestAPIFunction(t *testing.T) {
 		Bootstrap: bin,
 		Env: []string{
 			"APP_MODE=aws",
-			"TABLE_NAME=productgov-lambdalocal-" + randomHex(6),
+			"TABLE_NAME=" + table,
 			"PUBLIC_BASE_URL=https://api.example.test",
-			"POLICY_TIMEZONE=Asia/Shanghai",
+			"MAIL_FROM=approvals@example.test",
+			"LINK_SIGNING_KEY_PARAM=" + keyParam,
 			"AWS_REGION=us-east-1",
 			"AWS_ACCESS_KEY_ID=test",
 			"AWS_SECRET_ACCESS_KEY=test",
 			"AWS_EC2_METADATA_DISABLED=true",
-			// Honoured by aws-sdk-go-v2 config (v1.29.14) and dynamodb
-			// (v1.43.1) as the service-specific endpoint: a closed port, so
-			// every call fails at once and only the retries take time.
-			"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:1",
+			// Service-specific endpoints, honoured by aws-sdk-go-v2 config
+			// v1.29.14 with dynamodb v1.43.1 and ssm v1.58.2: the calls this
+			// test expects reach the fake, and nothing reaches AWS.
+			"AWS_ENDPOINT_URL_DYNAMODB=" + aws.URL,
+			"AWS_ENDPOINT_URL_SSM=" + aws.URL,
 		},
 		Stdout: &logs,
 		Stderr: &logs,
@@ -325,6 +388,66 @@ func TestAPIFunction(t *testing.T) {
 			}
 		})
 	}
+
+	// The link-signing key, if read yet, was read by name and decrypted; the
+	// health check asked for our table.
+	for _, got := range aws.requests("AmazonSSM.GetParameter") {
+		if got["Name"] != keyParam || got["WithDecryption"] != true {
+			t.Errorf("ssm:GetParameter call %v; want Name %s, WithDecryption true", got, keyParam)
+		}
+	}
+	if got := aws.requests("DynamoDB_20120810.DescribeTable"); len(got) != 1 || got[0]["TableName"] != table {
+		t.Errorf("dynamodb:DescribeTable calls %v; want one for %s (from GET /healthz)", got, table)
+	}
+}
+
+// fakeAWS answers AWS JSON-protocol calls (X-Amz-Target) with canned
+// answers, records them, and answers anything else with an error the test
+// reports.
+type fakeAWS struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls map[string][]string // target → request bodies
+}
+
+type cannedAnswer struct {
+	status int
+	body   string
+}
+
+func newFakeAWS(t *testing.T, answers map[string]cannedAnswer) *fakeAWS {
+	t.Helper()
+	f := &fakeAWS{calls: map[string][]string{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		target := req.Header.Get("X-Amz-Target")
+		body, _ := io.ReadAll(req.Body)
+		f.mu.Lock()
+		f.calls[target] = append(f.calls[target], string(body))
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", req.Header.Get("Content-Type"))
+		a, ok := answers[target]
+		if !ok {
+			t.Errorf("fake AWS: unexpected call %s %s", target, body)
+			a = cannedAnswer{http.StatusBadRequest, `{"__type":"UnknownOperationException","message":"not faked"}`}
+		}
+		w.WriteHeader(a.status)
+		_, _ = io.WriteString(w, a.body)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// requests returns the bodies of the calls made to target, decoded.
+func (f *fakeAWS) requests(target string) []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []map[string]any
+	for _, b := range f.calls[target] {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(b), &m)
+		out = append(out, m)
+	}
+	return out
 }
 
 // gatewayEvent is what API Gateway's HTTP API sends the function for a request

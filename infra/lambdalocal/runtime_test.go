@@ -84,6 +84,8 @@ func invokeAsync(ctx context.Context, r *Runtime, payload string) <-chan invoked
 	return ch
 }
 
+// TestInvokeHandsTheEventOverAndReturnsTheAnswer plays the bootstrap's loop
+// (next, answer, next…) and checks the headers aws-lambda-go reads.
 func TestInvokeHandsTheEventOverAndReturnsTheAnswer(t *testing.T) {
 	r, fn := newRuntime(t, Config{Name: "Echo", Timeout: 5 * time.Second})
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -118,6 +120,8 @@ func TestInvokeHandsTheEventOverAndReturnsTheAnswer(t *testing.T) {
 	}
 }
 
+// TestFunctionErrors checks invocation and init error reports, and answers to
+// ids nobody waits for.
 func TestFunctionErrors(t *testing.T) {
 	r, fn := newRuntime(t, Config{})
 	res := invokeAsync(t.Context(), r, `{}`)
@@ -152,6 +156,7 @@ func TestFunctionErrors(t *testing.T) {
 	}
 }
 
+// TestResponseTooLarge checks the 6 MB limit on a synchronous answer.
 func TestResponseTooLarge(t *testing.T) {
 	r, fn := newRuntime(t, Config{})
 	res := invokeAsync(t.Context(), r, `{}`)
@@ -165,6 +170,7 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
+// TestInvokeGivesUp checks that Invoke returns when nothing will answer.
 func TestInvokeGivesUp(t *testing.T) {
 	t.Run("nobody takes the event", func(t *testing.T) {
 		r, _ := newRuntime(t, Config{})
@@ -211,6 +217,8 @@ func script(t *testing.T, body string) string {
 	return p
 }
 
+// TestProcess runs shell scripts as bootstraps: their environment, a crash,
+// and a stop.
 func TestProcess(t *testing.T) {
 	t.Run("sees the runtime API and its environment", func(t *testing.T) {
 		r, _ := newRuntime(t, Config{Name: "Env"})

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"productgov/infra/asl"
+	"productgov/infra/localstack"
 	"productgov/infra/localstack/stacktest"
+	"productgov/infra/scheduler"
 	"productgov/shared/directory"
 )
 
@@ -389,4 +392,93 @@ func TestNobodyApprovesTheirOwnSubmission(t *testing.T) {
 	if approver == "pmvp" {
 		t.Fatal("the applicant was chosen to approve their own submission")
 	}
+}
+
+// waitingForVP drives a special-meeting submission to the VP's step and
+// returns its id and the VP's link.
+func waitingForVP(t *testing.T, e *stacktest.Env, tokens map[string]string) (string, string) {
+	t.Helper()
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "等待", "level": "city", "mode": "self_built"})["id"].(string)
+	id := e.Do("POST", "/submissions", pm, demandContent(pid, "100000.00")).Map(t)["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	return id, linkFor(t, e, "vp1@example.test", 0)
+}
+
+func TestReminderAfterTwoWorkingDays(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	_, _ = waitingForVP(t, e, tokens)
+	entries, err := e.Stack.Schedules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remind *scheduler.Entry
+	for i := range entries {
+		if entries[i].FunctionFolder == "notify" {
+			remind = &entries[i]
+		}
+	}
+	if remind == nil {
+		t.Fatal("template.yaml has no reminder schedule")
+	}
+	reminders := func() int {
+		var msgs []struct{ Subject string }
+		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+		n := 0
+		for _, m := range msgs {
+			if strings.Contains(m.Subject, "催办") {
+				n++
+			}
+		}
+		return n
+	}
+	// Before the reminder time nothing goes out; after it, exactly one.
+	if err := e.Stack.Fire(t.Context(), *remind, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := reminders(); n != 0 {
+		t.Fatalf("%d reminders before two working days", n)
+	}
+	e.Sys.App.Now = func() time.Time { return time.Now().Add(5 * 24 * time.Hour) }
+	for i := 0; i < 2; i++ {
+		if err := e.Stack.Fire(t.Context(), *remind, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := reminders(); n != 1 {
+		t.Fatalf("%d reminders, want exactly 1", n)
+	}
+}
+
+func TestUnansweredStepExpires(t *testing.T) {
+	clock := asl.NewFakeClock(time.Now())
+	e := stacktest.New(t, localstack.Options{EngineOptions: []asl.Option{asl.WithClock(clock)}})
+	tokens := people(t, e, nil)
+	id, link := waitingForVP(t, e, tokens)
+	// SPEC 2.4: after the step's timeout (7 days) the submission expires.
+	// Once the step waits (its approver chosen and mailed), nobody answers for 7 days.
+	eventually(t, "the step waiting", func() bool {
+		return submission(t, e, tokens["pm1"], id)["steps"].([]any)[0].(map[string]any)["approver"] == "vp1"
+	})
+	time.Sleep(300 * time.Millisecond)
+	eventually(t, "expired", func() bool {
+		clock.Advance(7*24*time.Hour + time.Minute)
+		return submission(t, e, tokens["pm1"], id)["status"] == "expired"
+	})
+	if st, html := decide(t, link, "approve"); st != 410 || !strings.Contains(html, "过期") {
+		t.Fatalf("expired link: %d", st)
+	}
+	eventually(t, "the applicant told", func() bool {
+		var msgs []struct{ To, Subject string }
+		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+		for _, m := range msgs {
+			if m.To == "pm1@example.test" && strings.Contains(m.Subject, "已过期") {
+				return true
+			}
+		}
+		return false
+	})
 }

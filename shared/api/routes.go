@@ -50,6 +50,8 @@ func (s *Server) routes() {
 	s.handle("GET", "/assessments/{month}/report.xlsx", false, s.assessmentReportXLSX)
 	s.handle("GET", "/products/{id}/page.html", false, s.productPage)
 
+	s.partnerRoutes()
+
 	s.handle("GET", "/policy", false, s.getPolicy)
 	s.handle("GET", "/audit", false, s.getAudit)
 

@@ -78,6 +78,10 @@ type Service struct {
 	Links LinkSigner
 	// ApprovalMachineArn is the approval state machine.
 	ApprovalMachineArn string
+	// PartnerStore is the partners' store (SPEC 4).
+	PartnerStore PartnerStore
+	// SettlementMachineArn is the quarterly settlement state machine.
+	SettlementMachineArn string
 	// AssessStore is the monthly assessment's store.
 	AssessStore Assessments
 	// AssessmentMachineArn is the monthly assessment state machine.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -12,16 +13,41 @@ import (
 // id, approver, submission revision, step and expiry, so none of these can be
 // changed without the signature failing.
 type LinkSigner struct {
-	key []byte
+	load func() ([]byte, error)
+	once *sync.Once
+	key  *[]byte
+	err  *error
 }
 
 // NewLinkSigner returns a signer with the key (at least 32 bytes), which comes
-// from configuration locally and from SSM/Secrets Manager by name on AWS.
+// from configuration locally.
 func NewLinkSigner(key []byte) (LinkSigner, error) {
 	if len(key) < 32 {
 		return LinkSigner{}, fmt.Errorf("app: link signing key must be at least 32 bytes")
 	}
-	return LinkSigner{key: key}, nil
+	return NewLinkSignerFrom(func() ([]byte, error) { return key, nil }), nil
+}
+
+// NewLinkSignerFrom returns a signer whose key is loaded on first use, e.g.
+// from SSM by name on AWS, so a function that never signs never reads it.
+func NewLinkSignerFrom(load func() ([]byte, error)) LinkSigner {
+	var key []byte
+	var err error
+	return LinkSigner{load: load, once: new(sync.Once), key: &key, err: &err}
+}
+
+func (l LinkSigner) secret() ([]byte, error) {
+	if l.once == nil {
+		return nil, fmt.Errorf("app: no link signing key configured")
+	}
+	l.once.Do(func() {
+		k, err := l.load()
+		if err == nil && len(k) < 32 {
+			err = fmt.Errorf("app: link signing key must be at least 32 bytes")
+		}
+		*l.key, *l.err = k, err
+	})
+	return *l.key, *l.err
 }
 
 // LinkClaims are the facts a link's signature covers.
@@ -39,19 +65,27 @@ func (c LinkClaims) canonical() string {
 }
 
 // Sign returns the signature for the link's query string.
-func (l LinkSigner) Sign(c LinkClaims) string {
-	mac := hmac.New(sha256.New, l.key)
+func (l LinkSigner) Sign(c LinkClaims) (string, error) {
+	key, err := l.secret()
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(c.canonical()))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
 // Valid reports whether sig signs exactly these claims, in constant time.
 func (l LinkSigner) Valid(c LinkClaims, sig string) bool {
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || len(l.key) == 0 {
+	if err != nil {
 		return false
 	}
-	mac := hmac.New(sha256.New, l.key)
+	key, err := l.secret()
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(c.canonical()))
 	return hmac.Equal(got, mac.Sum(nil))
 }

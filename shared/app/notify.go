@@ -113,10 +113,13 @@ func nameOr2[K ~string](m map[K]string, k K) string {
 }
 
 // ApprovalURL is the link emailed for an approval.
-func (s *Service) ApprovalURL(a store.Approval) string {
-	sig := s.Links.Sign(LinkClaims{ApprovalID: a.ID, Approver: a.Approver, SubmissionID: a.SubmissionID,
+func (s *Service) ApprovalURL(a store.Approval) (string, error) {
+	sig, err := s.Links.Sign(LinkClaims{ApprovalID: a.ID, Approver: a.Approver, SubmissionID: a.SubmissionID,
 		Revision: a.Revision, Step: a.Step, ExpiresAt: a.ExpiresAt})
-	return fmt.Sprintf("%s/approvals/%s?sig=%s", s.BaseURL, url.PathEscape(a.ID), url.QueryEscape(sig))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s/approvals/%s?sig=%s", s.BaseURL, url.PathEscape(a.ID), url.QueryEscape(sig)), nil
 }
 
 var approvalText = texttemplate.Must(texttemplate.New("mail").Parse(`{{if .Reminder}}【提醒】以下审批已等待超过{{.ReminderDays}}个工作日，请尽快处理。
@@ -156,7 +159,10 @@ func (s *Service) sendApprovalMail(ctx context.Context, sub decision.Submission,
 	if err != nil {
 		return err
 	}
-	link := s.ApprovalURL(a)
+	link, err := s.ApprovalURL(a)
+	if err != nil {
+		return err
+	}
 	data := map[string]any{"S": s.Summarize(ctx, sub), "Step": StepName(a.Step), "URL": link, "Reminder": reminder,
 		"ReminderDays": pol.Decision.Timing.ReminderWorkingDays, "Expires": a.ExpiresAt.In(shanghai()).Format("2006-01-02 15:04")}
 	var text, html bytes.Buffer

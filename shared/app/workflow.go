@@ -105,11 +105,24 @@ func (s *Service) Advance(ctx context.Context, subID string, rev int) (Progress,
 // ExpireStep marks a step whose approver did not answer in time expired, and
 // the submission with it (SPEC 2.4); the other waiting steps are cancelled.
 func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) error {
+	cur, err := s.Submissions.GetSubmission(ctx, subID)
+	if err != nil {
+		return err
+	}
+	if cur.Revision != rev || step < 0 || step >= len(cur.Steps) || cur.Steps[step].Status != decision.StepWaiting {
+		return nil
+	}
+	// The link expires first, so nobody sees a step expired whose link still works.
+	if aid := cur.Steps[step].ApprovalID; aid != "" {
+		err := s.Approvals.TransitionApproval(ctx, aid, store.ApprovalWaiting, store.ApprovalExpired, "", "", s.Now())
+		if err != nil && problem.CodeOf(err) != problem.CodeConflict {
+			return err
+		}
+	}
 	var cancelled []decision.StepRecord
-	var sub decision.Submission
-	sub, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
+	_, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
 		cancelled = nil
-		if x.Revision != rev || step < 0 || step >= len(x.Steps) || x.Steps[step].Status != decision.StepWaiting {
+		if x.Revision != rev || x.Steps[step].Status != decision.StepWaiting {
 			return "", store.ErrNoChange
 		}
 		next, p, err := decision.ExpireStep(x.Plan, x.StepStatuses(), step)
@@ -123,9 +136,6 @@ func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) e
 	})
 	if err != nil {
 		return err
-	}
-	if i := step; i >= 0 && i < len(sub.Steps) && sub.Steps[i].ApprovalID != "" {
-		_ = s.Approvals.TransitionApproval(ctx, sub.Steps[i].ApprovalID, store.ApprovalWaiting, store.ApprovalExpired, "", "", s.Now())
 	}
 	s.cancelLinks(ctx, cancelled)
 	return nil

@@ -132,7 +132,9 @@ func (s *Store) TransitionApproval(ctx context.Context, id, from, to, decision, 
 		":from": &ddb.AttributeValueMemberS{Value: from},
 		":to":   &ddb.AttributeValueMemberS{Value: to},
 	}
+	names := map[string]string{"#status": "status"}
 	if decision != "" {
+		names["#comment"] = "comment"
 		set += ", decision = :d, #comment = :c, decidedAt = :at"
 		values[":d"] = &ddb.AttributeValueMemberS{Value: decision}
 		values[":c"] = &ddb.AttributeValueMemberS{Value: comment}
@@ -147,7 +149,7 @@ func (s *Store) TransitionApproval(ctx context.Context, id, from, to, decision, 
 		Key:                       keyOf("APPROVAL#"+id, "APPROVAL"),
 		ConditionExpression:       aws.String("#status = :from"),
 		UpdateExpression:          aws.String(update),
-		ExpressionAttributeNames:  map[string]string{"#status": "status", "#comment": "comment"},
+		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	})
 	if isConditionFailure(err) {

@@ -199,7 +199,7 @@ func (s *Store) BatchFigures(ctx context.Context, kind product.FigureKind, ks []
 				}
 				month, _ := period.ParseMonth(mo.Value)
 				n, _ := strconv.ParseInt(v.Value, 10, 64)
-				out[product.FigureKey{pid.Value, month}] = n
+				out[product.FigureKey{ProductID: pid.Value, Month: month}] = n
 			}
 			req = res.UnprocessedKeys
 			if len(req) > 0 {

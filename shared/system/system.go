@@ -39,8 +39,9 @@ type Options struct {
 	Workflow app.Workflow
 	// Mail sends email: SES, or the local outbox (the store).
 	Mail mail.Sender
-	// LinkKey signs approval links.
-	LinkKey []byte
+	// LinkKey signs approval links; LinkKeyLoader, when set, loads it on first use instead.
+	LinkKey       []byte
+	LinkKeyLoader func() ([]byte, error)
 }
 
 // New assembles the system.
@@ -50,13 +51,15 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 		return nil, err
 	}
 	st := store.New(db, cfg.TableName)
-	links, err := app.NewLinkSigner(opts.LinkKey)
-	if err != nil {
+	var links app.LinkSigner
+	if opts.LinkKeyLoader != nil {
+		links = app.NewLinkSignerFrom(opts.LinkKeyLoader)
+	} else if links, err = app.NewLinkSigner(opts.LinkKey); err != nil {
 		return nil, err
 	}
 	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st,
 		Submissions: st, Approvals: st, Workflow: opts.Workflow, Mail: opts.Mail, Links: links,
-		ApprovalMachineArn: cfg.ApprovalMachineArn, AssessStore: st, AssessmentMachineArn: cfg.AssessmentMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
+		ApprovalMachineArn: cfg.ApprovalMachineArn, PartnerStore: st, AssessStore: st, AssessmentMachineArn: cfg.AssessmentMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
 	if opts.Mail == nil {
 		// Locally mail goes to the outbox in the store, which a person reads.
 		svc.Mail, svc.OutboxReader = st, st
@@ -87,15 +90,20 @@ func NewAWS(ctx context.Context, cfg config.Config, auth api.Authenticator, log 
 	if err != nil {
 		return nil, fmt.Errorf("system: aws config: %w", err)
 	}
-	param, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{
-		Name: aws.String(cfg.LinkKeyParam), WithDecryption: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("system: read link-signing key %s: %w", cfg.LinkKeyParam, err)
+	params := ssm.NewFromConfig(awsCfg)
+	loadKey := func() ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		out, err := params.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.LinkKeyParam), WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("system: read link-signing key %s: %w", cfg.LinkKeyParam, err)
+		}
+		return []byte(aws.ToString(out.Parameter.Value)), nil
 	}
 	return New(ctx, cfg, Options{
-		Auth:     auth,
-		Workflow: sfn.NewFromConfig(awsCfg),
-		Mail:     mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom},
-		LinkKey:  []byte(aws.ToString(param.Parameter.Value)),
+		Auth:          auth,
+		Workflow:      sfn.NewFromConfig(awsCfg),
+		Mail:          mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom},
+		LinkKeyLoader: loadKey,
 	}, log)
 }

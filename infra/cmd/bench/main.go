@@ -1,13 +1,26 @@
-// Command bench (make bench) measures product operations at three layers on
-// a private, in-memory DynamoDB Local: the API over HTTP (a real TCP server on
-// 127.0.0.1, a keep-alive client), the store's methods called directly, and
-// hand-built DynamoDB requests beneath them (the floor). It prints throughput,
-// p50 and p99 latency and each layer's time per operation relative to the
-// floor, with the machine, the date and the process's peak heap.
+// Command bench (make bench) measures the system on a private, in-memory
+// DynamoDB Local, in two sections.
+//
+// The api section measures product operations at three layers: the API over
+// HTTP (a real TCP server on 127.0.0.1, a keep-alive client), the store's
+// methods called directly, and hand-built DynamoDB requests beneath them (the
+// floor). It prints throughput, p50 and p99 latency and each layer's time per
+// operation relative to the floor, with the machine, the date and the
+// process's peak heap.
+//
+// The assessment section loads -products in-scope products with -months of
+// revenue and quality figures (not timed with the runs), then runs the
+// monthly assessment as the state machine does — directly through
+// app.Service, and once through the local ASL engine — and the same reads
+// and writes issued with the SDK (the floor). It prints products per second,
+// DynamoDB requests per product by operation, peak heap, the JVM's resident
+// memory and the ratios to the floor (see assess.go).
 //
 // Usage:
 //
-//	go run ./infra/cmd/bench [-n 500] [-gets 1000] [-lists 250] [-c 8] [-warmup 50] [-rounds 4] [-timeout 100s]
+//	go run ./infra/cmd/bench [-sections api,assessment]
+//	    [-n 500] [-gets 1000] [-lists 250] [-c 8] [-warmup 50] [-rounds 4] [-timeout 100s]
+//	    [-products 10000] [-months 36] [-writers 12] [-assess-rounds 2] [-sfn=true] [-assess-timeout 40m]
 package main
 
 import (
@@ -20,6 +33,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -36,6 +51,34 @@ type options struct {
 	warmup  int
 	rounds  int
 	timeout time.Duration
+	// sections are the parts to run: api, assessment.
+	sections []string
+	assess   assessOptions
+}
+
+// sectionNames are the sections -sections accepts, in the order they run.
+var sectionNames = []string{"api", "assessment"}
+
+// parseSections reads a comma-separated list of sections; "all" or "" is every one.
+func parseSections(s string) ([]string, error) {
+	if s == "" || s == "all" {
+		return sectionNames, nil
+	}
+	want := map[string]bool{}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(sectionNames, name) {
+			return nil, fmt.Errorf("unknown section %q (want %s)", name, strings.Join(sectionNames, ", "))
+		}
+		want[name] = true
+	}
+	var out []string
+	for _, name := range sectionNames {
+		if want[name] {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }
 
 func main() {
@@ -46,10 +89,26 @@ func main() {
 	flag.IntVar(&o.workers, "c", 8, "concurrent workers")
 	flag.IntVar(&o.warmup, "warmup", 50, "unmeasured operations of each layer before an operation's rows")
 	flag.IntVar(&o.rounds, "rounds", 4, "turns in which the layers share each operation's measured runs")
-	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the whole run takes longer")
+	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the api section takes longer")
+	sections := flag.String("sections", "all", "comma-separated sections to run: api, assessment (all: both)")
+	flag.IntVar(&o.assess.products, "products", 10000, "assessment: in-scope products loaded")
+	flag.IntVar(&o.assess.months, "months", 36, "assessment: months of revenue and quality loaded per product")
+	flag.IntVar(&o.assess.writers, "writers", 12, "assessment: concurrent writers loading the data")
+	flag.IntVar(&o.assess.rounds, "assess-rounds", 2, "assessment: months assessed by both the floor and the system, in turn")
+	flag.BoolVar(&o.assess.sfn, "sfn", true, "assessment: also run one month through the state machine on the local engine")
+	flag.DurationVar(&o.assess.timeout, "assess-timeout", 40*time.Minute, "give up when the assessment section takes longer")
 	flag.Parse()
+	var err error
+	if o.sections, err = parseSections(*sections); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: -sections:", err)
+		os.Exit(2)
+	}
 	if o.n < 1 || o.gets < 1 || o.lists < 1 || o.workers < 1 || o.warmup < 0 || o.rounds < 1 || o.timeout <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -n, -gets, -lists, -c and -rounds must be at least 1, -warmup at least 0, -timeout positive")
+		os.Exit(2)
+	}
+	if err := o.assess.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
 	if err := run(o); err != nil {
@@ -59,9 +118,29 @@ func main() {
 }
 
 func run(o options) error {
-	began, loadBefore := time.Now(), loadAverage()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	for i, section := range o.sections {
+		var err error
+		switch section {
+		case "api":
+			err = runAPI(ctx, o)
+		case "assessment":
+			if i > 0 {
+				fmt.Println()
+			}
+			err = runAssessment(ctx, o.assess, i == 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runAPI measures create, get and list at every layer and prints the report.
+func runAPI(ctx context.Context, o options) error {
+	began, loadBefore := time.Now(), loadAverage()
 	ctx, cancel := context.WithTimeoutCause(ctx, o.timeout, fmt.Errorf("the run took longer than -timeout %s", o.timeout))
 	defer cancel()
 	heap := bench.StartHeapMonitor(50 * time.Millisecond)

@@ -35,10 +35,7 @@ var floorLayer = (&rawLayer{}).name()
 // writeReport prints the machine, the table and the notes.
 func writeReport(w io.Writer, r report) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "productgov bench, %s\n", r.began.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(b, "machine: %d CPUs (nproc), GOMAXPROCS %d, %s/%s%s; %s; %s; DynamoDB Local %s, in memory\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, cpuModel(), runtime.Version(), javaVersion(), dynamoVersion())
-	fmt.Fprintf(b, "load average (1 min): %s before, %s after; other processes on the machine skew the figures\n", r.loadBefore, r.loadAfter)
+	writeMachine(b, r.began, r.loadBefore, r.loadAfter)
 	fmt.Fprintf(b, "load: %d concurrent workers; per operation %d warm-up ops per layer, then the layers take turns in %d rounds;\n"+
 		"      client, API server and DynamoDB Local share the machine, all on 127.0.0.1\n\n", r.opts.workers, r.opts.warmup, r.opts.rounds)
 
@@ -75,6 +72,14 @@ func writeReport(w io.Writer, r report) error {
 	fmt.Fprintf(b, "took %.1fs (flags: -n %d -gets %d -lists %d -c %d -warmup %d -rounds %d)\n",
 		r.took.Seconds(), r.opts.n, r.opts.gets, r.opts.lists, r.opts.workers, r.opts.warmup, r.opts.rounds)
 	return b.Flush()
+}
+
+// writeMachine prints the title, the machine and the load average around a run.
+func writeMachine(b io.Writer, began time.Time, loadBefore, loadAfter string) {
+	fmt.Fprintf(b, "productgov bench, %s\n", began.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(b, "machine: %d CPUs (nproc), GOMAXPROCS %d, %s/%s%s; %s; %s; DynamoDB Local %s, in memory\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, cpuModel(), runtime.Version(), javaVersion(), dynamoVersion())
+	fmt.Fprintf(b, "load average (1 min): %s before, %s after; other processes on the machine skew the figures\n", loadBefore, loadAfter)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
