@@ -482,3 +482,61 @@ func TestUnansweredStepExpires(t *testing.T) {
 		return false
 	})
 }
+
+// SPEC 2.5: an exit through chengpi (finance countersigns, then the VP), the
+// delisting checklist, and the product exited; P§11: the construction plan.
+func TestExitThroughChengpiAndDelisting(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", directory.RoleAdmin)
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, admin, map[string]any{"name": "旧版短信", "level": "city", "mode": "self_built",
+		"stage": "commercial", "noticeDate": "2024-01-10", "customers": 900})["id"].(string)
+	res := e.Do("POST", "/submissions", pm, map[string]any{"type": "exit", "productId": pid, "exitType": "pilot",
+		"evaluation": "收入持续下滑", "exitPlan": "分批迁移", "replacementProduct": "无", "exitDate": "2027-03-01",
+		"customerServicePlan": "客户经理逐户沟通"})
+	if res.Status != 201 || res.Map(t)["decisionLevel"] != "chengpi" {
+		t.Fatalf("exit submission: %d %s", res.Status, res.Body)
+	}
+	id := res.Map(t)["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	// chengpi: the finance countersign comes first; the VP only after it.
+	finLink := linkFor(t, e, "fin1@example.test", 0)
+	if st, _ := decide(t, finLink, "approve"); st != 200 {
+		t.Fatalf("finance countersign: %d", st)
+	}
+	vpLink := linkFor(t, e, "vp1@example.test", 0)
+	if st, _ := decide(t, vpLink, "approve"); st != 200 {
+		t.Fatalf("vp: %d", st)
+	}
+	eventually(t, "exiting", func() bool {
+		return e.Do("GET", "/products/"+pid, pm, nil).Map(t)["stage"] == "exiting"
+	})
+	p := e.Do("GET", "/products/"+pid, pm, nil).Map(t)
+	checklist := p["exit"].(map[string]any)["checklist"].([]any)
+	if len(checklist) != 6 {
+		t.Fatalf("self-built checklist has %d items: %v", len(checklist), checklist)
+	}
+	if res := e.Do("POST", "/products/"+pid+"/delisting", pm, map[string]any{"items": []string{"adc", "deposit_return"}}); res.Status != 400 {
+		t.Fatalf("a cooperative-only item on a self-built product: %d", res.Status)
+	}
+	if res := e.Do("POST", "/products/"+pid+"/delisting", pm, map[string]any{"items": []string{"adc", "misc", "boss"}}); res.Status != 200 || res.Map(t)["stage"] != "exiting" {
+		t.Fatalf("partial delisting: %d %s", res.Status, res.Body)
+	}
+	res = e.Do("POST", "/products/"+pid+"/delisting", pm, map[string]any{"items": []string{"industry_gateway", "data_cutover", "resource_recovery"}})
+	if res.Status != 200 || res.Map(t)["stage"] != "exited" {
+		t.Fatalf("complete delisting: %d %s", res.Status, res.Body)
+	}
+
+	// P§11: after an approved demand the construction plan moves planning → building.
+	demand := createProduct(t, e, admin, map[string]any{"name": "规划中", "level": "city", "mode": "self_built", "stage": "planning"})["id"].(string)
+	if res := e.Do("POST", "/products/"+pid+"/construction-plan", pm, nil); res.Status != 409 {
+		t.Fatalf("plan for an exited product: %d", res.Status)
+	}
+	res = e.Do("POST", "/products/"+demand+"/construction-plan", pm, nil)
+	if res.Status != 200 || res.Map(t)["stage"] != "building" || res.Map(t)["planSubmittedOn"] == nil {
+		t.Fatalf("construction plan: %d %s", res.Status, res.Body)
+	}
+}

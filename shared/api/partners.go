@@ -273,8 +273,8 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, caller di
 		return err
 	}
 	d := app.ProjectDraft{PartnerID: o.str("partnerId", true), ProductID: o.str("productId", true),
-		BenefitType: o.oneOf("benefitType", true, partner.BenefitDirect, partner.BenefitIndirect, partner.BenefitGuarantee),
-		ContentType: o.oneOf("contentType", true, partner.ContentOrdinary, partner.ContentDeep, partner.ContentBasicFunction, partner.ContentFunction),
+		BenefitType:      o.oneOf("benefitType", true, partner.BenefitDirect, partner.BenefitIndirect, partner.BenefitGuarantee),
+		ContentType:      o.oneOf("contentType", true, partner.ContentOrdinary, partner.ContentDeep, partner.ContentBasicFunction, partner.ContentFunction),
 		ContributionRate: o.rate("contributionRate", false), AnnualTarget: o.amount("annualTarget", false),
 		StartDate: o.date("startDate", false)}
 	if q := o.quantity("minWorkload", false); q != nil {

@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	s.handle("PATCH", "/products/{id}", false, s.patchProduct)
 	s.handle("GET", "/products/{id}/history", false, s.productHistory)
 	s.handle("GET", "/products/{id}/revenue", false, s.revenueTrend)
+	s.handle("POST", "/products/{id}/construction-plan", false, s.constructionPlan)
+	s.handle("POST", "/products/{id}/delisting", false, s.delisting)
 	s.handle("PUT", "/products/{id}/revenue/{month}", false, s.putRevenue)
 	s.handle("PUT", "/products/{id}/quality/{month}", false, s.putQuality)
 	s.handle("POST", "/imports/revenue", false, s.importFigures(product.KindRevenue))
@@ -401,5 +403,31 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, caller directo
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+	return nil
+}
+
+func (s *Server) constructionPlan(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	p, err := s.App.SubmitConstructionPlan(r.Context(), caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) delisting(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	items := o.strs("items", true)
+	if err := o.done("delisting"); err != nil {
+		return err
+	}
+	p, err := s.App.CompleteDelisting(r.Context(), caller, r.PathValue("id"), items)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
 	return nil
 }

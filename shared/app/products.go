@@ -68,7 +68,15 @@ func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d 
 
 // GetProduct reads one product; any signed-in person may.
 func (s *Service) GetProduct(ctx context.Context, id string) (product.Product, error) {
-	return s.Products.GetProduct(ctx, id)
+	p, err := s.Products.GetProduct(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	out, err := s.flagged(ctx, p)
+	if err != nil {
+		return p, err
+	}
+	return out[0], nil
 }
 
 // ProductPatch changes a product's attributes; nil fields stay as they are.
@@ -144,5 +152,10 @@ func (s *Service) ListProducts(ctx context.Context, f product.Filter, cursor str
 	if err := fields.Err("invalid listing"); err != nil {
 		return nil, "", err
 	}
-	return s.Products.ListProducts(ctx, f, cursor, limit)
+	items, next, err := s.Products.ListProducts(ctx, f, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err = s.flagged(ctx, items...)
+	return items, next, err
 }

@@ -92,6 +92,8 @@ type Product struct {
 	HadSpend bool `json:"hadSpend"`
 	// PlanDueDate is when the construction plan is due (P§11).
 	PlanDueDate *period.Date `json:"planDueDate,omitempty"`
+	// PlanSubmittedOn is when the construction plan was submitted.
+	PlanSubmittedOn *period.Date `json:"planSubmittedOn,omitempty"`
 	// LastCommitteeDecision is the day of the latest approved committee
 	// decision on the product (P§9(三)3 exit routing).
 	LastCommitteeDecision *period.Date `json:"lastCommitteeDecision,omitempty"`

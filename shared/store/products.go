@@ -48,6 +48,7 @@ type productItem struct {
 	Flags         []string `dynamodbav:"flags,omitempty,stringset"`
 	LastCommittee string   `dynamodbav:"lastCommittee,omitempty"`
 	PhaseMonth    string   `dynamodbav:"phaseMonth,omitempty"`
+	PlanSubmitted string   `dynamodbav:"planSubmitted,omitempty"`
 	Exit          string   `dynamodbav:"exit,omitempty"`
 	CreatedBy     string   `dynamodbav:"createdBy"`
 	CreatedAt     string   `dynamodbav:"createdAt"`
@@ -82,6 +83,9 @@ func toProductItem(p product.Product) productItem {
 	if p.PhaseMonth != nil {
 		it.PhaseMonth = p.PhaseMonth.String()
 	}
+	if p.PlanSubmittedOn != nil {
+		it.PlanSubmitted = p.PlanSubmittedOn.String()
+	}
 	if p.Exit != nil {
 		b, _ := json.Marshal(p.Exit)
 		it.Exit = string(b)
@@ -110,6 +114,9 @@ func (it productItem) product() product.Product {
 	}
 	if m, err := period.ParseMonth(it.PhaseMonth); err == nil {
 		p.PhaseMonth = &m
+	}
+	if d, err := period.ParseDate(it.PlanSubmitted); err == nil {
+		p.PlanSubmittedOn = &d
 	}
 	if it.Exit != "" {
 		var e product.Exit
