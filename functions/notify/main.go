@@ -1,30 +1,10 @@
 // Command notify is the approval workflow's mail task Lambda
-// (request_decision, remind).
+// (request_decision, remind; SPEC 2.4).
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"productgov/shared/config"
 	"productgov/shared/system"
 	"productgov/shared/task"
 )
 
-func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	cfg, err := config.FromEnv()
-	if err != nil {
-		log.Error("configuration", "err", err)
-		os.Exit(1)
-	}
-	sys, err := system.NewAWS(context.Background(), cfg, nil, log)
-	if err != nil {
-		log.Error("startup", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(task.Notify(sys.App))
-}
+func main() { system.StartTaskLambda(task.Notify) }

@@ -5,11 +5,13 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"productgov/shared/app"
 	"productgov/shared/audit"
+	"productgov/shared/decision"
 	"productgov/shared/directory"
 	"productgov/shared/money"
 	"productgov/shared/period"
@@ -140,5 +142,49 @@ func Run(ctx context.Context, st *store.Store, svc *app.Service, now time.Time) 
 			return false, err
 		}
 	}
+	if err := demoSubmission(ctx, st, svc); err != nil {
+		return false, fmt.Errorf("seed submission: %w", err)
+	}
 	return true, nil
+}
+
+// demoSubmission puts a demand decision through both reviews, so the VP's
+// approval email is waiting in the outbox when `make run` starts.
+func demoSubmission(ctx context.Context, st *store.Store, svc *app.Service) error {
+	page, _, err := st.ListProducts(ctx, product.Filter{Stage: product.StageDemand}, "", 10)
+	if err != nil || len(page) == 0 {
+		return err
+	}
+	pm := person("pm.li")
+	content := map[string]string{
+		"marketAnalysis": "省内教育行业专线需求年增20%", "functionDesign": "专线接入、流量统计、故障告警",
+		"feasibility": "依托现网资源，技术可行", "buildModel": "自建", "operatingModel": "省公司统一运营",
+		"businessModel": "按带宽包月", "pastBenefitAnalysis": "前期无投入", "estimatedInvestment": "800000.00",
+	}
+	raw := map[string]json.RawMessage{}
+	for k, v := range content {
+		raw[k], _ = json.Marshal(v)
+	}
+	raw["estimateMonths"] = json.RawMessage("36")
+	sub, err := svc.CreateSubmission(ctx, pm, app.SubmissionRequest{Type: decision.TypeDemand, ProductID: page[0].ID, Content: raw})
+	if err != nil {
+		return err
+	}
+	for _, stage := range []decision.ReviewStage{decision.StageGroup, decision.StageCrossDepartment} {
+		for _, r := range []string{"rev.wang", "rev.chen", "rev.liu", "rev.huang", "rev.zhou"} {
+			if _, err := svc.Vote(ctx, person(r), sub.ID, app.VoteRequest{Stage: stage, Verdict: decision.VerdictApprove}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func person(sub string) directory.Person {
+	for _, u := range Users {
+		if u.Sub == sub {
+			return directory.Person{Sub: u.Sub, Name: u.Name, Roles: u.Roles}
+		}
+	}
+	return directory.Person{Sub: sub}
 }
