@@ -58,9 +58,21 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
 	requireChromium(t)
 	out := &lockedBuffer{}
+	// Chromium's helper processes may still write to the profile for a moment
+	// after the browser exits, so the profile is removed with retries rather
+	// than by t.TempDir, whose cleanup fails on a directory still changing.
+	profile, err := os.MkdirTemp("", "browser-test-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,

@@ -180,33 +180,19 @@ func (s *Store) BatchFigures(ctx context.Context, kind product.FigureKind, ks []
 		for _, k := range ks[start:min(start+100, len(ks))] {
 			keysAV = append(keysAV, keyOf(productPK(k.ProductID), prefixOf(kind)+k.Month.String()))
 		}
-		req := map[string]ddb.KeysAndAttributes{s.table: {
-			Keys:                     keysAV,
-			ProjectionExpression:     aws.String("productId, #m, #v"),
-			ExpressionAttributeNames: map[string]string{"#m": "month", "#v": "value"},
-		}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("store: batch figures: %w", err)
+		err := s.batchGet(ctx, keysAV, "productId, #m, #v", map[string]string{"#m": "month", "#v": "value"}, func(raw map[string]ddb.AttributeValue) {
+			pid, _ := raw["productId"].(*ddb.AttributeValueMemberS)
+			mo, _ := raw["month"].(*ddb.AttributeValueMemberS)
+			v, _ := raw["value"].(*ddb.AttributeValueMemberN)
+			if pid == nil || mo == nil || v == nil {
+				return
 			}
-			for _, raw := range res.Responses[s.table] {
-				pid, _ := raw["productId"].(*ddb.AttributeValueMemberS)
-				mo, _ := raw["month"].(*ddb.AttributeValueMemberS)
-				v, _ := raw["value"].(*ddb.AttributeValueMemberN)
-				if pid == nil || mo == nil || v == nil {
-					continue
-				}
-				month, _ := period.ParseMonth(mo.Value)
-				n, _ := strconv.ParseInt(v.Value, 10, 64)
-				out[product.FigureKey{ProductID: pid.Value, Month: month}] = n
-			}
-			req = res.UnprocessedKeys
-			if len(req) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
+			month, _ := period.ParseMonth(mo.Value)
+			n, _ := strconv.ParseInt(v.Value, 10, 64)
+			out[product.FigureKey{ProductID: pid.Value, Month: month}] = n
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: batch figures: %w", err)
 		}
 	}
 	return out, nil

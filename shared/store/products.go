@@ -7,9 +7,7 @@ import (
 	"productgov/shared/id"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"productgov/shared/audit"
@@ -357,28 +355,17 @@ func (s *Store) ProductsExist(ctx context.Context, ids []string) (map[string]boo
 	found := map[string]bool{}
 	uniq := dedupe(ids)
 	for start := 0; start < len(uniq); start += 100 {
-		end := min(start+100, len(uniq))
 		var ks []map[string]ddb.AttributeValue
-		for _, id := range uniq[start:end] {
+		for _, id := range uniq[start:min(start+100, len(uniq))] {
 			ks = append(ks, keyOf(productPK(id), skProduct))
 		}
-		req := map[string]ddb.KeysAndAttributes{s.table: {Keys: ks, ProjectionExpression: aws.String("id")}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("store: batch get products: %w", err)
+		err := s.batchGet(ctx, ks, "id", nil, func(item map[string]ddb.AttributeValue) {
+			if v, ok := item["id"].(*ddb.AttributeValueMemberS); ok {
+				found[v.Value] = true
 			}
-			for _, raw := range res.Responses[s.table] {
-				if v, ok := raw["id"].(*ddb.AttributeValueMemberS); ok {
-					found[v.Value] = true
-				}
-			}
-			req = res.UnprocessedKeys
-			if len(req) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: batch get products: %w", err)
 		}
 	}
 	return found, nil
