@@ -10,7 +10,11 @@ import (
 
 	"productgov/infra/localstack/stacktest"
 	"productgov/infra/scheduler"
+	"productgov/shared/assessment"
 	"productgov/shared/directory"
+	"productgov/shared/money"
+	"productgov/shared/period"
+	"productgov/shared/policy"
 )
 
 // runMonth runs the assessment of a month through the API and waits for it.
@@ -194,4 +198,37 @@ func TestMonthlyScheduleFires(t *testing.T) {
 		return res.Status == 200 && res.Map(t)["status"] == "succeeded"
 	})
 	_ = fmt.Sprint()
+}
+
+// SPEC 7: a month assessed under an earlier policy version recomputes with
+// that version; a month first assessed after a new version uses the new one.
+func TestAssessmentKeepsItsPolicyVersion(t *testing.T) {
+	e := stacktest.New(t)
+	admin := e.Token("admin", directory.RoleAdmin)
+	id := createProduct(t, e, admin, map[string]any{"name": "门槛", "level": "city", "mode": "self_built",
+		"stage": "commercial", "noticeDate": "2025-01-01"})["id"].(string)
+	for _, m := range []string{"2026-03", "2026-04", "2026-05", "2026-06"} {
+		e.Do("PUT", "/products/"+id+"/revenue/"+m, admin, map[string]any{"amount": "40000.00"})
+	}
+	runMonth(t, e, admin, "2026-05")
+	may := results(t, e, admin, "2026-05")[id]
+	if may["revenuePass"] != false {
+		t.Fatalf("May under the default policy: %v", may)
+	}
+	// A new version from June lowers the city threshold to 30,000.
+	v2 := policy.Default()
+	v2.Version, v2.EffectiveFrom = "2026.06-v2", period.MustDate("2026-06-01")
+	v2.Assessment.RevenueThresholds[assessment.LevelCity] = money.FromYuan(30_000)
+	if err := e.Sys.Store.PutPolicy(t.Context(), auditMeta(), v2); err != nil {
+		t.Fatal(err)
+	}
+	runMonth(t, e, admin, "2026-05")
+	if again := results(t, e, admin, "2026-05")[id]; !reflect.DeepEqual(may, again) {
+		t.Fatalf("re-running May changed it under the new policy:\n%v\n%v", may, again)
+	}
+	runMonth(t, e, admin, "2026-06")
+	june := results(t, e, admin, "2026-06")[id]
+	if june["policyVersion"] != "2026.06-v2" || june["revenuePass"] != true {
+		t.Fatalf("June under v2: %v", june)
+	}
 }

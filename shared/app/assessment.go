@@ -205,10 +205,11 @@ func (s *Service) assessProducts(ctx context.Context, m period.Month, pol policy
 				return nil, fmt.Errorf("app: assessment %s %s: %w", p.ID, m.Add(-1), err)
 			}
 			in.RevenueTrack, in.QualityTrack, in.QualityFailMonths = prev.RevenueTrackAfter, prev.QualityTrackAfter, prev.QualityFailMonths
-		} else if p.Phase != "" && (p.PhaseMonth == nil || p.PhaseMonth.Before(m)) {
-			// Never assessed here: start from the phase the product was registered with.
-			in.RevenueTrack = assessment.Phase(p.Phase)
-			in.QualityTrack = assessment.PhaseAssessment
+		} else {
+			// No result for the month before: start from the phase the product
+			// was registered with, never from its current phase, so the month
+			// computes the same whatever ran since (order-safe re-runs).
+			in.RevenueTrack = assessment.Phase(p.InitialPhase)
 		}
 		for mo := m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)); !mo.After(m); mo = mo.Add(1) {
 			if v, ok := revenue[product.FigureKey{ProductID: p.ID, Month: mo}]; ok {

@@ -82,6 +82,9 @@ type Product struct {
 	NoticeDate  *period.Date  `json:"noticeDate,omitempty"`
 	ExemptUntil *period.Month `json:"exemptUntil,omitempty"`
 	Phase       Phase         `json:"phase,omitempty"`
+	// InitialPhase is the phase an admin registered the product with; a month
+	// whose previous month has no result starts from it (SPEC 3).
+	InitialPhase Phase `json:"initialPhase,omitempty"`
 	// PhaseMonth is the assessed month whose result set Phase; an earlier
 	// month's re-run leaves the phase alone.
 	PhaseMonth *period.Month `json:"phaseMonth,omitempty"`
@@ -236,7 +239,7 @@ func New(id string, d Draft, by string, now time.Time) Product {
 	p := Product{
 		ID: id, Name: strings.TrimSpace(d.Name), Level: d.Level, Mode: d.Mode, PartnerID: d.PartnerID,
 		Strategic: d.Strategic, Customers: d.Customers, Stage: stage, NoticeDate: d.NoticeDate,
-		ExemptUntil: d.ExemptUntil, Phase: d.Phase, StageSince: period.DateOf(now), HadSpend: d.HadSpend,
+		ExemptUntil: d.ExemptUntil, Phase: d.Phase, InitialPhase: d.Phase, StageSince: period.DateOf(now), HadSpend: d.HadSpend,
 		CreatedBy: by, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}
 	if p.NoticeDate != nil && (stage == StageTrialCommercial || stage == StageCommercial) {

@@ -47,6 +47,7 @@ type productItem struct {
 	LastCommittee string   `dynamodbav:"lastCommittee,omitempty"`
 	PhaseMonth    string   `dynamodbav:"phaseMonth,omitempty"`
 	PlanSubmitted string   `dynamodbav:"planSubmitted,omitempty"`
+	InitialPhase  string   `dynamodbav:"initialPhase,omitempty"`
 	Exit          string   `dynamodbav:"exit,omitempty"`
 	CreatedBy     string   `dynamodbav:"createdBy"`
 	CreatedAt     string   `dynamodbav:"createdAt"`
@@ -62,7 +63,7 @@ func toProductItem(p product.Product) productItem {
 		},
 		Type: "product", Ver: p.Version, ID: p.ID, Name: p.Name, Level: string(p.Level), Mode: string(p.Mode),
 		PartnerID: p.PartnerID, Strategic: p.Strategic, Customers: p.Customers, Stage: string(p.Stage),
-		Phase: string(p.Phase), StageSince: p.StageSince.String(), HadSpend: p.HadSpend, Flags: p.Flags,
+		Phase: string(p.Phase), InitialPhase: string(p.InitialPhase), StageSince: p.StageSince.String(), HadSpend: p.HadSpend, Flags: p.Flags,
 		CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano),
 		UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
@@ -94,7 +95,7 @@ func toProductItem(p product.Product) productItem {
 func (it productItem) product() product.Product {
 	p := product.Product{
 		ID: it.ID, Name: it.Name, Level: product.Level(it.Level), Mode: product.Mode(it.Mode), PartnerID: it.PartnerID,
-		Strategic: it.Strategic, Customers: it.Customers, Stage: product.Stage(it.Stage), Phase: product.Phase(it.Phase),
+		Strategic: it.Strategic, Customers: it.Customers, Stage: product.Stage(it.Stage), Phase: product.Phase(it.Phase), InitialPhase: product.Phase(it.InitialPhase),
 		HadSpend: it.HadSpend, Flags: it.Flags, Version: it.Ver, CreatedBy: it.CreatedBy,
 	}
 	p.StageSince, _ = period.ParseDate(it.StageSince)
