@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"productgov/shared/audit"
@@ -22,6 +23,7 @@ type Products interface {
 	CreateProduct(ctx context.Context, m audit.Meta, p product.Product, first product.StageChange) error
 	GetProduct(ctx context.Context, id string) (product.Product, error)
 	UpdateProduct(ctx context.Context, m audit.Meta, id string, fn func(*product.Product) (product.Change, error)) (product.Product, error)
+	UpdateReadProduct(ctx context.Context, m audit.Meta, read product.Product, fn func(*product.Product) (product.Change, error)) (product.Product, error)
 	ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error)
 	StageHistory(ctx context.Context, id string) ([]product.StageChange, error)
 	ProductsExist(ctx context.Context, ids []string) (map[string]bool, error)
@@ -91,6 +93,9 @@ type Service struct {
 	Log     *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+
+	// policies caches stored policy versions by name: a version never changes.
+	policies sync.Map
 }
 
 type requestIDKey struct{}

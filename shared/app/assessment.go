@@ -280,7 +280,7 @@ func (s *Service) applyAssessment(ctx context.Context, p product.Product, r Asse
 	if wantPhase == p.Phase && r.CommercialIneligible == p.HasFlag(product.FlagCommercialIneligible) {
 		return nil // nothing changes: no write
 	}
-	_, err := s.Products.UpdateProduct(ctx, s.meta(ctx, system), p.ID, func(x *product.Product) (product.Change, error) {
+	_, err := s.Products.UpdateReadProduct(ctx, s.meta(ctx, system), p, func(x *product.Product) (product.Change, error) {
 		if x.PhaseMonth != nil && r.Month.Before(*x.PhaseMonth) {
 			return product.Change{}, errNothingToDo
 		}

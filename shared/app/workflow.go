@@ -214,12 +214,20 @@ func (s *Service) finish(ctx context.Context, subID string, rev int) (decision.S
 	return sub, nil
 }
 
+// policyByVersion returns a stored version; versions are immutable once
+// stored, so each is read once per process.
 func (s *Service) policyByVersion(ctx context.Context, v string) (policy.Document, bool, error) {
+	if d, ok := s.policies.Load(v); ok {
+		return d.(policy.Document), true, nil
+	}
 	h, err := s.Policies.PolicyHistory(ctx)
 	if err != nil {
 		return policy.Document{}, false, err
 	}
 	d, ok := h.ByVersion(v)
+	if ok {
+		s.policies.Store(v, d)
+	}
 	return d, ok, nil
 }
 

@@ -196,9 +196,23 @@ func (s *Store) GetProduct(ctx context.Context, id string) (product.Product, err
 // if nobody changed the product meanwhile; on a clash it reads again and
 // re-applies fn, so concurrent updates all land. fn must not have side effects.
 func (s *Store) UpdateProduct(ctx context.Context, m audit.Meta, id string, fn func(*product.Product) (product.Change, error)) (product.Product, error) {
+	return s.updateProduct(ctx, m, id, nil, fn)
+}
+
+// UpdateReadProduct is UpdateProduct for a product the caller has just read:
+// its first attempt writes against that read's version without reading again,
+// and only a clash costs a fresh read (the monthly job updates whole pages).
+func (s *Store) UpdateReadProduct(ctx context.Context, m audit.Meta, read product.Product, fn func(*product.Product) (product.Change, error)) (product.Product, error) {
+	return s.updateProduct(ctx, m, read.ID, &read, fn)
+}
+
+func (s *Store) updateProduct(ctx context.Context, m audit.Meta, id string, read *product.Product, fn func(*product.Product) (product.Change, error)) (product.Product, error) {
 	for attempt := 0; ; attempt++ {
-		before, err := s.GetProduct(ctx, id)
-		if err != nil {
+		var before product.Product
+		var err error
+		if attempt == 0 && read != nil {
+			before = *read
+		} else if before, err = s.GetProduct(ctx, id); err != nil {
 			return product.Product{}, err
 		}
 		after := before
