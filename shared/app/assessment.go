@@ -379,16 +379,40 @@ func (s *Service) openAssessmentExit(ctx context.Context, r AssessmentRecord) (b
 }
 
 // FinishAssessment records the month's run as done with its report (SPEC 3).
+// It pages through the results and keeps only those the report lists (phase
+// changes, exits, pending data, P§18 flags), so memory does not grow with
+// the portfolio.
 func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (assessment.RunReport, error) {
-	results, err := s.MonthResults(ctx, month)
-	if err != nil {
-		return assessment.RunReport{}, err
+	counts := map[assessment.Outcome]int{}
+	for _, o := range assessment.Outcomes {
+		counts[o] = 0
 	}
-	plain := make([]assessment.Result, len(results))
-	for i, r := range results {
-		plain[i] = r.Result
+	total := 0
+	var listed []assessment.Result
+	cursor := ""
+	for {
+		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 500)
+		if err != nil {
+			return assessment.RunReport{}, err
+		}
+		for _, doc := range docs {
+			var r AssessmentRecord
+			if err := json.Unmarshal(doc, &r); err != nil {
+				return assessment.RunReport{}, err
+			}
+			total++
+			counts[r.Result.Result]++
+			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData {
+				listed = append(listed, r.Result)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
-	report := assessment.Report(plain)
+	report := assessment.Report(listed)
+	report.Total, report.Counts = total, counts
 	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
 	if err != nil {
 		return report, err
