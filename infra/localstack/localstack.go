@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		"submissions": task.Submissions(sys.App),
 		"notify":      task.Notify(sys.App),
 		"assessment":  task.Assessment(sys.App),
+		"settlement":  task.Settlement(sys.App),
 	}
 	for folder, h := range handlers {
 		engine.RegisterHandler(FunctionArn(folder), asl.Handler(h))
@@ -129,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	}
 	sys.App.ApprovalMachineArn = st.MachineArns["ApprovalStateMachine"]
 	sys.App.AssessmentMachineArn = st.MachineArns["MonthlyAssessmentStateMachine"]
+	sys.App.SettlementMachineArn = st.MachineArns["QuarterlySettlementStateMachine"]
 	st.handlers = handlers
 	if _, err := engine.Resume(ctx); err != nil {
 		engine.Close()

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -14,6 +17,22 @@ import (
 )
 
 // Field readers for the partner and settlement bodies, in the style of body.go.
+
+// decodeOptionalObject is decodeObject for routes whose body may be left out
+// (every field optional): an empty body reads as {}.
+func decodeOptionalObject(r *http.Request) (*object, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, problem.InvalidField("body", "could not be read")
+	}
+	if len(b) > maxBody {
+		return nil, problem.InvalidField("body", "is larger than 1 MiB")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		b = []byte("{}")
+	}
+	return parseObject(b)
+}
 
 // rate reads an exact ratio such as "0.027" or 0.027.
 func (o *object) rate(name string, required bool) *money.Rate {

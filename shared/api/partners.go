@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -121,6 +122,17 @@ func (s *Server) addPenalty(w http.ResponseWriter, r *http.Request, caller direc
 		Loss: o.amount("loss", false), Reason: o.str("reason", true)}
 	if q := o.quarter("quarter", true); q != nil {
 		pen.Quarter = *q
+	}
+	if len(o.errs) > 0 {
+		// Name the rule's complaints too (S§19 ranges), so one answer lists every bad field.
+		if pol, err := s.App.Policy(r.Context()); err == nil {
+			var fe partner.FieldErrors
+			if _, err := partner.AssessPenalty(pen, pol.Partner.Penalties); errors.As(err, &fe) {
+				for k, why := range fe {
+					o.errs.Add(k, why)
+				}
+			}
+		}
 	}
 	if err := o.done("penalty"); err != nil {
 		return err
@@ -245,7 +257,7 @@ func (s *Server) requestRefund(w http.ResponseWriter, r *http.Request, caller di
 }
 
 func decisionBody(r *http.Request, allowed ...string) (string, string, error) {
-	o, err := decodeObject(r)
+	o, err := decodeOptionalObject(r)
 	if err != nil {
 		return "", "", err
 	}

@@ -83,7 +83,7 @@ func (s *Server) settlements(w http.ResponseWriter, r *http.Request, _ directory
 func (s *Server) decideStatement(step string) func(http.ResponseWriter, *http.Request, directory.Person) error {
 	return func(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
 		q, qErr := pathQuarter(r)
-		o, err := decodeObject(r)
+		o, err := decodeOptionalObject(r)
 		if err != nil {
 			return err
 		}

@@ -93,9 +93,15 @@ type Service struct {
 	Log     *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+}
 
-	// policies caches stored policy versions by name: a version never changes.
-	policies sync.Map
+// policyVersions caches stored policy versions per store and name: a version,
+// once stored, never changes, so each is read once per process.
+var policyVersions sync.Map
+
+type policyVersionKey struct {
+	store   Policies
+	version string
 }
 
 type requestIDKey struct{}

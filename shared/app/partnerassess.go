@@ -79,7 +79,7 @@ func (s *Service) AssessPartnerYear(ctx context.Context, caller directory.Person
 	if err != nil {
 		return partner.Partner{}, err
 	}
-	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, figKeys)
+	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, uniqueFigureKeys(figKeys))
 	if err != nil {
 		return partner.Partner{}, err
 	}
@@ -215,6 +215,14 @@ func (s *Service) EvaluateTerm(ctx context.Context, caller directory.Person, pid
 				scores = append(scores, exact)
 				years = append(years, a.Year)
 			}
+		}
+		if len(scores) == 0 {
+			// The re-check is checked first, so bad input is named before the missing years.
+			if _, err := partner.EvaluateTerm(partner.TermInput{AnnualScores: []partner.Score{{}}, Recheck: recheck}, pol.Partner); err != nil {
+				return store.PartnerChange{}, fromPartnerRule(err, "term evaluation")
+			}
+			return store.PartnerChange{}, problem.Conflict("partner %s has no annual score within its agreement %s–%s: assess its years first (S-A6 表四)",
+				pid, p.Agreement.Start, p.Agreement.End)
 		}
 		res, err := partner.EvaluateTerm(partner.TermInput{AnnualScores: scores, Recheck: recheck}, pol.Partner)
 		if err != nil {

@@ -269,7 +269,7 @@ func (s *Service) loadRound(ctx context.Context, q period.Quarter, partnerID str
 	if in.entries, err = s.PartnerStore.QuarterEntries(ctx, entryKeys); err != nil {
 		return in, err
 	}
-	if in.revenue, err = s.AssessStore.BatchFigures(ctx, product.KindRevenue, figKeys); err != nil {
+	if in.revenue, err = s.AssessStore.BatchFigures(ctx, product.KindRevenue, uniqueFigureKeys(figKeys)); err != nil {
 		return in, err
 	}
 	if in.prior, err = s.PartnerStore.StatementsByKey(ctx, priorKeys); err != nil {
@@ -396,7 +396,7 @@ func projectStatement(in roundInputs, p settlement.Project, q period.Quarter, le
 	}
 }
 
-// sameRecord compares two statements' computed content, leaving out when,
+// sameStatement compares two statements' computed content, leaving out when,
 // by whom and how far they were approved.
 func sameStatement(a, b settlement.StatementRecord) bool {
 	strip := func(r settlement.StatementRecord) string {
@@ -438,6 +438,26 @@ func (s *Service) settleRound(ctx context.Context, q period.Quarter, pol policy.
 	// statement takes what the one before could not cover; only the last draws
 	// on the deposit.
 	now := s.Now().UTC()
+	// A first pass finds each fee and what is missing; statements with a
+	// negative fee (an overpaid year, S§17) then go first, so that every
+	// positive fee of the quarter can recover it.
+	negative := map[string]bool{}
+	for _, p := range in.projects {
+		st, missing, err := projectStatement(in, p, q, settlement.DeductionInput{}, pol.Settlement)
+		if err != nil {
+			return res, fmt.Errorf("app: settle %s %s: %w", p.ID, q, err)
+		}
+		if len(missing) > 0 {
+			res.Pending = append(res.Pending, PendingProject{ProjectID: p.ID, Missing: missing})
+		}
+		negative[p.ID] = st.Fee < 0
+	}
+	if len(res.Pending) > 0 {
+		return res, nil // SPEC 3's rule for missing data, applied here: nothing changes until every figure is in
+	}
+	sort.SliceStable(in.projects, func(i, j int) bool {
+		return negative[in.projects[i].ID] && !negative[in.projects[j].ID]
+	})
 	var records []settlement.StatementRecord
 	charges, recovery := in.carried.CarriedCharges, in.carried.CarriedRecovery
 	for i, p := range in.projects {
@@ -453,8 +473,7 @@ func (s *Service) settleRound(ctx context.Context, q period.Quarter, pol policy.
 			return res, fmt.Errorf("app: settle %s %s: %w", p.ID, q, err)
 		}
 		if len(missing) > 0 {
-			res.Pending = append(res.Pending, PendingProject{ProjectID: p.ID, Missing: missing})
-			continue
+			return res, fmt.Errorf("app: settle %s %s: inputs went missing: %v", p.ID, q, missing)
 		}
 		charges, recovery = st.Ledger.CarriedCharges, st.Ledger.CarriedRecovery
 		rec := settlement.StatementRecord{Statement: st, PartnerID: partnerID, PartnerName: in.partner.Name,
@@ -473,9 +492,6 @@ func (s *Service) settleRound(ctx context.Context, q period.Quarter, pol policy.
 			rec.Reversal = &rev
 		}
 		records = append(records, rec)
-	}
-	if len(res.Pending) > 0 {
-		return res, nil // SPEC 3's rule for missing data, applied here: nothing changes until every figure is in
 	}
 	sum := settlement.RoundSummary{PartnerID: partnerID, Quarter: q, Deductions: in.charges,
 		CarriedInCharges: in.carried.CarriedCharges, CarriedInRecovery: in.carried.CarriedRecovery,
@@ -554,6 +570,20 @@ func (s *Service) settleRound(ctx context.Context, q period.Quarter, pol policy.
 	return res, err
 }
 
+// uniqueFigureKeys drops repeated keys (two projects may support one product):
+// a batched read refuses duplicates.
+func uniqueFigureKeys(ks []product.FigureKey) []product.FigureKey {
+	seen := map[product.FigureKey]bool{}
+	out := make([]product.FigureKey, 0, len(ks))
+	for _, k := range ks {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func deductionAmounts(ds []settlement.Deduction) []money.Amount {
 	out := make([]money.Amount, len(ds))
 	for i, d := range ds {
@@ -576,14 +606,14 @@ type AccrualResult struct {
 // project: a re-run writes only what changed.
 func (s *Service) AccruePartner(ctx context.Context, month period.Month, version, partnerID string) (AccrualResult, error) {
 	res := AccrualResult{PartnerID: partnerID, Pending: []PendingProject{}}
-	pol, ok, err := s.policyByVersion(ctx, version)
-	if err != nil {
+	// The accrual rules (S§17) have no figures of their own; the record
+	// names the version the run planned with.
+	if _, ok, err := s.policyByVersion(ctx, version); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("app: policy version %s not found", version)
+		}
 		return res, err
 	}
-	if !ok {
-		return res, fmt.Errorf("app: policy version %s not found", version)
-	}
-	_ = pol
 	all, err := s.PartnerStore.ProjectsOfPartner(ctx, partnerID)
 	if err != nil {
 		return res, err
@@ -596,10 +626,12 @@ func (s *Service) AccruePartner(ctx context.Context, month period.Month, version
 			continue
 		}
 		projects = append(projects, p)
-		figKeys = append(figKeys, product.FigureKey{ProductID: p.ProductID, Month: month})
+		if p.Mode == partner.ModeRevenue {
+			figKeys = append(figKeys, product.FigureKey{ProductID: p.ProductID, Month: month})
+		}
 		accKeys = append(accKeys, store.AccrualKey{Month: month, ProjectID: p.ID})
 	}
-	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, figKeys)
+	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, uniqueFigureKeys(figKeys))
 	if err != nil {
 		return res, err
 	}

@@ -217,7 +217,8 @@ func (s *Service) finish(ctx context.Context, subID string, rev int) (decision.S
 // policyByVersion returns a stored version; versions are immutable once
 // stored, so each is read once per process.
 func (s *Service) policyByVersion(ctx context.Context, v string) (policy.Document, bool, error) {
-	if d, ok := s.policies.Load(v); ok {
+	key := policyVersionKey{s.Policies, v}
+	if d, ok := policyVersions.Load(key); ok {
 		return d.(policy.Document), true, nil
 	}
 	h, err := s.Policies.PolicyHistory(ctx)
@@ -226,7 +227,7 @@ func (s *Service) policyByVersion(ctx context.Context, v string) (policy.Documen
 	}
 	d, ok := h.ByVersion(v)
 	if ok {
-		s.policies.Store(v, d)
+		policyVersions.Store(key, d)
 	}
 	return d, ok, nil
 }

@@ -39,6 +39,8 @@ type Config struct {
 	ApprovalMachineArn string
 	// AssessmentMachineArn is the monthly assessment state machine.
 	AssessmentMachineArn string
+	// SettlementMachineArn is the quarterly settlement state machine.
+	SettlementMachineArn string
 	// MailFrom is the SES identity emails are sent from (AWS).
 	MailFrom string
 	// LinkKeyParam names the SSM SecureString holding the link-signing key (AWS).
@@ -68,6 +70,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 
 		ApprovalMachineArn:   get("APPROVAL_STATE_MACHINE_ARN"),
 		AssessmentMachineArn: get("ASSESSMENT_STATE_MACHINE_ARN"),
+		SettlementMachineArn: get("SETTLEMENT_STATE_MACHINE_ARN"),
 		MailFrom:             get("MAIL_FROM"),
 		LinkKeyParam:         get("LINK_SIGNING_KEY_PARAM"),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -183,6 +184,19 @@ type PartnerChange struct {
 	RoundVersion int64
 }
 
+// partnerLocks queues the updates of one partner within this process, so
+// that concurrent postings (20 deductions at once) wait their turn instead of
+// colliding and retrying. Across processes (Lambdas) the version condition
+// alone decides, as it always does; the lock only spares wasted attempts.
+var partnerLocks sync.Map // "<table>/<partner id>" → *sync.Mutex
+
+func lockPartner(table, id string) func() {
+	v, _ := partnerLocks.LoadOrStore(table+"/"+id, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
 // ErrActiveLimit is returned when a partner would exceed the active-partner limit.
 var ErrActiveLimit = fmt.Errorf("store: active partner limit reached")
 
@@ -191,6 +205,8 @@ var ErrActiveLimit = fmt.Errorf("store: active partner limit reached")
 // it reads again and re-applies fn, so concurrent postings all land and the
 // balance is always computed from the latest one. ErrNoChange from fn writes nothing.
 func (s *Store) UpdatePartner(ctx context.Context, m audit.Meta, id string, fn func(*partner.Partner) (PartnerChange, error)) (partner.Partner, error) {
+	unlock := lockPartner(s.table, id)
+	defer unlock()
 	for attempt := 0; ; attempt++ {
 		before, err := s.GetPartner(ctx, id)
 		if err != nil {

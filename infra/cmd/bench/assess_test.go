@@ -21,7 +21,7 @@ func TestParseSections(t *testing.T) {
 			t.Errorf("parseSections(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if _, err := parseSections("api,settlement"); err == nil {
+	if _, err := parseSections("api,nosuch"); err == nil {
 		t.Error("want an error for an unknown section")
 	}
 }

@@ -21,6 +21,11 @@
 //	go run ./infra/cmd/bench [-sections api,assessment]
 //	    [-n 500] [-gets 1000] [-lists 250] [-c 8] [-warmup 50] [-rounds 4] [-timeout 100s]
 //	    [-products 10000] [-months 36] [-writers 12] [-assess-rounds 2] [-sfn=true] [-assess-timeout 40m]
+//	    [-settle-projects 500] [-settle-partners 5] [-settle-timeout 20m]
+//
+// The settlement section loads -settle-projects support projects of
+// -settle-partners partners with a year of inputs and settles Q1–Q3 and the
+// annual clearing, each by the system and by the floor (see settle.go).
 package main
 
 import (
@@ -54,10 +59,11 @@ type options struct {
 	// sections are the parts to run: api, assessment.
 	sections []string
 	assess   assessOptions
+	settle   settleOptions
 }
 
 // sectionNames are the sections -sections accepts, in the order they run.
-var sectionNames = []string{"api", "assessment"}
+var sectionNames = []string{"api", "assessment", "settlement"}
 
 // parseSections reads a comma-separated list of sections; "all" or "" is every one.
 func parseSections(s string) ([]string, error) {
@@ -90,13 +96,16 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup", 50, "unmeasured operations of each layer before an operation's rows")
 	flag.IntVar(&o.rounds, "rounds", 4, "turns in which the layers share each operation's measured runs")
 	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the api section takes longer")
-	sections := flag.String("sections", "all", "comma-separated sections to run: api, assessment (all: both)")
+	sections := flag.String("sections", "all", "comma-separated sections to run: api, assessment, settlement (all: every one)")
 	flag.IntVar(&o.assess.products, "products", 10000, "assessment: in-scope products loaded")
 	flag.IntVar(&o.assess.months, "months", 36, "assessment: months of revenue and quality loaded per product")
 	flag.IntVar(&o.assess.writers, "writers", 12, "assessment: concurrent writers loading the data")
 	flag.IntVar(&o.assess.rounds, "assess-rounds", 2, "assessment: months assessed by both the floor and the system, in turn")
 	flag.BoolVar(&o.assess.sfn, "sfn", true, "assessment: also run one month through the state machine on the local engine")
 	flag.DurationVar(&o.assess.timeout, "assess-timeout", 40*time.Minute, "give up when the assessment section takes longer")
+	flag.IntVar(&o.settle.projects, "settle-projects", 500, "settlement: support projects loaded")
+	flag.IntVar(&o.settle.partners, "settle-partners", 5, "settlement: support partners the projects belong to")
+	flag.DurationVar(&o.settle.timeout, "settle-timeout", 20*time.Minute, "give up when the settlement section takes longer")
 	flag.Parse()
 	var err error
 	if o.sections, err = parseSections(*sections); err != nil {
@@ -105,6 +114,10 @@ func main() {
 	}
 	if o.n < 1 || o.gets < 1 || o.lists < 1 || o.workers < 1 || o.warmup < 0 || o.rounds < 1 || o.timeout <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -n, -gets, -lists, -c and -rounds must be at least 1, -warmup at least 0, -timeout positive")
+		os.Exit(2)
+	}
+	if err := o.settle.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
 	if err := o.assess.check(); err != nil {
@@ -130,6 +143,11 @@ func run(o options) error {
 				fmt.Println()
 			}
 			err = runAssessment(ctx, o.assess, i == 0)
+		case "settlement":
+			if i > 0 {
+				fmt.Println()
+			}
+			err = runSettlementSection(ctx, o.settle, i == 0)
 		}
 		if err != nil {
 			return err

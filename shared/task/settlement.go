@@ -1,0 +1,68 @@
+package task
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"productgov/shared/app"
+	"productgov/shared/period"
+)
+
+// SettlementEvent is the payload the quarterly settlement state machine sends.
+type SettlementEvent struct {
+	Action string `json:"action"`
+	// Job is app.JobQuarter, app.JobClearing or app.JobAccrual.
+	Job string `json:"job,omitempty"`
+	// Period is the quarter (YYYY-Qn), the cleared year, or the month
+	// (YYYY-MM); empty in a scheduled run, which takes the period before Time.
+	Period        string          `json:"period,omitempty"`
+	Time          string          `json:"time,omitempty"`
+	PolicyVersion string          `json:"policyVersion,omitempty"`
+	PartnerID     string          `json:"partnerId,omitempty"`
+	Results       json.RawMessage `json:"results,omitempty"`
+}
+
+// Settlement handles the quarterly settlement's tasks (SPEC 4.3): plan,
+// settle_partner (a quarter, or the annual clearing's Q4), accrue_partner (a
+// month's accruals) and finish.
+func Settlement(svc *app.Service) Handler {
+	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+		var ev SettlementEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
+		}
+		switch ev.Action {
+		case "plan":
+			at := time.Now()
+			if ev.Time != "" {
+				t, err := time.Parse(time.RFC3339, ev.Time)
+				if err != nil {
+					return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("time %q: %w", ev.Time, err)}
+				}
+				at = t
+			}
+			plan, err := svc.PlanSettlement(ctx, ev.Job, ev.Period, at)
+			return ok(plan, named(err))
+		case "settle_partner":
+			q, err := period.ParseQuarter(ev.Period)
+			if err != nil || ev.PartnerID == "" {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("settle_partner needs a quarter and a partnerId: %s", raw)}
+			}
+			res, err := svc.SettlePartner(ctx, q, ev.PolicyVersion, ev.PartnerID)
+			return ok(res, named(err))
+		case "accrue_partner":
+			m, err := period.ParseMonth(ev.Period)
+			if err != nil || ev.PartnerID == "" {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("accrue_partner needs a month and a partnerId: %s", raw)}
+			}
+			res, err := svc.AccruePartner(ctx, m, ev.PolicyVersion, ev.PartnerID)
+			return ok(res, named(err))
+		case "finish":
+			run, err := svc.FinishSettlement(ctx, ev.Job, ev.Period, ev.Results)
+			return ok(map[string]any{"kind": run.Kind, "period": run.Period, "status": run.Status}, named(err))
+		}
+		return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("unknown action %q", ev.Action)}
+	}
+}
