@@ -111,8 +111,6 @@ func Routes() []Route {
 	return append([]Route(nil), routeTable...)
 }
 
-type ctxKey int
-
 const requestIDHeader = "X-Request-Id"
 
 func (s *Server) middleware(next http.Handler) http.Handler {
@@ -207,8 +205,6 @@ func queryLimit(r *http.Request) (int32, error) {
 	}
 	return n, nil
 }
-
-func trimmed(s string) string { return strings.TrimSpace(s) }
 
 type appPatch = app.ProductPatch
 

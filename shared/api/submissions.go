@@ -9,12 +9,6 @@ import (
 	"productgov/shared/store"
 )
 
-// submissionView is a submission as the API shows it (SPEC 8).
-type submissionView struct {
-	decision.Submission
-	StatusName string `json:"statusName,omitempty"`
-}
-
 func (s *Server) createSubmission(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
 	o, err := decodeObject(r)
 	if err != nil {

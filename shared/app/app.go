@@ -177,9 +177,5 @@ func (s *Service) AuditOf(ctx context.Context, caller directory.Person, entity, 
 
 func shanghai() *time.Location { return period.Shanghai }
 
-// directoryPerson is a person known only by their subject, e.g. an approver
-// acting through an email link.
-type directoryPerson = directory.Person
-
 // auditMeta is the audit trail's change metadata.
 type auditMeta = audit.Meta

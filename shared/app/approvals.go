@@ -10,6 +10,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"productgov/shared/decision"
+	"productgov/shared/directory"
 	"productgov/shared/problem"
 	"productgov/shared/store"
 )
@@ -163,7 +164,7 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 		}
 		return page, err
 	}
-	approver := approverPerson(a.Approver)
+	approver := directory.Person{Sub: a.Approver}
 	var cancelled []decision.StepRecord
 	_, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, approver), sub.ID, func(x *decision.Submission) (string, error) {
 		cancelled = nil
@@ -212,8 +213,4 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 	s.cancelLinks(ctx, cancelled)
 	a.Decision = f.Decision
 	return s.pageFor(ctx, a, LinkDecided)
-}
-
-func approverPerson(sub string) directoryPerson {
-	return directoryPerson{Sub: sub}
 }

@@ -6,7 +6,6 @@ package identity
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -115,6 +114,3 @@ func BearerToken(header string) (string, error) {
 	}
 	return strings.TrimSpace(tok), nil
 }
-
-// ErrNoKey reports a missing signing key in local mode.
-var ErrNoKey = fmt.Errorf("identity: no signing key configured")
