@@ -540,3 +540,61 @@ func TestExitThroughChengpiAndDelisting(t *testing.T) {
 		t.Fatalf("construction plan: %d %s", res.Status, res.Body)
 	}
 }
+
+// P§21(二)4: a natural exit needs no review nor decision; its notice is
+// published by itself 3 months after the agreement expired.
+func TestNaturalExitNoticeAfterThreeMonths(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", directory.RoleAdmin)
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_n", "si", "到期伙伴"); err != nil {
+		t.Fatal(err)
+	}
+	pid := createProduct(t, e, admin, map[string]any{"name": "到期合作", "level": "city", "mode": "cooperative",
+		"partnerId": "ptn_n", "stage": "commercial", "noticeDate": "2024-01-01"})["id"].(string)
+	expiry := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
+	res := e.Do("POST", "/submissions", tokens["pm1"], map[string]any{"type": "exit", "productId": pid, "exitType": "natural",
+		"evaluation": "合作协议到期未续签", "exitPlan": "到期退出", "replacementProduct": "无", "exitDate": expiry,
+		"customerServicePlan": "逐户告知", "cooperationMatters": "协议终止，退还承诺金"})
+	if res.Status != 201 || res.Map(t)["decisionLevel"] != "none" {
+		t.Fatalf("natural exit: %d %s", res.Status, res.Body)
+	}
+	p := e.Do("GET", "/products/"+pid, admin, nil).Map(t)
+	exit := p["exit"].(map[string]any)
+	if p["stage"] != "commercial" || exit["published"] != false || exit["noticeDate"] == nil {
+		t.Fatalf("before the notice date: stage %v exit %v", p["stage"], exit)
+	}
+	entries, err := e.Stack.Schedules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var daily *scheduler.Entry
+	for i := range entries {
+		if entries[i].FunctionFolder == "submissions" {
+			daily = &entries[i]
+		}
+	}
+	if daily == nil {
+		t.Fatal("no exit-notice schedule")
+	}
+	if err := e.Stack.Fire(t.Context(), *daily, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Do("GET", "/products/"+pid, admin, nil).Map(t)["stage"]; st != "commercial" {
+		t.Fatalf("published early: %v", st)
+	}
+	e.Sys.App.Now = func() time.Time { return time.Now().AddDate(0, 2, 1) }
+	for i := 0; i < 2; i++ {
+		if err := e.Stack.Fire(t.Context(), *daily, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = e.Do("GET", "/products/"+pid, admin, nil).Map(t)
+	if p["stage"] != "exiting" || p["exit"].(map[string]any)["published"] != true {
+		t.Fatalf("after the notice date: %v %v", p["stage"], p["exit"])
+	}
+	hist := e.Do("GET", "/products/"+pid+"/history", admin, nil).Map(t)["items"].([]any)
+	if n := len(hist); n != 2 {
+		t.Fatalf("history has %d entries, want registration and one exit notice", n)
+	}
+}

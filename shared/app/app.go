@@ -54,6 +54,13 @@ type AuditTrail interface {
 	Audit(ctx context.Context, entity, cursor string, limit int32) ([]audit.Entry, string, error)
 }
 
+// ExitNotices is the store of natural-exit notices waiting for their date.
+type ExitNotices interface {
+	PutExitNotice(ctx context.Context, productID string, date period.Date) error
+	DueExitNotices(ctx context.Context, today period.Date) ([]string, error)
+	DeleteExitNotice(ctx context.Context, productID string) error
+}
+
 // Partners answers whether a partner exists (SPEC 4.1: a cooperative product's
 // partnerId must name an existing partner).
 type Partners interface {
@@ -80,6 +87,8 @@ type Service struct {
 	Links LinkSigner
 	// ApprovalMachineArn is the approval state machine.
 	ApprovalMachineArn string
+	// ExitNotices keeps the natural exits waiting for their notice date.
+	ExitNotices ExitNotices
 	// PartnerStore is the partners' store (SPEC 4).
 	PartnerStore PartnerStore
 	// SettlementMachineArn is the quarterly settlement state machine.

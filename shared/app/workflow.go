@@ -281,12 +281,15 @@ func (s *Service) applyEffects(ctx context.Context, sub decision.Submission, pol
 				p.Level = product.Level(c.NewLevel)
 			}
 		case decision.ExitContent:
-			e := &product.Exit{Type: string(c.ExitType), SubmissionID: sub.ID}
+			e := &product.Exit{Type: string(c.ExitType), SubmissionID: sub.ID, NoticeDate: &today, Published: true}
 			if c.ExitType == decision.ExitNatural {
+				// P§21(二)4: the notice is published by itself 3 months after the
+				// agreement's expiry; until then the product keeps its stage.
 				n := decision.NaturalExitNotice(c.ExitDate, pol.Decision)
-				e.NoticeDate = &n.Date
-			} else {
-				e.NoticeDate = &today
+				e.NoticeDate, e.Published = &n.Date, !today.Before(n.Date)
+				if !e.Published {
+					move.To = ""
+				}
 			}
 			for _, item := range decision.DelistingChecklist(string(p.Mode), pol.Decision) {
 				e.Checklist = append(e.Checklist, product.ChecklistItem{Key: item.Key, Title: item.Label})
@@ -302,7 +305,59 @@ func (s *Service) applyEffects(ctx context.Context, sub decision.Submission, pol
 		}
 		return ch, nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	if c, ok := content.(decision.ExitContent); ok && c.ExitType == decision.ExitNatural {
+		p, err := s.Products.GetProduct(ctx, sub.ProductID)
+		if err == nil && p.Exit != nil && !p.Exit.Published {
+			err = s.ExitNotices.PutExitNotice(ctx, sub.ProductID, *p.Exit.NoticeDate)
+		}
+		return err
+	}
+	return nil
+}
+
+// PublishExitNotices publishes the natural exits whose notice date has come
+// (P§21(二)4): the product moves to exiting and its delisting begins. The
+// daily schedule calls it; each notice is published once.
+func (s *Service) PublishExitNotices(ctx context.Context) (int, error) {
+	now := s.Now()
+	today := period.DateOf(now)
+	due, err := s.ExitNotices.DueExitNotices(ctx, today)
+	if err != nil {
+		return 0, err
+	}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return 0, err
+	}
+	published := 0
+	for _, pid := range due {
+		_, err := s.Products.UpdateProduct(ctx, s.meta(ctx, system), pid, func(p *product.Product) (product.Change, error) {
+			if p.Exit == nil || p.Exit.Published || p.Exit.NoticeDate == nil || today.Before(*p.Exit.NoticeDate) {
+				return product.Change{}, errNothingToDo
+			}
+			p.Exit.Published = true
+			sc, err := p.Move(product.StageExiting, SystemApplicant, p.Exit.SubmissionID,
+				"natural exit notice published 3 months after the agreement expired (P§21(二)4)", pol.Version, now)
+			if err != nil {
+				return product.Change{}, err
+			}
+			return product.Change{Action: "product.exit.notice", StageChange: &sc}, nil
+		})
+		switch {
+		case err == nil:
+			published++
+		case errors.Is(err, errNothingToDo):
+		default:
+			return published, err
+		}
+		if err := s.ExitNotices.DeleteExitNotice(ctx, pid); err != nil {
+			return published, err
+		}
+	}
+	return published, nil
 }
 
 // applyRules stores the policy version an approved basic_rules decision

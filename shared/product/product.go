@@ -379,6 +379,9 @@ type Exit struct {
 	Type         string       `json:"type"`
 	SubmissionID string       `json:"submissionId"`
 	NoticeDate   *period.Date `json:"noticeDate,omitempty"`
+	// Published says the exit notice is out and the product is exiting; a
+	// natural exit's notice waits for its date (P§21(二)4).
+	Published bool `json:"published"`
 	// Checklist maps each delisting item to whether it is done.
 	Checklist []ChecklistItem `json:"checklist"`
 }

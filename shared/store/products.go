@@ -397,3 +397,73 @@ func dedupe(ids []string) []string {
 	}
 	return out
 }
+
+// Exit-notice keys: pk EXITNOTICE, sk <date>#<productId>, one item per natural
+// exit waiting for its notice date, so the daily job finds the due ones with
+// one Query; pk EXITNOTICE#<productId> points back to it for deletion.
+const exitNoticePK = "EXITNOTICE"
+
+// PutExitNotice records that a product's natural exit notice is due on date.
+func (s *Store) PutExitNotice(ctx context.Context, productID string, date period.Date) error {
+	items := []ddbWrite{}
+	for _, k := range []keys{{PK: exitNoticePK, SK: date.String() + "#" + productID}, {PK: exitNoticePK + "#" + productID, SK: date.String()}} {
+		put, err := s.putItem(struct {
+			keys
+			ProductID string `dynamodbav:"productId"`
+			Date      string `dynamodbav:"date"`
+		}{k, productID, date.String()}, "", nil)
+		if err != nil {
+			return err
+		}
+		items = append(items, put)
+	}
+	if err := s.transact(ctx, items); err != nil {
+		return fmt.Errorf("store: exit notice %s: %w", productID, err)
+	}
+	return nil
+}
+
+// DueExitNotices lists the products whose notice date is today or earlier.
+func (s *Store) DueExitNotices(ctx context.Context, today period.Date) ([]string, error) {
+	var out []string
+	in := queryInput(s.table, "", "pk = :pk AND sk <= :today", nil, map[string]ddb.AttributeValue{
+		":pk": &ddb.AttributeValueMemberS{Value: exitNoticePK}, ":today": &ddb.AttributeValueMemberS{Value: today.String() + "#~"}}, 100, true)
+	cursor := ""
+	for {
+		p, err := s.runQuery(ctx, in, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.items {
+			if v, ok := raw["productId"].(*ddb.AttributeValueMemberS); ok {
+				out = append(out, v.Value)
+			}
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
+}
+
+// DeleteExitNotice removes a product's pending notice once published.
+func (s *Store) DeleteExitNotice(ctx context.Context, productID string) error {
+	p, err := s.queryPage(ctx, "", "pk", exitNoticePK+"#"+productID, "", "", "", 10, true)
+	if err != nil {
+		return err
+	}
+	items := []ddbWrite{}
+	for _, raw := range p.items {
+		date := raw["sk"].(*ddb.AttributeValueMemberS).Value
+		for _, k := range [][2]string{{exitNoticePK, date + "#" + productID}, {exitNoticePK + "#" + productID, date}} {
+			items = append(items, ddbWrite{Delete: &ddb.Delete{TableName: &s.table, Key: keyOf(k[0], k[1])}})
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	if err := s.transact(ctx, items); err != nil {
+		return fmt.Errorf("store: delete exit notice %s: %w", productID, err)
+	}
+	return nil
+}

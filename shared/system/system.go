@@ -59,7 +59,7 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 	}
 	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st,
 		Submissions: st, Approvals: st, Workflow: opts.Workflow, Mail: opts.Mail, Links: links,
-		ApprovalMachineArn: cfg.ApprovalMachineArn, PartnerStore: st, AssessStore: st, AssessmentMachineArn: cfg.AssessmentMachineArn, SettlementMachineArn: cfg.SettlementMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
+		ApprovalMachineArn: cfg.ApprovalMachineArn, ExitNotices: st, PartnerStore: st, AssessStore: st, AssessmentMachineArn: cfg.AssessmentMachineArn, SettlementMachineArn: cfg.SettlementMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
 	if opts.Mail == nil {
 		// Locally mail goes to the outbox in the store, which a person reads.
 		svc.Mail, svc.OutboxReader = st, st

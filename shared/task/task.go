@@ -68,12 +68,19 @@ type Event struct {
 type Handler func(ctx context.Context, event json.RawMessage) (json.RawMessage, error)
 
 // Submissions handles the approval workflow's submission tasks: await_review,
-// advance, expire_step and finish.
+// advance, expire_step and finish; and the daily publish_exit_notices.
 func Submissions(svc *app.Service) Handler {
 	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 		var ev Event
-		if err := json.Unmarshal(raw, &ev); err != nil || ev.SubmissionID == "" {
+		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
+		}
+		if ev.Action == "publish_exit_notices" {
+			n, err := svc.PublishExitNotices(ctx)
+			return ok(map[string]int{"published": n}, named(err))
+		}
+		if ev.SubmissionID == "" {
+			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("event without submissionId: %s", raw)}
 		}
 		switch ev.Action {
 		case "await_review":
