@@ -118,6 +118,27 @@ func linkFor(t *testing.T, e *stacktest.Env, to string, skip int) string {
 	return link
 }
 
+// latestLinkFor waits for an email with a link to `to` and returns the newest one's link.
+func latestLinkFor(t *testing.T, e *stacktest.Env, to string) string {
+	t.Helper()
+	var link string
+	eventually(t, "approval mail to "+to, func() bool {
+		var msgs []struct {
+			To    string   `json:"to"`
+			Links []string `json:"links"`
+		}
+		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+		for _, m := range msgs { // newest first
+			if m.To == to && len(m.Links) > 0 {
+				link = m.Links[0]
+				return true
+			}
+		}
+		return false
+	})
+	return link
+}
+
 // page GETs or POSTs an approval link and returns status and HTML.
 func page(t *testing.T, link string, form url.Values) (int, string) {
 	t.Helper()

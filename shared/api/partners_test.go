@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -283,7 +284,13 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 	}
 	mustStatus(t, e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["inn2"], map[string]any{"decision": "approve"}), 200, "innovation review")
 	mustStatus(t, e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["fin1"], map[string]any{"decision": "approve"}), 200, "finance review")
-	done := mustStatus(t, e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["dgm1"], map[string]any{"decision": "approve"}), 200, "deputy GM approval")
+	if res := e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 403 {
+		t.Fatalf("the deputy GM through the API: %d", res.Status)
+	}
+	if st, _ := page(t, latestLinkFor(t, e, "dgm1@example.test"), url.Values{"decision": {"approve"}}); st != 200 {
+		t.Fatalf("the deputy GM's refund link: %d", st)
+	}
+	done := mustStatus(t, e.Do("GET", "/partners/"+other, tok["inn1"], nil), 200, "partner after the refund")
 	if done["depositBalance"] != "0.00" || done["refund"].(map[string]any)["entry"].(map[string]any)["amount"] != "300000.00" {
 		t.Fatalf("refund %v", done)
 	}

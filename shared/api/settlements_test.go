@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -143,9 +144,24 @@ func TestPartnerYear(t *testing.T) {
 	if res := e.Do("POST", "/support-projects/"+r+"/approvals", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 409 {
 		t.Fatalf("the deputy GM first: %d", res.Status)
 	}
-	for _, who := range []string{"inn2", "mkt1", "fin1", "inn1", "dgm1"} {
+	for _, who := range []string{"inn2", "mkt1", "fin1", "inn1"} {
 		v = mustStatus(t, e.Do("POST", "/support-projects/"+r+"/approvals", tok[who], map[string]any{"decision": "approve"}), 200, "approval by "+who)
 	}
+	// SPEC 2.4, 6: the deputy GM decides through the emailed link, not the API.
+	if res := e.Do("POST", "/support-projects/"+r+"/approvals", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 403 {
+		t.Fatalf("the deputy GM through the API: %d", res.Status)
+	}
+	link := latestLinkFor(t, e, "dgm1@example.test")
+	if st, html := page(t, link, nil); st != 200 || !strings.Contains(html, "运营支撑项目审批") || strings.Contains(html, `id="return"`) {
+		t.Fatalf("project approval page: %d", st)
+	}
+	if st, _ := page(t, link, url.Values{"decision": {"approve"}}); st != 200 {
+		t.Fatalf("the deputy GM's link: %d", st)
+	}
+	if st, _ := page(t, link, url.Values{"decision": {"approve"}}); st != 409 {
+		t.Fatalf("the deputy GM's link reused: %d", st)
+	}
+	v = mustStatus(t, e.Do("GET", "/support-projects/"+r, tok["inn1"], nil), 200, "project")
 	if v["status"] != "approved" {
 		t.Fatalf("after the approval: %v", v["status"])
 	}

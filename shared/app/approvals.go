@@ -44,6 +44,8 @@ type ApprovalPage struct {
 	Decision string
 	// Errors are form problems to show with the form again.
 	Errors map[string]string
+	// Staged marks a partner approval (S§11, S§20): approve or reject only.
+	Staged bool
 }
 
 // ReviewLine is one vote of the review record.
@@ -71,8 +73,7 @@ func (s *Service) checkLink(ctx context.Context, approvalID, sig string) (store.
 	if err != nil {
 		return a, LinkInvalid, err
 	}
-	claims := LinkClaims{ApprovalID: a.ID, Approver: a.Approver, SubmissionID: a.SubmissionID, Revision: a.Revision, Step: a.Step, ExpiresAt: a.ExpiresAt}
-	if !s.Links.Valid(claims, sig) {
+	if !s.Links.Valid(claimsOf(a), sig) {
 		return a, LinkInvalid, nil
 	}
 	switch a.Status {
@@ -90,6 +91,9 @@ func (s *Service) checkLink(ctx context.Context, approvalID, sig string) (store.
 }
 
 func (s *Service) pageFor(ctx context.Context, a store.Approval, state LinkState) (ApprovalPage, error) {
+	if a.Kind != "" {
+		return s.stagedPage(ctx, a, state)
+	}
 	sub, err := s.Submissions.GetSubmission(ctx, a.SubmissionID)
 	if err != nil {
 		return ApprovalPage{}, err
@@ -138,6 +142,9 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 	}
 	if state != LinkOpen {
 		return s.pageFor(ctx, a, state)
+	}
+	if a.Kind != "" {
+		return s.decideStaged(ctx, a, f)
 	}
 	page, err := s.pageFor(ctx, a, state)
 	if err != nil || page.State != LinkOpen {

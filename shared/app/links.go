@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"productgov/shared/store"
 	"sync"
 	"time"
 )
@@ -52,6 +53,8 @@ func (l LinkSigner) secret() ([]byte, error) {
 
 // LinkClaims are the facts a link's signature covers.
 type LinkClaims struct {
+	// Kind and Role name a staged partner approval's link; empty for a submission's step.
+	Kind, Role   string
 	ApprovalID   string
 	Approver     string
 	SubmissionID string
@@ -61,7 +64,7 @@ type LinkClaims struct {
 }
 
 func (c LinkClaims) canonical() string {
-	return fmt.Sprintf("v1|%s|%s|%s|%d|%s|%d", c.ApprovalID, c.Approver, c.SubmissionID, c.Revision, c.Step, c.ExpiresAt.Unix())
+	return fmt.Sprintf("v1|%s|%s|%s|%s|%s|%d|%s|%d", c.Kind, c.Role, c.ApprovalID, c.Approver, c.SubmissionID, c.Revision, c.Step, c.ExpiresAt.Unix())
 }
 
 // Sign returns the signature for the link's query string.
@@ -88,4 +91,10 @@ func (l LinkSigner) Valid(c LinkClaims, sig string) bool {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(c.canonical()))
 	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// claimsOf are the claims a stored link's signature covers.
+func claimsOf(a store.Approval) LinkClaims {
+	return LinkClaims{Kind: a.Kind, Role: a.Role, ApprovalID: a.ID, Approver: a.Approver, SubmissionID: a.SubmissionID,
+		Revision: a.Revision, Step: a.Step, ExpiresAt: a.ExpiresAt}
 }

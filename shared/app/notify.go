@@ -114,8 +114,7 @@ func nameOr2[K ~string](m map[K]string, k K) string {
 
 // ApprovalURL is the link emailed for an approval.
 func (s *Service) ApprovalURL(a store.Approval) (string, error) {
-	sig, err := s.Links.Sign(LinkClaims{ApprovalID: a.ID, Approver: a.Approver, SubmissionID: a.SubmissionID,
-		Revision: a.Revision, Step: a.Step, ExpiresAt: a.ExpiresAt})
+	sig, err := s.Links.Sign(claimsOf(a))
 	if err != nil {
 		return "", err
 	}

@@ -451,7 +451,7 @@ func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pi
 		return partner.Partner{}, err
 	}
 	now := s.Now()
-	return s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
+	requested, err := s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
 		if p.Refund != nil && p.Refund.Approval.Status != partner.ApprovalRejected {
 			return store.PartnerChange{}, problem.Conflict("a refund of partner %s is already %s", pid, p.Refund.Approval.Status)
 		}
@@ -462,6 +462,10 @@ func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pi
 			Approval: partner.NewApproval(partner.DepositRefundPlan(pol.Partner.Deposit))}
 		return store.PartnerChange{Action: "partner.refund.request"}, nil
 	})
+	if err != nil {
+		return requested, err
+	}
+	return requested, s.mailStage(ctx, store.ApprovalKindRefund, pid)
 }
 
 func refundEntry(p partner.Partner, owed money.Amount, now time.Time, r partner.DepositRules) (partner.LedgerEntry, error) {
@@ -480,6 +484,13 @@ func refundEntry(p partner.Partner, owed money.Amount, now time.Time, r partner.
 // DecideRefund records a decision on the refund by a person acting for an
 // awaited role (S§20); the final approval posts the refund to the ledger.
 func (s *Service) DecideRefund(ctx context.Context, caller directory.Person, pid, decision, comment string) (partner.Partner, error) {
+	return s.decideRefund(ctx, caller, pid, decision, comment, false)
+}
+
+// decideRefund decides for a person acting through the API (viaLink false;
+// executives may not) or through their emailed link; when a stage completes,
+// the next stage's approvers get their links.
+func (s *Service) decideRefund(ctx context.Context, caller directory.Person, pid, decision, comment string, viaLink bool) (partner.Partner, error) {
 	if err := s.notRelated(ctx, caller.Sub, pid, "the refund approval"); err != nil {
 		return partner.Partner{}, err
 	}
@@ -492,10 +503,17 @@ func (s *Service) DecideRefund(ctx context.Context, caller directory.Person, pid
 		return partner.Partner{}, err
 	}
 	now := s.Now()
-	return s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
+	stageBefore := -1
+	decided, err := s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
 		if p.Refund == nil {
 			return store.PartnerChange{}, problem.Conflict("no refund of partner %s was requested", pid)
 		}
+		if !viaLink {
+			if err := refuseExecutiveByAPI(caller, p.Refund.Approval); err != nil {
+				return store.PartnerChange{}, err
+			}
+		}
+		stageBefore = p.Refund.Approval.Stage
 		next, err := p.Refund.Approval.Decide(roleNames(caller), caller.Sub, decision, comment, now)
 		if err != nil {
 			return store.PartnerChange{}, fromPartnerRule(err, "refund decision")
@@ -513,4 +531,11 @@ func (s *Service) DecideRefund(ctx context.Context, caller directory.Person, pid
 		}
 		return ch, nil
 	})
+	if err != nil {
+		return decided, err
+	}
+	if r := decided.Refund; r != nil && r.Approval.Status == partner.ApprovalPending && r.Approval.Stage != stageBefore {
+		return decided, s.mailStage(ctx, store.ApprovalKindRefund, pid)
+	}
+	return decided, nil
 }

@@ -273,6 +273,11 @@ func (s *Service) ScoreProject(ctx context.Context, caller directory.Person, pro
 		if err != nil {
 			return ProjectView{}, err
 		}
+		if p.Status == settlement.ProjectApproving {
+			if err := s.mailStage(ctx, store.ApprovalKindProject, p.ID); err != nil {
+				return ProjectView{}, err
+			}
+		}
 	}
 	if year != p.ReviewYear {
 		first, err := s.projectReview(ctx, p, p.ReviewYear, pol)
@@ -291,6 +296,13 @@ func (s *Service) ScoreProject(ctx context.Context, caller directory.Person, pro
 // deputy GM approves), by a person acting for an awaited role and not related
 // to the partner (P§24).
 func (s *Service) DecideProject(ctx context.Context, caller directory.Person, projectID, decision, comment string) (ProjectView, error) {
+	return s.decideProject(ctx, caller, projectID, decision, comment, false)
+}
+
+// decideProject decides for a person acting through the API (viaLink false;
+// executives may not) or through their emailed link; when a stage completes,
+// the next stage's approvers get their links.
+func (s *Service) decideProject(ctx context.Context, caller directory.Person, projectID, decision, comment string, viaLink bool) (ProjectView, error) {
 	p, err := s.PartnerStore.GetProject(ctx, projectID)
 	if err != nil {
 		return ProjectView{}, err
@@ -299,10 +311,17 @@ func (s *Service) DecideProject(ctx context.Context, caller directory.Person, pr
 		return ProjectView{}, err
 	}
 	now := s.Now()
+	stageBefore := -1
 	p, err = s.PartnerStore.UpdateProject(ctx, s.meta(ctx, caller), projectID, func(x *settlement.Project) (string, error) {
 		if x.Status != settlement.ProjectApproving || x.Approval == nil {
 			return "", problem.Conflict("project %s is %s: nothing awaits a decision", projectID, x.Status)
 		}
+		if !viaLink {
+			if err := refuseExecutiveByAPI(caller, *x.Approval); err != nil {
+				return "", err
+			}
+		}
+		stageBefore = x.Approval.Stage
 		next, err := x.Approval.Decide(roleNames(caller), caller.Sub, decision, comment, now)
 		if err != nil {
 			return "", fromPartnerRule(err, "project decision")
@@ -318,6 +337,11 @@ func (s *Service) DecideProject(ctx context.Context, caller directory.Person, pr
 	})
 	if err != nil {
 		return ProjectView{}, err
+	}
+	if p.Approval != nil && p.Approval.Status == partner.ApprovalPending && p.Approval.Stage != stageBefore {
+		if err := s.mailStage(ctx, store.ApprovalKindProject, p.ID); err != nil {
+			return ProjectView{}, err
+		}
 	}
 	return s.GetProject(ctx, p.ID)
 }

@@ -22,6 +22,8 @@ type approvalItem struct {
 	keys
 	Type         string `dynamodbav:"type"`
 	ID           string `dynamodbav:"id"`
+	Kind         string `dynamodbav:"kind,omitempty"`
+	Role         string `dynamodbav:"role,omitempty"`
 	SubmissionID string `dynamodbav:"submissionId"`
 	Revision     int    `dynamodbav:"revision"`
 	Step         string `dynamodbav:"step"`
@@ -42,7 +44,13 @@ type approvalItem struct {
 // Approval is an email approval link's server-side record (SPEC 2.4): the
 // task token it releases never appears in the link.
 type Approval struct {
-	ID           string
+	ID string
+	// Kind is what the link decides: a submission's step (empty), or a staged
+	// partner approval: ApprovalKindProject (S§11) or ApprovalKindRefund (S§20).
+	Kind string
+	// Role is the role the approver decides for in a staged approval.
+	Role string
+	// SubmissionID is the submission, or for a staged approval the project or partner.
 	SubmissionID string
 	Revision     int
 	Step         string
@@ -59,6 +67,12 @@ type Approval struct {
 	Comment   string
 	DecidedAt time.Time
 }
+
+// Kinds of staged partner approvals decided through links.
+const (
+	ApprovalKindProject = "project"
+	ApprovalKindRefund  = "refund"
+)
 
 // Approval statuses.
 const (
@@ -83,7 +97,7 @@ func parseTS(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); retu
 func (s *Store) CreateApproval(ctx context.Context, m audit.Meta, a Approval) error {
 	it := approvalItem{
 		keys: keys{PK: "APPROVAL#" + a.ID, SK: "APPROVAL", GSI1PK: approvalsWaiting, GSI1SK: ts(a.RemindAt) + "#" + a.ID},
-		Type: "approval", ID: a.ID, SubmissionID: a.SubmissionID, Revision: a.Revision, Step: a.Step, Approver: a.Approver,
+		Type: "approval", ID: a.ID, Kind: a.Kind, Role: a.Role, SubmissionID: a.SubmissionID, Revision: a.Revision, Step: a.Step, Approver: a.Approver,
 		Email: a.Email, Token: a.Token, Status: ApprovalWaiting, CreatedAt: ts(a.CreatedAt), ExpiresAt: ts(a.ExpiresAt),
 		RemindAt: ts(a.RemindAt), TTL: a.ExpiresAt.Add(keepExpiredLinks).Unix(),
 	}
@@ -91,7 +105,14 @@ func (s *Store) CreateApproval(ctx context.Context, m audit.Meta, a Approval) er
 	if err != nil {
 		return err
 	}
-	aud, err := s.auditPut(m, audit.Entity("submission", a.SubmissionID), "approval.link", nil,
+	entity := audit.Entity("submission", a.SubmissionID)
+	switch a.Kind {
+	case ApprovalKindProject:
+		entity = audit.Entity("project", a.SubmissionID)
+	case ApprovalKindRefund:
+		entity = audit.Entity("partner", a.SubmissionID)
+	}
+	aud, err := s.auditPut(m, entity, "approval.link", nil,
 		map[string]any{"approvalId": a.ID, "step": a.Step, "approver": a.Approver, "revision": a.Revision, "expiresAt": a.ExpiresAt})
 	if err != nil {
 		return err
@@ -103,7 +124,7 @@ func (s *Store) CreateApproval(ctx context.Context, m audit.Meta, a Approval) er
 }
 
 func (it approvalItem) approval() Approval {
-	return Approval{ID: it.ID, SubmissionID: it.SubmissionID, Revision: it.Revision, Step: it.Step, Approver: it.Approver,
+	return Approval{ID: it.ID, Kind: it.Kind, Role: it.Role, SubmissionID: it.SubmissionID, Revision: it.Revision, Step: it.Step, Approver: it.Approver,
 		Email: it.Email, Token: it.Token, Status: it.Status, CreatedAt: parseTS(it.CreatedAt), ExpiresAt: parseTS(it.ExpiresAt),
 		RemindAt: parseTS(it.RemindAt), Reminded: it.Reminded, Decision: it.Decision, Comment: it.Comment,
 		DecidedAt: parseTS(it.DecidedAt)}
