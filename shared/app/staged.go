@@ -137,20 +137,24 @@ func (s *Service) mailStage(ctx context.Context, kind, subject string) error {
 		if err := s.Approvals.CreateApproval(ctx, s.meta(ctx, system), a); err != nil {
 			return err
 		}
-		if err := s.sendStagedMail(ctx, t, a); err != nil {
+		if err := s.sendStagedMail(ctx, t, a, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) sendStagedMail(ctx context.Context, t stagedTarget, a store.Approval) error {
+func (s *Service) sendStagedMail(ctx context.Context, t stagedTarget, a store.Approval, reminder bool) error {
 	link, err := s.ApprovalURL(a)
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"S": t.summary, "Step": StepName(a.Role), "URL": link, "Reminder": false,
-		"Expires": a.ExpiresAt.In(shanghai()).Format("2006-01-02 15:04")}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"S": t.summary, "Step": StepName(a.Role), "URL": link, "Reminder": reminder,
+		"ReminderDays": pol.Decision.Timing.ReminderWorkingDays, "Expires": a.ExpiresAt.In(shanghai()).Format("2006-01-02 15:04")}
 	var text, html bytes.Buffer
 	if err := approvalText.Execute(&text, data); err != nil {
 		return err
@@ -158,7 +162,11 @@ func (s *Service) sendStagedMail(ctx context.Context, t stagedTarget, a store.Ap
 	if err := approvalHTML.Execute(&html, data); err != nil {
 		return err
 	}
-	return s.Mail.Send(ctx, mail.Message{ID: id.New("mail"), To: a.Email, Subject: fmt.Sprintf("【待审批】%s：%s", t.summary.Type, t.summary.Product),
+	subject := fmt.Sprintf("【待审批】%s：%s", t.summary.Type, t.summary.Product)
+	if reminder {
+		subject = "【催办】" + subject
+	}
+	return s.Mail.Send(ctx, mail.Message{ID: id.New("mail"), To: a.Email, Subject: subject,
 		Text: text.String(), HTML: html.String(), Links: []string{link}, SentAt: s.Now().UTC()})
 }
 

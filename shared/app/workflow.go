@@ -9,6 +9,7 @@ import (
 	"productgov/shared/decision"
 	"productgov/shared/directory"
 	"productgov/shared/id"
+	"productgov/shared/partner"
 	"productgov/shared/period"
 	"productgov/shared/policy"
 	"productgov/shared/problem"
@@ -465,6 +466,22 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	for _, a := range due {
 		if err := s.Approvals.MarkReminded(ctx, a.ID); err != nil {
 			continue // another run reminded it, or it was decided meanwhile
+		}
+		if a.Kind != "" {
+			t, err := s.loadStaged(ctx, a.Kind, a.SubmissionID)
+			if err != nil {
+				return sent, err
+			}
+			if t.state.Status != partner.ApprovalPending || t.state.Stage != a.Revision || !awaits(t.state, a.Role) {
+				// Decided meanwhile (through the API, or ended): the link is spent.
+				_ = s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalWaiting, store.ApprovalSuperseded, "", "", s.Now())
+				continue
+			}
+			if err := s.sendStagedMail(ctx, t, a, true); err != nil {
+				return sent, err
+			}
+			sent++
+			continue
 		}
 		sub, err := s.Submissions.GetSubmission(ctx, a.SubmissionID)
 		if err != nil {
