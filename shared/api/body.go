@@ -167,32 +167,28 @@ func (o *object) boolean(name string) bool {
 	return b
 }
 
-// date reads YYYY-MM-DD.
-func (o *object) date(name string, required bool) *period.Date {
+// parsed reads a string field through parse, naming the field when it fails.
+func parsed[T any](o *object, name string, required bool, parse func(string) (T, error)) *T {
 	s := o.str(name, required)
 	if s == "" {
 		return nil
 	}
-	d, err := period.ParseDate(s)
+	v, err := parse(s)
 	if err != nil {
 		o.errs.Add(name, err.Error())
 		return nil
 	}
-	return &d
+	return &v
+}
+
+// date reads YYYY-MM-DD.
+func (o *object) date(name string, required bool) *period.Date {
+	return parsed(o, name, required, period.ParseDate)
 }
 
 // month reads YYYY-MM.
 func (o *object) month(name string, required bool) *period.Month {
-	s := o.str(name, required)
-	if s == "" {
-		return nil
-	}
-	m, err := period.ParseMonth(s)
-	if err != nil {
-		o.errs.Add(name, err.Error())
-		return nil
-	}
-	return &m
+	return parsed(o, name, required, period.ParseMonth)
 }
 
 // strs reads a list of strings.

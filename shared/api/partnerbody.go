@@ -81,16 +81,7 @@ func (o *object) score(name string, required bool) *partner.Score {
 
 // quarter reads YYYY-Qn.
 func (o *object) quarter(name string, required bool) *period.Quarter {
-	s := o.str(name, required)
-	if s == "" {
-		return nil
-	}
-	q, err := period.ParseQuarter(s)
-	if err != nil {
-		o.errs.Add(name, err.Error())
-		return nil
-	}
-	return &q
+	return parsed(o, name, required, period.ParseQuarter)
 }
 
 // objects reads a list of JSON objects; each is read with its own field
