@@ -93,50 +93,43 @@ func submission(t *testing.T, e *stacktest.Env, token, id string) map[string]any
 	return res.Map(t)
 }
 
-// linkFor waits for the approval email to `to` and returns its link.
-func linkFor(t *testing.T, e *stacktest.Env, to string, skip int) string {
+// linksTo returns the approval links mailed to `to`, oldest first.
+func linksTo(t *testing.T, e *stacktest.Env, to string) []string {
 	t.Helper()
-	var link string
-	eventually(t, "approval mail to "+to, func() bool {
-		var msgs []struct {
-			To    string   `json:"to"`
-			Links []string `json:"links"`
+	var msgs []struct {
+		To    string   `json:"to"`
+		Links []string `json:"links"`
+	}
+	e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+	var out []string
+	for i := len(msgs) - 1; i >= 0; i-- { // the outbox is newest first
+		if msgs[i].To == to && len(msgs[i].Links) > 0 {
+			out = append(out, msgs[i].Links[0])
 		}
-		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
-		n := 0
-		for i := len(msgs) - 1; i >= 0; i-- { // oldest first
-			if msgs[i].To == to && len(msgs[i].Links) > 0 {
-				if n == skip {
-					link = msgs[i].Links[0]
-					return true
-				}
-				n++
-			}
-		}
-		return false
-	})
-	return link
+	}
+	return out
 }
 
-// latestLinkFor waits for an email with a link to `to` and returns the newest one's link.
+// linkFor waits for the skip+1-th approval email to `to` and returns its link.
+func linkFor(t *testing.T, e *stacktest.Env, to string, skip int) string {
+	t.Helper()
+	var links []string
+	eventually(t, "approval mail to "+to, func() bool {
+		links = linksTo(t, e, to)
+		return len(links) > skip
+	})
+	return links[skip]
+}
+
+// latestLinkFor waits for an approval email to `to` and returns the newest link.
 func latestLinkFor(t *testing.T, e *stacktest.Env, to string) string {
 	t.Helper()
-	var link string
+	var links []string
 	eventually(t, "approval mail to "+to, func() bool {
-		var msgs []struct {
-			To    string   `json:"to"`
-			Links []string `json:"links"`
-		}
-		e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
-		for _, m := range msgs { // newest first
-			if m.To == to && len(m.Links) > 0 {
-				link = m.Links[0]
-				return true
-			}
-		}
-		return false
+		links = linksTo(t, e, to)
+		return len(links) > 0
 	})
-	return link
+	return links[len(links)-1]
 }
 
 // page GETs or POSTs an approval link and returns status and HTML.

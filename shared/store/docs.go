@@ -49,9 +49,16 @@ func (s *Store) createDoc(ctx context.Context, m audit.Meta, pk, sk, typ, entity
 // eachDoc hands fn the doc of every item of partition pk whose sort key
 // begins with prefix, in sort-key order, page by page.
 func (s *Store) eachDoc(ctx context.Context, pk, prefix string, fn func(doc string) error) error {
+	return s.eachItem(ctx, "", "pk", pk, "sk", prefix, func(it docItem) error { return fn(it.Doc) })
+}
+
+// eachItem queries every page of a partition (of the table or an index),
+// optionally narrowed to sort keys beginning with prefix, and hands each
+// record to fn.
+func (s *Store) eachItem(ctx context.Context, index, pkAttr, pk, skAttr, prefix string, fn func(docItem) error) error {
 	cursor := ""
 	for {
-		p, err := s.queryPage(ctx, "", "pk", pk, "sk", prefix, cursor, 200, true)
+		p, err := s.queryPage(ctx, index, pkAttr, pk, skAttr, prefix, cursor, 200, true)
 		if err != nil {
 			return err
 		}
@@ -60,7 +67,7 @@ func (s *Store) eachDoc(ctx context.Context, pk, prefix string, fn func(doc stri
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return fmt.Errorf("store: unmarshal %s: %w", pk, err)
 			}
-			if err := fn(it.Doc); err != nil {
+			if err := fn(it); err != nil {
 				return fmt.Errorf("store: decode %s %s: %w", pk, it.SK, err)
 			}
 		}
@@ -69,6 +76,20 @@ func (s *Store) eachDoc(ctx context.Context, pk, prefix string, fn func(doc stri
 		}
 		cursor = p.cursor
 	}
+}
+
+// docsOf reads every JSON record under a partition's sort-key prefix.
+func docsOf[T any](ctx context.Context, s *Store, pk, prefix string) ([]T, error) {
+	var out []T
+	err := s.eachDoc(ctx, pk, prefix, func(doc string) error {
+		var r T
+		if err := json.Unmarshal([]byte(doc), &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }
 
 // batchDocs reads many records by key with BatchGetItem and hands each found

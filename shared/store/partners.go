@@ -433,16 +433,7 @@ func (s *Store) AddPenalty(ctx context.Context, m audit.Meta, r partner.PenaltyR
 // Penalties lists a partner's penalties whose quarter begins with prefix
 // ("2026-Q2" for a quarter, "2026-" for a year).
 func (s *Store) Penalties(ctx context.Context, partnerID, prefix string) ([]partner.PenaltyRecord, error) {
-	var out []partner.PenaltyRecord
-	err := s.eachDoc(ctx, partnerPK(partnerID), skPenalty+prefix, func(doc string) error {
-		var r partner.PenaltyRecord
-		if err := json.Unmarshal([]byte(doc), &r); err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
-	return out, err
+	return docsOf[partner.PenaltyRecord](ctx, s, partnerPK(partnerID), skPenalty+prefix)
 }
 
 // AddStaffChange records a core-staff change with its audit entry.
@@ -453,16 +444,7 @@ func (s *Store) AddStaffChange(ctx context.Context, m audit.Meta, r partner.Staf
 
 // StaffChanges lists a partner's core-staff changes whose quarter begins with prefix.
 func (s *Store) StaffChanges(ctx context.Context, partnerID, prefix string) ([]partner.StaffChangeRecord, error) {
-	var out []partner.StaffChangeRecord
-	err := s.eachDoc(ctx, partnerPK(partnerID), skStaff+prefix, func(doc string) error {
-		var r partner.StaffChangeRecord
-		if err := json.Unmarshal([]byte(doc), &r); err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
-	return out, err
+	return docsOf[partner.StaffChangeRecord](ctx, s, partnerPK(partnerID), skStaff+prefix)
 }
 
 // Round reads a partner's settlement of a quarter; found is false when none.

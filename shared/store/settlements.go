@@ -146,57 +146,26 @@ func mustJSON(v any) string {
 
 // Statements lists a quarter's statements in project order, every page.
 func (s *Store) Statements(ctx context.Context, q period.Quarter) ([]settlement.StatementRecord, error) {
-	var out []settlement.StatementRecord
-	cursor := ""
-	for {
-		p, err := s.queryPage(ctx, "", "pk", statementPK(q), "", "", cursor, 200, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, raw := range p.items {
-			var it docItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("store: statement unmarshal: %w", err)
-			}
-			r, err := decodeStatement(it.Doc, it.Ver)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		if p.cursor == "" {
-			return out, nil
-		}
-		cursor = p.cursor
-	}
+	return s.statementsIn(ctx, "", "pk", statementPK(q), "", "")
 }
 
 // PartnerStatements lists a partner's statements whose "<quarter>#<projectId>"
 // begins with prefix ("2026-" for a year, "2026-Q2#" for a quarter).
 func (s *Store) PartnerStatements(ctx context.Context, partnerID, prefix string) ([]settlement.StatementRecord, error) {
+	return s.statementsIn(ctx, IndexGSI1, "gsi1pk", "SETTLES#PARTNER#"+partnerID, "gsi1sk", prefix)
+}
+
+// statementsIn reads every statement of a partition, in sort-key order.
+func (s *Store) statementsIn(ctx context.Context, index, pkAttr, pk, skAttr, prefix string) ([]settlement.StatementRecord, error) {
 	var out []settlement.StatementRecord
-	cursor := ""
-	for {
-		p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", "SETTLES#PARTNER#"+partnerID, "gsi1sk", prefix, cursor, 200, true)
-		if err != nil {
-			return nil, err
-		}
-		for _, raw := range p.items {
-			var it docItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("store: statement unmarshal: %w", err)
-			}
-			r, err := decodeStatement(it.Doc, it.Ver)
-			if err != nil {
-				return nil, err
-			}
+	err := s.eachItem(ctx, index, pkAttr, pk, skAttr, prefix, func(it docItem) error {
+		r, err := decodeStatement(it.Doc, it.Ver)
+		if err == nil {
 			out = append(out, r)
 		}
-		if p.cursor == "" {
-			return out, nil
-		}
-		cursor = p.cursor
-	}
+		return err
+	})
+	return out, err
 }
 
 // StatementsByKey reads many statements with batched reads; missing ones are absent.
