@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 ARCHS ?= arm64 amd64
 
-.PHONY: run test deps deps-java deps-npm deps-go deps-chromium build bench vet clean
+.PHONY: run test deps deps-java deps-npm deps-go deps-chromium build bootstraps build-one bench vet clean
 
 run: deps
 	$(GO) run ./infra/cmd/local
@@ -44,13 +44,43 @@ deps-chromium:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# One recipe builds every Lambda bootstrap, for SAM (`sam build` runs the
+# build-<LogicalId> targets below: BuildMethod makefile in template.yaml), for
+# `make build`, and for the local stack and the tests (`make bootstraps`), so
+# what the tests run is what is deployed, only the architecture differs.
+LAMBDA_BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+HOST_ARCH := $(shell $(GO) env GOARCH)
+# bootstrap FOLDER,OUTDIR,ARCH
+define bootstrap
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(3) $(GO) build $(LAMBDA_BUILD_FLAGS) -o $(2)/bootstrap ./functions/$(1)
+endef
+
+build-ApiFunction:
+	$(call bootstrap,api,$(ARTIFACTS_DIR),arm64)
+build-SubmissionsFunction:
+	$(call bootstrap,submissions,$(ARTIFACTS_DIR),arm64)
+build-NotifyFunction:
+	$(call bootstrap,notify,$(ARTIFACTS_DIR),arm64)
+build-AssessmentFunction:
+	$(call bootstrap,assessment,$(ARTIFACTS_DIR),arm64)
+build-SettlementFunction:
+	$(call bootstrap,settlement,$(ARTIFACTS_DIR),arm64)
+
 # Every function's bootstrap for Lambda (provided.al2023), arm64 and amd64.
 build:
 	@for f in $(FUNCTIONS); do for a in $(ARCHS); do \
 		echo "build/$$a/$$f/bootstrap"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-			-o build/$$a/$$f/bootstrap ./functions/$$f || exit 1; \
+		$(MAKE) -s build-one FUNCTION=$$f OUT=build/$$a/$$f ARCH=$$a || exit 1; \
 	done; done
+
+# Every bootstrap for this machine's architecture, into $(OUT)/<function>/
+# (the local stack and the tests run these under the Lambda runtime emulator).
+OUT ?= build/host
+bootstraps:
+	@for f in $(FUNCTIONS); do $(MAKE) -s build-one FUNCTION=$$f OUT=$(OUT)/$$f ARCH=$(HOST_ARCH) || exit 1; done
+
+build-one:
+	$(call bootstrap,$(FUNCTION),$(OUT),$(ARCH))
 
 # Throughput and latency on the local stack against the direct DynamoDB floor.
 bench: deps-java deps-npm deps-go

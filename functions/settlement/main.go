@@ -7,4 +7,4 @@ import (
 	"productgov/shared/task"
 )
 
-func main() { system.StartTaskLambda(task.Assessment) }
+func main() { system.StartTaskLambda(task.Settlement) }

@@ -71,6 +71,8 @@ type Engine struct {
 	machines map[string]*registeredMachine
 	handlers map[string]Handler
 	live     map[string]*execution
+	// invoker, when set, runs every Lambda task through the Invoke API.
+	invoker LambdaInvoker
 }
 
 // registeredMachine is a state machine known under an ARN.

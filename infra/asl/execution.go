@@ -34,6 +34,8 @@ type execution struct {
 	beats   map[string]time.Time
 
 	done chan struct{}
+	// abort stops the running execution (StopExecution); set by run.
+	abort context.CancelCauseFunc
 	// stopErr explains why the execution stopped without finishing; it is
 	// written before done is closed.
 	stopErr error
@@ -44,6 +46,9 @@ func (ex *execution) run(resumed bool) {
 	e := ex.engine
 	ctx, cancel := context.WithCancelCause(e.root)
 	defer cancel(nil)
+	ex.mu.Lock()
+	ex.abort = cancel
+	ex.mu.Unlock()
 	if timeout := ex.machine.timeout; timeout > 0 {
 		remaining := ex.rec.StartDate.Add(timeout).Sub(e.clock.Now())
 		t := e.clock.AfterFunc(max(remaining, 0), func() { cancel(errExecutionTimedOut) })
@@ -59,6 +64,8 @@ func (ex *execution) run(resumed bool) {
 			Cause:    fmt.Sprintf("The execution exceeded its TimeoutSeconds of %d", int64(ex.machine.timeout/time.Second)),
 			StopDate: e.now(),
 		})
+	case errors.Is(context.Cause(ctx), errExecutionAborted):
+		// StopExecution has recorded the outcome already.
 	case e.root.Err() != nil:
 		// The engine is closing: leave the execution RUNNING for Resume.
 		ex.stopErr = errEngineClosed

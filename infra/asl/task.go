@@ -310,6 +310,9 @@ func (ex *execution) resolveTask(st *state, input any, attemptKey string, callba
 // lambdaHandler finds the handler of a Lambda function given by ARN,
 // partial ARN or name, with or without a version or alias qualifier.
 func (e *Engine) lambdaHandler(function string) Handler {
+	if e.invoker != nil {
+		return invokerHandler(e.invoker, function)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if h, ok := e.handlers[function]; ok {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,7 +19,8 @@ import (
 
 // Keys:
 //
-//	pk EXEC#<arn>   sk EXEC          the execution record (doc), in gsi1 EXECS#RUNNING while running
+//	pk EXEC#<arn>   sk EXEC          the execution record (doc), in gsi1 EXECS#RUNNING while running,
+//	                                 in gsi2 EXECS#<state machine arn> by start time (ListExecutions)
 //	pk EXEC#<arn>   sk H#<key>       one history event, write-once
 //	pk TOKEN#<tok>  sk TOKEN         task token → execution and step
 const (
@@ -61,6 +63,7 @@ func (s *Store) CreateExecution(ctx context.Context, rec asl.ExecutionRecord) er
 	if rec.Status == asl.StatusRunning {
 		item["gsi1pk"], item["gsi1sk"] = str(runningPK), str(rec.ExecutionArn)
 	}
+	item["gsi2pk"], item["gsi2sk"] = str("EXECS#"+rec.StateMachineArn), str(rec.StartDate.UTC().Format(time.RFC3339Nano)+"#"+rec.ExecutionArn)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	if conditionFailed(err) {
@@ -151,6 +154,35 @@ func (s *Store) ListRunning(ctx context.Context) ([]asl.ExecutionRecord, error) 
 			rec, err := decodeRecord(item)
 			if err != nil {
 				return nil, err
+			}
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+// ListExecutions lists every execution of a state machine (asl.ExecutionLister).
+func (s *Store) ListExecutions(ctx context.Context, stateMachineArn string) ([]asl.ExecutionRecord, error) {
+	var out []asl.ExecutionRecord
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String("gsi2"),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":pk": str("EXECS#" + stateMachineArn)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aslstore: list executions: %w", err)
+		}
+		for _, item := range page.Items {
+			rec, err := decodeRecord(item)
+			if err != nil {
+				return nil, err
+			}
+			// The index copy may lag; the table holds the current status.
+			if current, err := s.GetExecution(ctx, rec.ExecutionArn); err == nil {
+				rec = current
 			}
 			out = append(out, rec)
 		}

@@ -546,10 +546,21 @@ func checkFunctions(s *stack, f *findings) {
 		if v, from := setting(handler, "Handler"); v != "bootstrap" {
 			f.problem("%s: Handler is %s (from %s); want bootstrap", id, show(v), from)
 		}
-		if bm := fn.AWSCloudFormationMetadata["BuildMethod"]; bm != "go1.x" {
-			f.problem("%s: Metadata.BuildMethod is %s; want go1.x, so that sam build builds the bootstrap", id, show(bm))
+		if bm := fn.AWSCloudFormationMetadata["BuildMethod"]; bm != "makefile" {
+			f.problem("%s: Metadata.BuildMethod is %s; want makefile, so that sam build runs the recipe the tests ran", id, show(bm))
+		} else if !makefileTarget(s.root, "build-"+id) {
+			f.problem("%s: the Makefile has no build-%s target for sam build", id, id)
 		}
 	}
+}
+
+// makefileTarget reports whether the repository's Makefile defines target.
+func makefileTarget(root, target string) bool {
+	b, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		return false
+	}
+	return regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(target) + `:`).Match(b)
 }
 
 var placeholder = regexp.MustCompile(`\$\{([^}]*)\}`)

@@ -1,30 +1,46 @@
-// Package localstack assembles the whole system on this machine: the system on
-// DynamoDB Local, the ASL engine running the real statemachines/*.asl.json with
-// the same task handlers the Lambdas use, persisted in the table so a restart
-// resumes every execution. Both `make run` and the end-to-end tests use it.
+// Package localstack assembles the whole system on this machine the way it
+// runs on AWS: every function runs as its built bootstrap under the Lambda
+// runtime interface emulator (infra/lambdaservice); the ASL engine runs the
+// real statemachines/*.asl.json and invokes their tasks through the Lambda
+// Invoke API; the functions reach Step Functions, SES and SSM through the
+// real SDK at a local endpoint (infra/awslocal) and DynamoDB Local through
+// theirs; an API gateway front (infra/gateway) checks tokens and invokes the
+// API function with payload 2.0 events; and the scheduler fires the
+// template's schedules through the same invoke path. Executions persist in
+// the table, so a restart resumes them. Both `make run` and the end-to-end
+// tests use it; nothing of the project's own code runs in this process on the
+// request path.
 package localstack
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"fmt"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"log/slog"
-	"os"
-	"path/filepath"
 
 	"productgov"
 	"productgov/infra/asl"
 	"productgov/infra/aslstore"
+	"productgov/infra/awslocal"
 	"productgov/infra/dynamolocal"
+	"productgov/infra/gateway"
+	"productgov/infra/lambdaservice"
 	"productgov/infra/scheduler"
 	"productgov/shared/config"
 	"productgov/shared/system"
-	"productgov/shared/task"
 )
 
 // Region and Account name local ARNs.
@@ -33,6 +49,13 @@ const (
 	Account = "000000000000"
 )
 
+// Audience is the JWT audience the local HTTP API accepts (the template's
+// JwtAudience parameter locally); local tokens carry it.
+const Audience = "productgov-local"
+
+// MailFrom is the local value of the template's MailFromIdentity.
+const MailFrom = "productgov@localhost"
+
 // FunctionArn is a function folder's local ARN.
 func FunctionArn(folder string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, folder)
@@ -40,11 +63,239 @@ func FunctionArn(folder string) string {
 
 // Stack is the assembled local system.
 type Stack struct {
+	// System is assembled in this process on the same table for the local
+	// stack's own tools only: demo data, dev tokens, the outbox page, and
+	// tests that seed records. Its workflow goes through the local Step
+	// Functions endpoint like the functions' does.
 	*system.System
 	Engine *asl.Engine
+	Lambda *lambdaservice.Service
+	// Gateway is the HTTP API as API Gateway serves it.
+	Gateway *gateway.Front
+	// AWSEndpoint is the URL of the local Step Functions, SES, SSM and Lambda APIs.
+	AWSEndpoint string
 	// MachineArns maps state machine logical ids to their local ARNs.
 	MachineArns map[string]string
-	handlers    map[string]task.Handler
+	// FunctionEnv is each function's environment (by folder), as its
+	// bootstrap gets it.
+	FunctionEnv map[string]map[string]string
+
+	awsServer *http.Server
+	log       *slog.Logger
+}
+
+// Options configure the stack.
+type Options struct {
+	// EngineOptions tune the engine; tests pass a fake clock.
+	EngineOptions []asl.Option
+	Log           *slog.Logger
+	// FunctionOutput receives the functions' own output (nil discards it).
+	FunctionOutput io.Writer
+	// RetryDelays are the waits before an Event invocation's retries
+	// (default 1 s, 2 s locally).
+	RetryDelays []time.Duration
+}
+
+// New assembles the stack on cfg's table (cfg is the local configuration:
+// DynamoDB Local's endpoint, the table, the dev-token and link-signing keys,
+// and PublicBaseURL, where the caller serves Gateway), creating the table
+// from template.yaml if needed, starting the local AWS endpoint, registering
+// every state machine and resuming executions that were running when the
+// stack last stopped.
+func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	root, err := dynamolocal.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	bootstraps, rie, err := lambdaservice.Artifacts(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	endpoint := "http://" + ln.Addr().String()
+	st := &Stack{AWSEndpoint: endpoint, MachineArns: map[string]string{}, FunctionEnv: map[string]map[string]string{}, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = ln.Close()
+			st.Close()
+		}
+	}()
+
+	awsCfg := aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	sfnClient := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	tools, err := system.New(ctx, cfg, system.Options{LinkKey: cfg.LinkKey, Workflow: sfnClient}, log)
+	if err != nil {
+		return nil, err
+	}
+	st.System = tools
+	if err := dynamolocal.EnsureTable(ctx, tools.Store.Client(), cfg.TableName); err != nil {
+		return nil, err
+	}
+	if err := tools.App.EnsureDefaultPolicy(ctx); err != nil {
+		return nil, err
+	}
+
+	invoker := lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.RetryMaxAttempts = 1 // Step Functions' own Retry decides
+	})
+	engineOpts := append([]asl.Option{asl.WithStore(aslstore.New(tools.Store.Client(), cfg.TableName)),
+		asl.WithRegion(Region), asl.WithAccount(Account), asl.WithLogger(log), asl.WithLambdaInvoker(invoker)}, opts.EngineOptions...)
+	st.Engine = asl.NewEngine(engineOpts...)
+	machines, err := Machines(productgov.Template)
+	if err != nil {
+		return nil, err
+	}
+	concurrency := map[string]int{}
+	for _, m := range machines {
+		def, err := os.ReadFile(filepath.Join(root, m.DefinitionFile))
+		if err != nil {
+			return nil, fmt.Errorf("localstack: %s: %w", m.LogicalID, err)
+		}
+		subs := map[string]string{}
+		for k, folder := range m.Substitutions {
+			subs[k] = FunctionArn(folder)
+			concurrency[folder] = max(concurrency[folder], mapConcurrency(def))
+		}
+		arn, err := st.Engine.RegisterStateMachine(m.LogicalID, def, subs)
+		if err != nil {
+			return nil, fmt.Errorf("localstack: register %s: %w", m.LogicalID, err)
+		}
+		st.MachineArns[m.LogicalID] = arn
+	}
+	tools.App.ApprovalMachineArn = st.MachineArns["ApprovalStateMachine"]
+	tools.App.AssessmentMachineArn = st.MachineArns["MonthlyAssessmentStateMachine"]
+	tools.App.SettlementMachineArn = st.MachineArns["QuarterlySettlementStateMachine"]
+
+	params := map[string]string{
+		"Table": cfg.TableName, "StageName": "local", "JwtIssuer": cfg.JWTIssuer, "JwtAudience": Audience,
+		"LinkSigningKeyParameter": "/productgov/link-signing-key", "MailFromIdentity": MailFrom,
+		"PublicBaseUrl": cfg.PublicBaseURL, "AlarmTopicArn": "",
+	}
+	for id, arn := range st.MachineArns {
+		params[id] = arn
+	}
+	specs, err := Functions(productgov.Template, func(ref string) (string, bool) {
+		if fn, ok := strings.CutSuffix(ref, ".Arn"); ok {
+			ref = fn
+		}
+		v, ok := params[ref]
+		return v, ok
+	})
+	if err != nil {
+		return nil, err
+	}
+	overlay := map[string]string{
+		"AWS_REGION": Region, "AWS_DEFAULT_REGION": Region,
+		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_EC2_METADATA_DISABLED":        "true",
+		"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+		"AWS_ENDPOINT_URL_DYNAMODB":        cfg.DynamoEndpoint,
+		"AWS_ENDPOINT_URL_SFN":             endpoint,
+		"AWS_ENDPOINT_URL_SESV2":           endpoint,
+		"AWS_ENDPOINT_URL_SSM":             endpoint,
+		"AWS_ENDPOINT_URL_LAMBDA":          endpoint,
+	}
+	var functions []lambdaservice.Function
+	apiFolder := ""
+	for _, spec := range specs {
+		env := map[string]string{}
+		for k, v := range spec.Env {
+			env[k] = v
+		}
+		for k, v := range overlay {
+			env[k] = v
+		}
+		st.FunctionEnv[spec.Folder] = env
+		n := concurrency[spec.Folder] + 1
+		if spec.LogicalID == "ApiFunction" {
+			apiFolder, n = spec.Folder, 16
+		}
+		functions = append(functions, lambdaservice.Function{Name: spec.Folder, Env: env,
+			Bootstrap: filepath.Join(bootstraps, spec.Folder, "bootstrap"),
+			Timeout:   spec.Timeout, MemoryMB: spec.MemoryMB, Concurrency: n, MaxRetryAttempts: 2})
+	}
+	retryDelays := opts.RetryDelays
+	if len(retryDelays) == 0 {
+		retryDelays = []time.Duration{time.Second, 2 * time.Second}
+	}
+	if st.Lambda, err = lambdaservice.New(functions, lambdaservice.Options{RIE: rie, Log: log, Output: opts.FunctionOutput, RetryDelays: retryDelays}); err != nil {
+		return nil, err
+	}
+	st.awsServer = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: &awslocal.Server{
+		StepFunctions: &awslocal.StepFunctions{Engine: st.Engine},
+		Parameters:    awslocal.NewParameters(map[string]string{params["LinkSigningKeyParameter"]: string(cfg.LinkKey)}),
+		Mail:          &awslocal.Mail{Outbox: tools.Store},
+		Lambda:        st.Lambda,
+	}}
+	go func() { _ = st.awsServer.Serve(ln) }()
+
+	api, err := gateway.FromTemplate(productgov.Template, params)
+	if err != nil {
+		return nil, err
+	}
+	st.Gateway = &gateway.Front{API: api, Function: apiFolder, Lambda: st.Lambda, Key: cfg.JWTKey, Local: devOnly(tools.API.Handler())}
+	if tools.Issuer != nil {
+		tools.Issuer = tools.Issuer.WithAudience(Audience)
+		tools.API.Issuer = tools.Issuer
+	}
+	if _, err := st.Engine.Resume(ctx); err != nil {
+		return nil, fmt.Errorf("localstack: resume executions: %w", err)
+	}
+	ok = true
+	return st, nil
+}
+
+// devOnly serves the local stack's own tools (dev tokens, the outbox) and
+// nothing else of the in-process API.
+func devOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/dev/") {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// mapConcurrency is the widest fan-out of a definition's Map states
+// (MaxConcurrency 0, unlimited, counts as 8), at least 1.
+func mapConcurrency(definition []byte) int {
+	var doc any
+	if json.Unmarshal(definition, &doc) != nil {
+		return 1
+	}
+	widest := 1
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["Type"] == "Map" {
+				n, _ := x["MaxConcurrency"].(float64)
+				if n == 0 {
+					n = 8
+				}
+				widest = max(widest, int(n))
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	return widest
 }
 
 // Schedules returns the ScheduleV2 events of template.yaml.
@@ -53,8 +304,13 @@ func (s *Stack) Schedules() ([]scheduler.Entry, error) {
 }
 
 // Fire does what EventBridge Scheduler does when a schedule comes due: it
-// starts the state machine, or invokes the function, with the event's Input.
+// starts the state machine, or invokes the function asynchronously (Event),
+// with the event's Input; a target that cannot be reached is retried as the
+// schedule's RetryPolicy allows, then dead-lettered when the schedule has a
+// DeadLetterConfig.
 func (s *Stack) Fire(ctx context.Context, e scheduler.Entry, at time.Time) error {
+	input := schedulerInput(e.Input, at)
+	var fire func() error
 	switch e.ResourceType {
 	case scheduler.ResourceStateMachine:
 		arn, ok := s.MachineArns[e.ResourceID]
@@ -62,18 +318,39 @@ func (s *Stack) Fire(ctx context.Context, e scheduler.Entry, at time.Time) error
 			return fmt.Errorf("localstack: schedule %s targets unknown state machine %s", e.Name, e.ResourceID)
 		}
 		name := strings.NewReplacer("/", "-", ":", "").Replace(e.Name) + "-" + at.UTC().Format("20060102T150405Z")
-		_, err := s.Engine.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn),
-			Name: aws.String(name), Input: aws.String(schedulerInput(e.Input, at))})
-		return err
-	case scheduler.ResourceFunction:
-		h, ok := s.handlers[e.FunctionFolder]
-		if !ok {
-			return fmt.Errorf("localstack: schedule %s targets function %s, which has no local handler", e.Name, e.FunctionFolder)
+		fire = func() error {
+			_, err := s.Engine.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn),
+				Name: aws.String(name), Input: aws.String(input)})
+			return err
 		}
-		_, err := h(ctx, json.RawMessage(schedulerInput(e.Input, at)))
-		return err
+	case scheduler.ResourceFunction:
+		fire = func() error {
+			_, err := s.Lambda.InvokeAsync(e.FunctionFolder, []byte(input))
+			return err
+		}
+	default:
+		return fmt.Errorf("localstack: schedule %s has unknown target type %s", e.Name, e.ResourceType)
 	}
-	return fmt.Errorf("localstack: schedule %s has unknown target type %s", e.Name, e.ResourceType)
+	var err error
+	for attempt := 0; attempt <= e.MaxRetryAttempts; attempt++ {
+		if err = fire(); err == nil || ctx.Err() != nil {
+			return err
+		}
+		var exists interface{ ErrorCode() string }
+		if errors.As(err, &exists) && exists.ErrorCode() == "ExecutionAlreadyExists" {
+			return nil // fired before: running it twice changes nothing
+		}
+		s.log.Warn("schedule target failed", "schedule", e.Name, "attempt", attempt+1, "err", err)
+		select {
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if e.DeadLetter {
+		s.log.Error("schedule event dead-lettered", "schedule", e.Name, "input", input, "err", err)
+	}
+	return err
 }
 
 // RunScheduler fires the template's schedules on the clock until ctx ends.
@@ -86,88 +363,21 @@ func (s *Stack) RunScheduler(ctx context.Context, clock scheduler.Clock, log *sl
 	return nil
 }
 
-// Options tune the stack; tests pass a fake clock to the engine.
-type Options struct {
-	EngineOptions []asl.Option
-	Log           *slog.Logger
+// Close stops the engine (executions stay persisted and resume on the next
+// New), the functions' processes and the local AWS endpoint.
+func (s *Stack) Close() error {
+	var errs []error
+	if s.Engine != nil {
+		errs = append(errs, s.Engine.Close())
+	}
+	if s.Lambda != nil {
+		errs = append(errs, s.Lambda.Close())
+	}
+	if s.awsServer != nil {
+		errs = append(errs, s.awsServer.Close())
+	}
+	return errors.Join(errs...)
 }
-
-// New assembles the stack on cfg's table (creating it from template.yaml if
-// needed), registers every state machine, and resumes executions that were
-// running when the stack last stopped.
-func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
-	log := opts.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	sys, err := system.New(ctx, cfg, system.Options{LinkKey: cfg.LinkKey}, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := dynamolocal.EnsureTable(ctx, sys.Store.Client(), cfg.TableName); err != nil {
-		return nil, err
-	}
-	if err := sys.App.EnsureDefaultPolicy(ctx); err != nil {
-		return nil, err
-	}
-	engineOpts := append([]asl.Option{asl.WithStore(aslstore.New(sys.Store.Client(), cfg.TableName)),
-		asl.WithRegion(Region), asl.WithAccount(Account), asl.WithLogger(log)}, opts.EngineOptions...)
-	engine := asl.NewEngine(engineOpts...)
-	handlers := map[string]task.Handler{
-		"submissions": task.Submissions(sys.App),
-		"notify":      task.Notify(sys.App),
-		"assessment":  task.Assessment(sys.App),
-		"settlement":  task.Settlement(sys.App),
-	}
-	for folder, h := range handlers {
-		engine.RegisterHandler(FunctionArn(folder), asl.Handler(h))
-	}
-	sys.App.Workflow = engine
-	st := &Stack{System: sys, Engine: engine, MachineArns: map[string]string{}}
-	if err := st.registerMachines(); err != nil {
-		engine.Close()
-		return nil, err
-	}
-	sys.App.ApprovalMachineArn = st.MachineArns["ApprovalStateMachine"]
-	sys.App.AssessmentMachineArn = st.MachineArns["MonthlyAssessmentStateMachine"]
-	sys.App.SettlementMachineArn = st.MachineArns["QuarterlySettlementStateMachine"]
-	st.handlers = handlers
-	if _, err := engine.Resume(ctx); err != nil {
-		engine.Close()
-		return nil, fmt.Errorf("localstack: resume executions: %w", err)
-	}
-	return st, nil
-}
-
-func (s *Stack) registerMachines() error {
-	machines, err := Machines(productgov.Template)
-	if err != nil {
-		return err
-	}
-	root, err := dynamolocal.RepoRoot()
-	if err != nil {
-		return err
-	}
-	for _, m := range machines {
-		def, err := os.ReadFile(filepath.Join(root, m.DefinitionFile))
-		if err != nil {
-			return fmt.Errorf("localstack: %s: %w", m.LogicalID, err)
-		}
-		subs := map[string]string{}
-		for k, folder := range m.Substitutions {
-			subs[k] = FunctionArn(folder)
-		}
-		arn, err := s.Engine.RegisterStateMachine(m.LogicalID, def, subs)
-		if err != nil {
-			return fmt.Errorf("localstack: register %s: %w", m.LogicalID, err)
-		}
-		s.MachineArns[m.LogicalID] = arn
-	}
-	return nil
-}
-
-// Close stops the engine; executions stay persisted and resume on the next New.
-func (s *Stack) Close() error { return s.Engine.Close() }
 
 // schedulerInput fills the context attributes EventBridge Scheduler replaces
 // in a target's Input.

@@ -3,7 +3,9 @@ package localstack
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -74,6 +76,9 @@ func child(n *yaml.Node, key any) *yaml.Node {
 	if n == nil {
 		return nil
 	}
+	if key == "" {
+		return n
+	}
 	if i, ok := key.(int); ok {
 		if i < len(n.Content) {
 			return n.Content[i]
@@ -93,4 +98,82 @@ func scalar(n *yaml.Node) string {
 		return ""
 	}
 	return n.Value
+}
+
+// FunctionSpec is a function as template.yaml declares it, with Globals
+// applied.
+type FunctionSpec struct {
+	LogicalID string
+	// Folder is the function's folder under functions/ (its CodeUri).
+	Folder   string
+	Timeout  time.Duration
+	MemoryMB int
+	// Env holds the Environment.Variables, each resolved by the resolver
+	// given to Functions.
+	Env map[string]string
+}
+
+// Functions reads the functions of template.yaml. resolve gives the value of
+// !Ref NAME (a parameter or resource) and !GetAtt NAME.Arn (as "NAME.Arn").
+func Functions(template []byte, resolve func(ref string) (string, bool)) ([]FunctionSpec, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(template, &root); err != nil {
+		return nil, fmt.Errorf("localstack: template.yaml: %w", err)
+	}
+	doc := child(&root, 0)
+	globals := child(child(doc, "Globals"), "Function")
+	resources := child(doc, "Resources")
+	value := func(n *yaml.Node) (string, error) {
+		switch n.Tag {
+		case "!Ref":
+			if v, ok := resolve(n.Value); ok {
+				return v, nil
+			}
+			return "", fmt.Errorf("!Ref %s has no local value", n.Value)
+		case "!GetAtt":
+			ref := n.Value
+			if len(n.Content) == 2 {
+				ref = n.Content[0].Value + "." + n.Content[1].Value
+			}
+			if v, ok := resolve(ref); ok {
+				return v, nil
+			}
+			return "", fmt.Errorf("!GetAtt %s has no local value", ref)
+		}
+		if n.Kind != yaml.ScalarNode {
+			return "", fmt.Errorf("a %s is not resolved locally", n.Tag)
+		}
+		return n.Value, nil
+	}
+	var out []FunctionSpec
+	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
+		id, res := resources.Content[i].Value, resources.Content[i+1]
+		if scalar(child(res, "Type")) != "AWS::Serverless::Function" {
+			continue
+		}
+		props := child(res, "Properties")
+		setting := func(key string) string {
+			if v := scalar(child(props, key)); v != "" {
+				return v
+			}
+			return scalar(child(globals, key))
+		}
+		spec := FunctionSpec{LogicalID: id, Env: map[string]string{},
+			Folder: strings.TrimPrefix(strings.Trim(scalar(child(props, "CodeUri")), "/"), "functions/")}
+		timeout, _ := strconv.Atoi(setting("Timeout"))
+		spec.Timeout = time.Duration(max(timeout, 3)) * time.Second
+		spec.MemoryMB, _ = strconv.Atoi(setting("MemorySize"))
+		for _, vars := range []*yaml.Node{child(child(child(globals, "Environment"), "Variables"), ""), child(child(child(props, "Environment"), "Variables"), "")} {
+			for j := 0; vars != nil && j+1 < len(vars.Content); j += 2 {
+				v, err := value(vars.Content[j+1])
+				if err != nil {
+					return nil, fmt.Errorf("localstack: %s: %s: %w", id, vars.Content[j].Value, err)
+				}
+				spec.Env[vars.Content[j].Value] = v
+			}
+		}
+		out = append(out, spec)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LogicalID < out[j].LogicalID })
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -57,6 +58,13 @@ type Entry struct {
 	State string
 	// Schedule is Expression parsed in Timezone.
 	Schedule Schedule
+	// MaxRetryAttempts is the RetryPolicy's MaximumRetryAttempts: how often
+	// the scheduler retries a target invocation that failed (185 when the
+	// template sets none, as EventBridge Scheduler does).
+	MaxRetryAttempts int
+	// DeadLetter says the event has a DeadLetterConfig: an invocation that
+	// failed every attempt is kept there instead of dropped.
+	DeadLetter bool
 }
 
 // Enabled reports whether the entry's schedule fires.
@@ -194,8 +202,21 @@ func readScheduleEvent(e *Entry, properties *yaml.Node) error {
 	if e.Schedule, err = parseExpression(e.Expression, e.Timezone); err != nil {
 		return fmt.Errorf("ScheduleExpression: %w", err)
 	}
+	e.MaxRetryAttempts = defaultMaxRetryAttempts
+	if policy := lookup(properties, "RetryPolicy"); policy != nil {
+		text, ok := plainString(lookup(policy, "MaximumRetryAttempts"))
+		n, err := strconv.Atoi(text)
+		if !ok || err != nil || n < 0 || n > defaultMaxRetryAttempts {
+			return fmt.Errorf("RetryPolicy.MaximumRetryAttempts must be a whole number from 0 to %d", defaultMaxRetryAttempts)
+		}
+		e.MaxRetryAttempts = n
+	}
+	e.DeadLetter = lookup(properties, "DeadLetterConfig") != nil
 	return nil
 }
+
+// defaultMaxRetryAttempts is EventBridge Scheduler's default and maximum.
+const defaultMaxRetryAttempts = 185
 
 // functionFolder returns <name> from a CodeUri of the form functions/<name>/.
 func functionFolder(codeURI *yaml.Node) (string, error) {

@@ -49,6 +49,11 @@ Resources:
             ScheduleExpressionTimezone: Asia/Shanghai
             Input: '{"job":"accrual"}'
             RoleArn: !GetAtt SchedulerRole.Arn
+            RetryPolicy:
+              MaximumRetryAttempts: 3
+              MaximumEventAgeInSeconds: 3600
+            DeadLetterConfig:
+              Type: SQS
   MonthlyAssessmentStateMachine:
     Type: AWS::Serverless::StateMachine
     Properties:
@@ -101,23 +106,23 @@ func TestFromTemplate(t *testing.T) {
 		{
 			Name: "AccrualFunction/MonthlyAccrual", ResourceID: "AccrualFunction", ResourceType: ResourceFunction,
 			FunctionFolder: "accrual", Expression: "cron(0 1 1 * ? *)", Timezone: "Asia/Shanghai",
-			Input: `{"job":"accrual"}`, State: StateEnabled,
+			Input: `{"job":"accrual"}`, State: StateEnabled, MaxRetryAttempts: 3, DeadLetter: true,
 		},
 		{
 			Name: "MonthlyAssessmentStateMachine/Monthly", ResourceID: "MonthlyAssessmentStateMachine",
 			ResourceType: ResourceStateMachine, DefinitionFile: "statemachines/monthly-assessment.asl.json",
-			Expression: "cron(0 2 1 * ? *)", Timezone: "Asia/Shanghai", Input: "{}", State: StateEnabled,
+			Expression: "cron(0 2 1 * ? *)", Timezone: "Asia/Shanghai", Input: "{}", State: StateEnabled, MaxRetryAttempts: 185,
 		},
 		{
 			Name: "MonthlyAssessmentStateMachine/Rehearsal", ResourceID: "MonthlyAssessmentStateMachine",
 			ResourceType: ResourceStateMachine, DefinitionFile: "statemachines/monthly-assessment.asl.json",
-			Expression: "cron(0 2 15 * ? *)", Timezone: "Asia/Shanghai", Input: "{\"rehearsal\": true}\n", State: StateDisabled,
+			Expression: "cron(0 2 15 * ? *)", Timezone: "Asia/Shanghai", Input: "{\"rehearsal\": true}\n", State: StateDisabled, MaxRetryAttempts: 185,
 		},
 		{
 			// No ScheduleExpressionTimezone: UTC, as on AWS.
 			Name: "QuarterlySettlementStateMachine/Quarterly", ResourceID: "QuarterlySettlementStateMachine",
 			ResourceType: ResourceStateMachine, DefinitionFile: "statemachines/quarterly-settlement.asl.json",
-			Expression: "cron(0 3 5 1,4,7,10 ? *)", Timezone: "UTC", Input: "{}", State: StateEnabled,
+			Expression: "cron(0 3 5 1,4,7,10 ? *)", Timezone: "UTC", Input: "{}", State: StateEnabled, MaxRetryAttempts: 185,
 		},
 	}
 	if len(entries) != len(want) {

@@ -25,10 +25,11 @@ type Claims struct {
 
 // Issuer signs and verifies local tokens.
 type Issuer struct {
-	key    []byte
-	issuer string
-	ttl    time.Duration
-	now    func() time.Time
+	key      []byte
+	issuer   string
+	audience string
+	ttl      time.Duration
+	now      func() time.Time
 }
 
 // NewIssuer returns an Issuer with the signing key (at least 32 bytes).
@@ -37,6 +38,15 @@ func NewIssuer(key []byte, issuer string, ttl time.Duration, now func() time.Tim
 		return nil, errors.New("identity: signing key must be at least 32 bytes")
 	}
 	return &Issuer{key: key, issuer: issuer, ttl: ttl, now: now}, nil
+}
+
+// WithAudience returns a copy of the issuer whose tokens carry aud, which
+// the HTTP API's JWT authorizer requires (its JwtAudience), and whose Verify
+// requires it.
+func (i *Issuer) WithAudience(aud string) *Issuer {
+	c := *i
+	c.audience = aud
+	return &c
 }
 
 // Sign returns a token for the person (POST /dev/token).
@@ -49,15 +59,21 @@ func (i *Issuer) Sign(p directory.Person) (string, error) {
 	c := Claims{Name: p.Name, Email: p.Email, Roles: roles, RegisteredClaims: jwt.RegisteredClaims{
 		Subject: p.Sub, Issuer: i.issuer, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(i.ttl)),
 	}}
+	if i.audience != "" {
+		c.Audience = jwt.ClaimStrings{i.audience}
+	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(i.key)
 }
 
 // Verify checks a bearer token's signature, issuer and expiry.
 func (i *Issuer) Verify(token string) (directory.Person, error) {
 	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return i.key, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(i.issuer), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(i.now))
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(i.issuer), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(i.now)}
+	if i.audience != "" {
+		opts = append(opts, jwt.WithAudience(i.audience))
+	}
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return i.key, nil }, opts...)
 	if err != nil {
 		return directory.Person{}, problem.Unauthorized("invalid token: %s", shortReason(err))
 	}

@@ -27,13 +27,15 @@ type System struct {
 	Config config.Config
 	Store  *store.Store
 	App    *app.Service
+	// API is nil in a task function, which serves no HTTP.
 	API    *api.Server
 	Issuer *identity.Issuer
 }
 
 // Options are the parts that differ between AWS and the local stack.
 type Options struct {
-	// Auth identifies API callers; nil means the local bearer-token check.
+	// Auth identifies API callers; nil means the local bearer-token check in
+	// local mode, and no API at all on AWS (a task function).
 	Auth api.Authenticator
 	// Workflow runs the state machines: Step Functions, or the local engine.
 	Workflow app.Workflow
@@ -76,10 +78,11 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 			auth = api.BearerAuthenticator(iss)
 		}
 	}
-	if auth == nil {
-		return nil, fmt.Errorf("system: no authenticator for mode %s", cfg.Mode)
+	if auth != nil {
+		// Only the API function serves HTTP; task functions have no callers to
+		// authenticate, so they assemble without an API.
+		sys.API = &api.Server{App: svc, Auth: auth, Local: cfg.Local(), Issuer: sys.Issuer, Health: st.Ping, Log: log}
 	}
-	sys.API = &api.Server{App: svc, Auth: auth, Local: cfg.Local(), Issuer: sys.Issuer, Health: st.Ping, Log: log}
 	return sys, nil
 }
 

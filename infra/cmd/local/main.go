@@ -1,6 +1,8 @@
 // Command local runs the whole system on this machine (make run): DynamoDB
-// Local with its data under var/, the table from template.yaml, demo data, and
-// the API on 127.0.0.1. Ctrl-C stops every child process.
+// Local with its data under var/, the table from template.yaml, every function
+// as its built bootstrap under the Lambda runtime emulator, the state machines
+// on the local engine, demo data, and the HTTP API (as API Gateway serves it)
+// on 127.0.0.1. Ctrl-C stops every child process.
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -75,7 +78,8 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stack, err := localstack.New(ctx, cfg, localstack.Options{Log: log})
+	fmt.Println("building the functions' bootstraps and starting the local AWS services …")
+	stack, err := localstack.New(ctx, cfg, localstack.Options{Log: log, FunctionOutput: functionLog(root)})
 	if err != nil {
 		return err
 	}
@@ -95,7 +99,7 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on 127.0.0.1:%d: %w (set PORT to use another)", port, err)
 	}
-	srv := &http.Server{Handler: sys.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: stack.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -126,6 +130,7 @@ func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
 	fmt.Fprintf(&b, "  products:  curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/products\n", base)
 	fmt.Fprintf(&b, "  policy:    curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/policy\n", base)
 	fmt.Fprintf(&b, "  mail:      %s/dev/outbox.html  (approval emails with their links)\n", base)
+	b.WriteString("  functions: their output is in var/functions.log\n")
 	b.WriteString("\ndev tokens (valid 12 hours; export the lines you need):\n")
 	for _, u := range seed.Users {
 		tok, err := sys.Issuer.Sign(directory.Person{Sub: u.Sub, Name: u.Name, Email: u.Sub + "@demo.productgov.local", Roles: u.Roles})
@@ -140,6 +145,16 @@ func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
 
 func envName(sub string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_", "@", "_").Replace(sub))
+}
+
+// functionLog is where the functions' output goes (the runtime's START/END/
+// REPORT lines and their JSON logs), so the terminal stays readable.
+func functionLog(root string) io.Writer {
+	f, err := os.OpenFile(filepath.Join(root, "var", "functions.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return os.Stderr
+	}
+	return f
 }
 
 // localSecret keeps one random signing key per checkout under var/, so dev

@@ -1,5 +1,7 @@
-// Package stacktest assembles the whole system on a fresh table of the test
-// DynamoDB Local and serves it with httptest, for end-to-end tests over HTTP.
+// Package stacktest assembles the whole local stack (built bootstraps under
+// the Lambda runtime emulator, the ASL engine, the local AWS endpoint and the
+// API gateway front) on a fresh table of the test DynamoDB Local and serves
+// the gateway with httptest, for end-to-end tests over HTTP.
 package stacktest
 
 import (
@@ -29,6 +31,7 @@ type Env struct {
 	Server *httptest.Server
 	cfg    config.Config
 	opts   localstack.Options
+	mode   config.Mode
 }
 
 // Test keys sign test tokens and links; they are secrets nowhere else.
@@ -43,8 +46,8 @@ func New(t testing.TB, opts ...localstack.Options) *Env {
 	return NewMode(t, config.ModeLocal, opts...)
 }
 
-// NewMode starts the system in the given mode (aws mode still uses the test
-// DynamoDB Local, and verifies tokens with the test key, to test mode-dependent routes).
+// NewMode starts the system in the given mode: in aws mode the gateway has no
+// local tools (/dev/ answers as on AWS). The functions run as on AWS either way.
 func NewMode(t testing.TB, mode config.Mode, opts ...localstack.Options) *Env {
 	t.Helper()
 	_, table := dynamolocal.NewTestTable(t)
@@ -59,31 +62,27 @@ func NewMode(t testing.TB, mode config.Mode, opts ...localstack.Options) *Env {
 		e.opts = opts[0]
 	}
 	if e.opts.Log == nil {
-		// STACKTEST_LOG=1 shows the stack's log, for debugging a test.
+		// STACKTEST_LOG=1 shows the stack's log and the functions' output,
+		// for debugging a test.
 		var w io.Writer = io.Discard
 		if os.Getenv("STACKTEST_LOG") != "" {
 			w = os.Stderr
 		}
 		e.opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e.opts.FunctionOutput = w
 	}
-	e.start(mode)
+	e.mode = mode
+	e.start()
 	return e
 }
 
 // start assembles the stack and serves it; the server's URL is the links' base.
-func (e *Env) start(mode config.Mode) {
+func (e *Env) start() {
 	e.T.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	e.cfg.PublicBaseURL = "http://" + srv.Listener.Addr().String()
-	st, err := localstack.New(context.Background(), e.cfg, e.opts)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	if mode != config.ModeLocal {
-		st.API.Local = false
-		st.Config.Mode = mode
-	}
-	srv.Config.Handler = st.API.Handler()
+	st := e.stack()
+	srv.Config.Handler = st.Gateway
 	srv.Start()
 	e.Stack, e.Sys, e.Server = st, st.System, srv
 	e.T.Cleanup(func() { srv.Close(); st.Close() })
@@ -98,18 +97,28 @@ func (e *Env) Restart() {
 	if err := e.Stack.Close(); err != nil {
 		e.T.Fatal(err)
 	}
-	st, err := localstack.New(context.Background(), e.cfg, e.opts)
-	if err != nil {
-		e.T.Fatal(err)
-	}
+	st := e.stack()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: st.API.Handler()}}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: st.Gateway}}
 	srv.Start()
 	e.Stack, e.Sys, e.Server = st, st.System, srv
 	e.T.Cleanup(func() { srv.Close(); st.Close() })
+}
+
+// stack assembles the local stack for the env's mode.
+func (e *Env) stack() *localstack.Stack {
+	e.T.Helper()
+	st, err := localstack.New(context.Background(), e.cfg, e.opts)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if e.mode != config.ModeLocal {
+		st.Gateway.Local = nil
+	}
+	return st
 }
 
 // Token returns a signed token for a person with the roles.
