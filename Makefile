@@ -14,9 +14,14 @@ run: deps
 
 # One DynamoDB Local (in memory, random loopback port) serves the whole run;
 # withdynamo starts it, hands its endpoint to the tests and stops it after.
+# The functions' bootstraps and the runtime emulator are built once here and
+# handed to every test binary (the end-to-end tests run them, as Lambda does).
 test: deps
 	$(GO) vet ./...
-	$(GO) run ./infra/cmd/withdynamo -- $(GO) test -race -count=1 ./...
+	$(MAKE) -s bootstraps OUT=build/host/functions
+	$(GO) build -o build/host/aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+	PRODUCTGOV_BOOTSTRAPS=$(CURDIR)/build/host/functions PRODUCTGOV_RIE=$(CURDIR)/build/host/aws-lambda-rie \
+		$(GO) run ./infra/cmd/withdynamo -- $(GO) test -race -count=1 ./...
 
 deps: deps-java deps-npm deps-go deps-chromium
 
