@@ -384,11 +384,11 @@ func (ex *execution) withErrorHandling(ctx context.Context, v *visit, raw any, a
 	if err != nil {
 		return nil, "", err
 	}
-	// MaxAttempts counts per retrier and error name, while the backoff grows
-	// with every use of the retrier: the specification's worked example
-	// (errors A, B, C, B, B) waits 1, 2, 5 and 4 seconds, then gives up.
+	// Each retrier counts every retry it made, whichever of its names
+	// matched, and its interval grows with that count: in the
+	// specification's worked example (errors A, B, C, B) the fourth error
+	// finds the first retrier exhausted after waits of 1, 2 and 5 seconds.
 	uses := make([]int64, len(st.retry))
-	retriesPerError := map[string]int64{}
 	for n := 0; ; n++ {
 		v.retryCount = n
 		attemptKey := v.stepKey + "@" + strconv.Itoa(n)
@@ -405,11 +405,9 @@ func (ex *execution) withErrorHandling(ctx context.Context, v *visit, raw any, a
 			return nil, "", err
 		}
 		i := matchingRetrier(st.retry, failure.Name)
-		counter := strconv.Itoa(i) + "/" + failure.Name
-		if i < 0 || retriesPerError[counter] >= st.retry[i].maxAttempts {
+		if i < 0 || uses[i] >= st.retry[i].maxAttempts {
 			return ex.catch(v, raw, err)
 		}
-		retriesPerError[counter]++
 		uses[i]++
 		delay := ex.retryDelay(st.retry[i], uses[i], attemptKey)
 		wake, err := ex.recordedTime(ctx, attemptKey+":retry", EventRetryScheduled, func() time.Time {

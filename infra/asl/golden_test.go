@@ -86,6 +86,13 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runGoldenDefinition(t, definition, string(bytes.TrimSpace(input)))
+}
+
+// runGoldenDefinition runs a definition on an input with the golden
+// functions, a fresh engine and a simulated clock.
+func runGoldenDefinition(t *testing.T, definition []byte, input string) goldenExpectation {
+	t.Helper()
 	clock := NewFakeClock(goldenStart)
 	engine := newTestEngine(t, clock, NewMemoryStore())
 	handlers := newGoldenHandlers(engine, clock)
@@ -99,7 +106,7 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 	started, err := engine.StartExecution(context.Background(), &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(arn),
 		Name:            aws.String("golden"),
-		Input:           aws.String(string(bytes.TrimSpace(input))),
+		Input:           aws.String(input),
 	})
 	if err != nil {
 		t.Fatalf("start: %v", err)
