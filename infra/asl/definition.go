@@ -91,6 +91,14 @@ type state struct {
 	maxConcurrencyPath *jsonPath
 }
 
+// Limits Step Functions puts on retrier fields; a definition beyond them
+// is rejected when it is created.
+const (
+	maxRetryInterval = 99999999
+	maxRetryAttempts = 99999999
+	maxRetryDelay    = 31622401
+)
+
 // retrier is one entry of a Retry field.
 type retrier struct {
 	errorEquals []string
@@ -623,13 +631,13 @@ func (p *definitionParser) retriers(obj map[string]any, where string) []retrier 
 		}
 		r := retrier{interval: 1, maxAttempts: 3, backoffRate: 2}
 		r.errorEquals = p.errorEquals(ro, rw, i == len(list)-1)
-		if v, ok := p.integer(ro, "IntervalSeconds", rw, 1); ok {
+		if v, ok := p.integerIn(ro, "IntervalSeconds", rw, 1, maxRetryInterval); ok {
 			r.interval = float64(v)
 		}
-		if v, ok := p.integer(ro, "MaxAttempts", rw, 0); ok {
+		if v, ok := p.integerIn(ro, "MaxAttempts", rw, 0, maxRetryAttempts); ok {
 			r.maxAttempts = v
 		}
-		if v, ok := p.integer(ro, "MaxDelaySeconds", rw, 1); ok {
+		if v, ok := p.integerIn(ro, "MaxDelaySeconds", rw, 1, maxRetryDelay); ok {
 			r.maxDelay = float64(v)
 		}
 		if v, present := ro["BackoffRate"]; present {
@@ -824,6 +832,20 @@ func (p *definitionParser) integer(obj map[string]any, key, where string, min in
 	i, ok := toInteger(v)
 	if !ok || i < min || i > math.MaxInt32 {
 		p.addf(where, "%s must be an integer of at least %d", key, min)
+		return 0, false
+	}
+	return i, true
+}
+
+// integerIn reads an optional integer field between min and max.
+func (p *definitionParser) integerIn(obj map[string]any, key, where string, min, max int64) (int64, bool) {
+	v, present := obj[key]
+	if !present {
+		return 0, false
+	}
+	i, ok := toInteger(v)
+	if !ok || i < min || i > max {
+		p.addf(where, "%s must be an integer from %d to %d", key, min, max)
 		return 0, false
 	}
 	return i, true
