@@ -669,7 +669,8 @@ func integerArg(v any, what string) (int64, error) {
 	return i, nil
 }
 
-// roundedIntegerArg rounds half away from zero, as Step Functions (Java) does for MathAdd.
+// roundedIntegerArg rounds half up (towards positive infinity), as Java's
+// Math.round does and Step Functions does for MathAdd: -1.5 becomes -1.
 func roundedIntegerArg(v any) (int64, error) {
 	f, ok := toNumber(v)
 	if !ok {
@@ -678,7 +679,13 @@ func roundedIntegerArg(v any) (int64, error) {
 	if i, ok := v.(int64); ok {
 		return i, nil
 	}
-	return int64(math.Round(f)), nil
+	// floor(f+0.5) would round 0.49999999999999994 up; comparing the
+	// fraction does not.
+	r := math.Floor(f)
+	if f-r >= 0.5 {
+		r++
+	}
+	return int64(r), nil
 }
 
 func truncatedIntegerArg(v any, what string) (int64, error) {
