@@ -322,6 +322,10 @@ func (c *intrinsicCall) apply(env *evalEnv, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if strings.Trim(s, " \t\r\n") == "" {
+			// An empty or blank text parses as null on AWS, not as an error.
+			return nil, nil
+		}
 		v, err := decodeJSON([]byte(s))
 		if err != nil {
 			return nil, fmt.Errorf("the argument is not a JSON text: %v", err)

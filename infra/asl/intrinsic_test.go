@@ -14,7 +14,7 @@ import (
 func TestIntrinsics(t *testing.T) {
 	input := map[string]any{
 		"name": "Li", "nums": []any{int64(3), int64(1), int64(2)}, "obj": map[string]any{"a": int64(1), "b": []any{"x"}},
-		"str": "abc", "half": 2.5, "neg": -2.5, "empty": []any{},
+		"str": "abc", "blank": " \t\r\n ", "half": 2.5, "neg": -2.5, "empty": []any{},
 	}
 	tests := []struct {
 		expr string
@@ -50,6 +50,10 @@ func TestIntrinsics(t *testing.T) {
 		{expr: `States.ArrayGetItem($.str, 0)`, err: "must be an array"},
 		{expr: `States.ArrayContains($.nums, 1.0)`, want: true},
 		{expr: `States.StringToJson('not json')`, err: "not a JSON text"},
+		{expr: `States.StringToJson('')`, want: nil},
+		{expr: `States.StringToJson(' ')`, want: nil},
+		{expr: `States.StringToJson($.blank)`, want: nil},
+		{expr: `States.StringToJson('null')`, want: nil},
 		{expr: `States.StringToJson(' [1, {"a": null}] ')`, want: []any{int64(1), map[string]any{"a": nil}}},
 		{expr: `States.JsonToString($.obj)`, want: `{"a":1,"b":["x"]}`},
 		{expr: `States.JsonMerge($.obj, $.obj, true)`, err: "only shallow merging"},
