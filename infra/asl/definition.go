@@ -187,7 +187,7 @@ func parseDefinition(definition []byte) (*stateMachine, error) {
 	if !ok {
 		return nil, &DefinitionError{Problems: []string{"the definition must be a JSON object"}}
 	}
-	p := &definitionParser{}
+	p := &definitionParser{stateNames: map[string]string{}}
 	m := p.machine(obj, "", true)
 	if len(p.problems) > 0 {
 		return nil, &DefinitionError{Problems: p.problems}
@@ -198,6 +198,10 @@ func parseDefinition(definition []byte) (*stateMachine, error) {
 // definitionParser collects every problem instead of stopping at the first.
 type definitionParser struct {
 	problems []string
+	// stateNames maps every state name seen so far, in any scope, to where
+	// it is defined: names must be unique across the whole machine,
+	// Parallel branches and Map processors included.
+	stateNames map[string]string
 }
 
 func (p *definitionParser) addf(where, format string, args ...any) {
@@ -278,6 +282,11 @@ func (p *definitionParser) machine(obj map[string]any, where string, topLevel bo
 		stWhere := joinWhere(where, "States."+name)
 		if name == "" || utf8.RuneCountInString(name) > maxStateNameLength {
 			p.addf(stWhere, "state names must have 1 to %d characters", maxStateNameLength)
+		}
+		if first, dup := p.stateNames[name]; dup {
+			p.addf(stWhere, "state name %q is not unique: it is also used at %s", name, first)
+		} else {
+			p.stateNames[name] = stWhere
 		}
 		raw, ok := rawStates[name].(map[string]any)
 		if !ok {

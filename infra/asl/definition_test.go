@@ -101,6 +101,12 @@ func TestDefinitionValidation(t *testing.T) {
 		{"empty Branches", states(`"A":{"Type":"Parallel","Branches":[],"End":true}`), "Branches must be a non-empty array"},
 		{"branch problem", states(`"A":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"Y":{"Type":"Succeed"}}}],"End":true}`), `StartAt "X" is not a state`},
 		{"Error and ErrorPath", states(`"A":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}`), "Error and ErrorPath are mutually exclusive"},
+		{"state name in a branch and at the top", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Next":"Done","Branches":[{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}]},"Done":{"Type":"Succeed"}}}`, `state name "Done" is not unique`},
+		{"state name in two branches", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}},{"StartAt":"Work","States":{"Work":{"Type":"Succeed"}}}]}}}`, `state name "Work" is not unique`},
+		{"state name in a Map processor and at the top", states(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}`), `state name "A" is not unique`},
+		{"state name in a legacy Iterator", states(`"A":{"Type":"Map","Iterator":{"StartAt":"I","States":{"I":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}},"Next":"B"},"B":{"Type":"Succeed"}`), `state name "B" is not unique`},
+		{"state name in a Map inside a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Succeed"}}}}}}]}}}`, `state name "P" is not unique`},
+		{"names unique across scopes", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B1","States":{"B1":{"Type":"Succeed"}}},{"StartAt":"B2","States":{"B2":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}}}]}}}`, ""},
 		{"Version", `{"Version":"2.0","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, `Version must be "1.0"`},
 	}
 	for _, tt := range tests {
