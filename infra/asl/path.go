@@ -32,7 +32,7 @@ func parsePath(text string) (*jsonPath, error) {
 	default:
 		return nil, fmt.Errorf("path %q must start with '$'", text)
 	}
-	expr, err := jp.ParseString(quoteUnusualNames(body))
+	expr, err := jp.ParseString(normalizePath(body))
 	if err != nil {
 		return nil, fmt.Errorf("path %q: %v", text, err)
 	}
@@ -189,9 +189,11 @@ func setAt(node any, frags []jp.Frag, value any) (any, error) {
 	return nil, fmt.Errorf("unsupported path element %v", frags[0])
 }
 
-// quoteUnusualNames rewrites dot-notation names that ojg cannot read, such as
-// "$.first-name", into bracket notation; AWS accepts them.
-func quoteUnusualNames(path string) string {
+// normalizePath rewrites what AWS's JSONPath accepts and ojg does not: a
+// dot before a bracket ("$.a.[0]" means "$.a[0]", "$.[0]" means "$[0]"),
+// and dot-notation names such as "$.first-name", which become bracket
+// notation.
+func normalizePath(path string) string {
 	var b strings.Builder
 	depth := 0
 	var quote byte
@@ -213,6 +215,9 @@ func quoteUnusualNames(path string) string {
 			depth++
 		case c == ']' || c == ')':
 			depth--
+		case c == '.' && depth == 0 && i+1 < len(path) && path[i+1] == '[' && i > 0 && path[i-1] != '.':
+			// A single dot before a bracket is dropped; "$..[0]" (descent) stays.
+			continue
 		case c == '.' && depth == 0 && i+1 < len(path) && path[i+1] != '.' && path[i+1] != '*' && path[i+1] != '[' &&
 			(i == 0 || path[i-1] != '.'):
 			end := i + 1
