@@ -106,6 +106,7 @@ func TestDefinitionValidation(t *testing.T) {
 		{"state name in a Map processor and at the top", states(`"A":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},"End":true}`), `state name "A" is not unique`},
 		{"state name in a legacy Iterator", states(`"A":{"Type":"Map","Iterator":{"StartAt":"I","States":{"I":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}},"Next":"B"},"B":{"Type":"Succeed"}`), `state name "B" is not unique`},
 		{"state name in a Map inside a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Succeed"}}}}}}]}}}`, `state name "P" is not unique`},
+		{"state name written twice in one States object", states(`"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"},"A":{"Type":"Succeed"}`), `States.A: state name "A" is not unique`},
 		{"names unique across scopes", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B1","States":{"B1":{"Type":"Succeed"}}},{"StartAt":"B2","States":{"B2":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}}}}}]}}}`, ""},
 		{"Version", `{"Version":"2.0","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, `Version must be "1.0"`},
 	}

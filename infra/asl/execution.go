@@ -185,30 +185,32 @@ func (ex *execution) contextObject(ctx context.Context, v *visit) (any, error) {
 		return nil, err
 	}
 	smName := ex.rec.StateMachineArn[strings.LastIndex(ex.rec.StateMachineArn, ":")+1:]
-	obj := map[string]any{
-		"Execution": map[string]any{
-			"Id":           ex.rec.ExecutionArn,
-			"Name":         ex.rec.Name,
-			"Input":        ex.input,
-			"StartTime":    formatTime(ex.rec.StartDate),
-			"RoleArn":      fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsLocal", ex.engine.account),
-			"RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"Name":        v.state.name,
-			"EnteredTime": formatTime(entered),
-			"RetryCount":  int64(v.retryCount),
-		},
-		"StateMachine": map[string]any{
-			"Id":   ex.rec.StateMachineArn,
-			"Name": smName,
-		},
-	}
+	// Members come in the order of the context object in the Step
+	// Functions documentation.
+	obj := objectOf(
+		"Execution", objectOf(
+			"Id", ex.rec.ExecutionArn,
+			"Input", ex.input,
+			"Name", ex.rec.Name,
+			"RoleArn", fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsLocal", ex.engine.account),
+			"StartTime", formatTime(ex.rec.StartDate),
+			"RedriveCount", int64(0),
+		),
+		"State", objectOf(
+			"EnteredTime", formatTime(entered),
+			"Name", v.state.name,
+			"RetryCount", int64(v.retryCount),
+		),
+		"StateMachine", objectOf(
+			"Id", ex.rec.StateMachineArn,
+			"Name", smName,
+		),
+	)
 	if v.token != "" {
-		obj["Task"] = map[string]any{"Token": v.token}
+		obj.set("Task", objectOf("Token", v.token))
 	}
 	if v.inMapItem {
-		obj["Map"] = map[string]any{"Item": map[string]any{"Index": int64(v.mapIndex), "Value": v.mapValue}}
+		obj.set("Map", objectOf("Item", objectOf("Index", int64(v.mapIndex), "Value", v.mapValue)))
 	}
 	return obj, nil
 }
@@ -228,7 +230,7 @@ func (ex *execution) outputPath(ctx context.Context, v *visit, out any) (any, er
 // that matches nothing fails the execution.
 func (ex *execution) selectPath(ctx context.Context, v *visit, p *jsonPath, data any, field string) (any, error) {
 	if p == nil {
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	if p == rootPath {
 		return data, nil
@@ -467,7 +469,7 @@ func (ex *execution) catch(v *visit, raw any, err error) (any, string, error) {
 		if !matchesAny(c.errorEquals, failure.Name) {
 			continue
 		}
-		errorOutput := map[string]any{"Error": failure.Name, "Cause": failure.Cause}
+		errorOutput := objectOf("Error", failure.Name, "Cause", failure.Cause)
 		out, err := resultPath(c.resultPath, raw, errorOutput)
 		if err != nil {
 			return nil, "", err

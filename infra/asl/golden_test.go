@@ -35,6 +35,9 @@ type goldenExpectation struct {
 	// Invocations lists the handler calls, sorted by time, then function,
 	// then input, because branches run concurrently.
 	Invocations []goldenInvocation `json:"invocations,omitempty"`
+	// rawOutput is the execution output as the engine wrote it, for tests
+	// of member order and number text.
+	rawOutput string
 }
 
 type goldenInvocation struct {
@@ -120,6 +123,7 @@ func runGoldenDefinition(t *testing.T, definition []byte, input string) goldenEx
 	got := goldenExpectation{Status: rec.Status, Error: rec.Error, Cause: rec.Cause, Invocations: handlers.sortedCalls()}
 	if rec.Status == StatusSucceeded {
 		got.Output = decodeForTest(t, rec.Output)
+		got.rawOutput = rec.Output
 	}
 	return got
 }

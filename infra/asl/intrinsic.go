@@ -7,11 +7,11 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -270,14 +270,11 @@ func (p *intrinsicParser) number() (intrinsicArg, error) {
 		p.pos++
 	}
 	text := p.src[start:p.pos]
-	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return intrinsicArg{literal: i}, nil
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil {
+	if !json.Valid([]byte(text)) {
 		return intrinsicArg{}, fmt.Errorf("invalid number %q", text)
 	}
-	return intrinsicArg{literal: f}, nil
+	// Written numbers keep their text, like numbers in the data.
+	return intrinsicArg{literal: numberValue(text)}, nil
 }
 
 // evaluate runs the call.
@@ -513,10 +510,11 @@ func formatArgument(v any) string {
 			parts[i] = formatArgument(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		parts := make([]string, 0, len(t))
-		for _, k := range sortedKeys(t) {
-			parts = append(parts, k+"="+formatArgument(t[k]))
+	case *object, map[string]any:
+		obj, _ := asObject(t)
+		parts := make([]string, 0, obj.len())
+		for k, e := range obj.all() {
+			parts = append(parts, k+"="+formatArgument(e))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -598,11 +596,11 @@ func hashValue(args []any) (any, error) {
 }
 
 func jsonMerge(args []any) (any, error) {
-	first, ok := args[0].(map[string]any)
+	first, ok := asObject(args[0])
 	if !ok {
 		return nil, fmt.Errorf("the first argument must be an object, got %s", jsonTypeName(args[0]))
 	}
-	second, ok := args[1].(map[string]any)
+	second, ok := asObject(args[1])
 	if !ok {
 		return nil, fmt.Errorf("the second argument must be an object, got %s", jsonTypeName(args[1]))
 	}
@@ -613,12 +611,11 @@ func jsonMerge(args []any) (any, error) {
 	if deep {
 		return nil, fmt.Errorf("only shallow merging is supported: the third argument must be false")
 	}
-	out := make(map[string]any, len(first)+len(second))
-	for k, v := range first {
-		out[k] = v
-	}
-	for k, v := range second {
-		out[k] = v
+	// The first object's members keep their places (with the second's
+	// value where both have the key); the second's other members follow.
+	out := first.clone()
+	for k, v := range second.all() {
+		out.set(k, v)
 	}
 	return out, nil
 }

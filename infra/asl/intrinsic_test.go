@@ -95,7 +95,7 @@ func TestIntrinsics(t *testing.T) {
 			if err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -55,7 +55,7 @@ func TestPathLookup(t *testing.T) {
 			if err != nil || found != tt.found {
 				t.Fatalf("found = %v, %v", found, err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -86,7 +86,7 @@ func TestDotBracketOnRootAndReferencePaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]any{"list": []any{map[string]any{"x": "v"}}}, out); diff != "" {
+	if diff := cmp.Diff(map[string]any{"list": []any{map[string]any{"x": "v"}}}, plain(out)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -121,7 +121,7 @@ func TestApplyResultPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
