@@ -444,6 +444,10 @@ func matchesAny(patterns []string, name string) bool {
 	return false
 }
 
+// maxRetryWait is the longest retry delay: a steep BackoffRate saturates
+// there rather than overflowing time.Duration into a negative delay.
+const maxRetryWait = time.Duration(math.MaxInt64)
+
 // retryDelay is IntervalSeconds × BackoffRate^(retry-1), capped by
 // MaxDelaySeconds, optionally with full jitter.
 func (ex *execution) retryDelay(r retrier, retry int64, attemptKey string) time.Duration {
@@ -456,7 +460,11 @@ func (ex *execution) retryDelay(r retrier, retry int64, attemptKey string) time.
 		fraction := float64(uint64(seed[0])<<8|uint64(seed[1])) / 65535
 		seconds *= fraction
 	}
-	return time.Duration(seconds * float64(time.Second))
+	nanos := seconds * float64(time.Second)
+	if nanos >= float64(maxRetryWait) {
+		return maxRetryWait
+	}
+	return time.Duration(nanos)
 }
 
 // catch routes an error to the first matching catcher, or returns it.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -103,5 +104,41 @@ func TestRetrierCounting(t *testing.T) {
 				t.Errorf("output %s, want %s", out, tt.wantOut)
 			}
 		})
+	}
+}
+
+// TestRetryDelayGrowsWithoutOverflow checks the backoff formula and that a
+// steep backoff saturates instead of overflowing into a negative (that is,
+// immediate) delay.
+func TestRetryDelayGrowsWithoutOverflow(t *testing.T) {
+	ex := &execution{secret: []byte("secret")}
+	tests := []struct {
+		r     retrier
+		retry int64
+		want  time.Duration
+	}{
+		{retrier{interval: 1, backoffRate: 2}, 1, time.Second},
+		{retrier{interval: 1, backoffRate: 2}, 4, 8 * time.Second},
+		{retrier{interval: 3, backoffRate: 1.5}, 3, 6750 * time.Millisecond},
+		{retrier{interval: 2, backoffRate: 3, maxDelay: 5}, 3, 5 * time.Second},
+		{retrier{interval: 99999999, backoffRate: 10}, 6, maxRetryWait},
+		{retrier{interval: 99999999, backoffRate: 10, maxDelay: 31622401}, 6, 31622401 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := ex.retryDelay(tt.r, tt.retry, "A#1@0"); got != tt.want {
+			t.Errorf("retryDelay(%+v, %d) = %v, want %v", tt.r, tt.retry, got, tt.want)
+		}
+	}
+	var last time.Duration
+	for retry := int64(1); retry <= 40; retry++ {
+		d := ex.retryDelay(retrier{interval: 99999999, backoffRate: 10}, retry, "A#1@0")
+		if d <= 0 || d < last {
+			t.Fatalf("retry %d waits %v after %v", retry, d, last)
+		}
+		last = d
+	}
+	jittered := ex.retryDelay(retrier{interval: 99999999, backoffRate: 10, fullJitter: true}, 30, "A#1@0")
+	if jittered < 0 || jittered > maxRetryWait {
+		t.Errorf("full jitter gave %v", jittered)
 	}
 }
