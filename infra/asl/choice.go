@@ -55,12 +55,12 @@ var choiceOperators = map[string]operatorKind{
 
 // compileChoiceRule compiles a rule; top-level rules need Next, nested ones must not have it.
 func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
-	obj, ok := raw.(map[string]any)
+	obj, ok := raw.(*object)
 	if !ok {
 		return nil, fmt.Errorf("a choice rule must be an object")
 	}
 	r := &choiceRule{}
-	if next, present := obj["Next"]; present {
+	if next, present := obj.get("Next"); present {
 		s, ok := next.(string)
 		if !ok || s == "" {
 			return nil, errors.New("the Next field must be a state name")
@@ -73,7 +73,7 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 		return nil, fmt.Errorf("a top-level choice rule needs Next")
 	}
 	var operators []string
-	for key := range obj {
+	for key := range obj.all() {
 		switch key {
 		case "Next", "Comment", "Variable":
 		case "And", "Or", "Not":
@@ -91,14 +91,14 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 		return nil, fmt.Errorf("a choice rule needs exactly one operator, found %d", len(operators))
 	}
 	op := operators[0]
-	value := obj[op]
+	value := obj.field(op)
 	switch op {
 	case "And", "Or":
 		list, ok := value.([]any)
 		if !ok || len(list) == 0 {
 			return nil, fmt.Errorf("%s must be a non-empty array of rules", op)
 		}
-		if _, hasVar := obj["Variable"]; hasVar {
+		if _, hasVar := obj.get("Variable"); hasVar {
 			return nil, fmt.Errorf("%s rules must not have Variable", op)
 		}
 		for i, item := range list {
@@ -114,7 +114,7 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 		}
 		return r, nil
 	case "Not":
-		if _, hasVar := obj["Variable"]; hasVar {
+		if _, hasVar := obj.get("Variable"); hasVar {
 			return nil, errors.New("a Not rule must not have Variable")
 		}
 		sub, err := compileChoiceRule(value, false)
@@ -124,7 +124,7 @@ func compileChoiceRule(raw any, topLevel bool) (*choiceRule, error) {
 		r.not = sub
 		return r, nil
 	}
-	variable, ok := obj["Variable"].(string)
+	variable, ok := obj.field("Variable").(string)
 	if !ok {
 		return nil, fmt.Errorf("%s needs Variable", op)
 	}

@@ -91,6 +91,14 @@ type state struct {
 	maxConcurrencyPath *jsonPath
 }
 
+// Limits Step Functions puts on retrier fields; a definition beyond them
+// is rejected when it is created.
+const (
+	maxRetryInterval = 99999999
+	maxRetryAttempts = 99999999
+	maxRetryDelay    = 31622401
+)
+
 // retrier is one entry of a Retry field.
 type retrier struct {
 	errorEquals []string
@@ -175,11 +183,11 @@ func parseDefinition(definition []byte) (*stateMachine, error) {
 	if err != nil {
 		return nil, &DefinitionError{Problems: []string{"not valid JSON: " + err.Error()}}
 	}
-	obj, ok := doc.(map[string]any)
+	obj, ok := doc.(*object)
 	if !ok {
 		return nil, &DefinitionError{Problems: []string{"the definition must be a JSON object"}}
 	}
-	p := &definitionParser{}
+	p := &definitionParser{stateNames: map[string]string{}}
 	m := p.machine(obj, "", true)
 	if len(p.problems) > 0 {
 		return nil, &DefinitionError{Problems: p.problems}
@@ -190,6 +198,10 @@ func parseDefinition(definition []byte) (*stateMachine, error) {
 // definitionParser collects every problem instead of stopping at the first.
 type definitionParser struct {
 	problems []string
+	// stateNames maps every state name seen so far, in any scope, to where
+	// it is defined: names must be unique across the whole machine,
+	// Parallel branches and Map processors included.
+	stateNames map[string]string
 }
 
 func (p *definitionParser) addf(where, format string, args ...any) {
@@ -232,14 +244,14 @@ var stateFields = map[string][]string{
 const maxStateNameLength = 80
 
 // machine compiles a state machine, branch or item processor.
-func (p *definitionParser) machine(obj map[string]any, where string, topLevel bool) *stateMachine {
+func (p *definitionParser) machine(obj *object, where string, topLevel bool) *stateMachine {
 	allowed := map[string]bool{"StartAt": true, "States": true, "Comment": true}
 	if topLevel {
 		allowed["TimeoutSeconds"], allowed["Version"] = true, true
 	} else {
 		allowed["ProcessorConfig"] = true
 	}
-	for key, value := range obj {
+	for key, value := range obj.all() {
 		switch {
 		case key == "QueryLanguage" && topLevel && value == "JSONPath":
 		case unsupportedFields[key] != "":
@@ -254,24 +266,32 @@ func (p *definitionParser) machine(obj map[string]any, where string, topLevel bo
 		if secs, ok := p.integer(obj, "TimeoutSeconds", where, 1); ok {
 			m.timeout = time.Duration(secs) * time.Second
 		}
-		if v, ok := obj["Version"]; ok && v != "1.0" {
+		if v, ok := obj.get("Version"); ok && v != "1.0" {
 			p.addf(where, "Version must be \"1.0\"")
 		}
 	}
-	if cfg, ok := obj["ProcessorConfig"]; ok {
+	if cfg, ok := obj.get("ProcessorConfig"); ok {
 		p.processorConfig(cfg, joinWhere(where, "ProcessorConfig"))
 	}
-	rawStates, ok := obj["States"].(map[string]any)
-	if !ok || len(rawStates) == 0 {
+	rawStates, ok := obj.field("States").(*object)
+	if !ok || rawStates.len() == 0 {
 		p.addf(where, "States must be a non-empty object")
 		return m
 	}
-	for _, name := range sortedKeys(rawStates) {
+	for _, name := range rawStates.duplicates {
+		p.addf(joinWhere(where, "States."+name), "state name %q is not unique: it is written twice in this States object", name)
+	}
+	for _, name := range rawStates.keys {
 		stWhere := joinWhere(where, "States."+name)
 		if name == "" || utf8.RuneCountInString(name) > maxStateNameLength {
 			p.addf(stWhere, "state names must have 1 to %d characters", maxStateNameLength)
 		}
-		raw, ok := rawStates[name].(map[string]any)
+		if first, dup := p.stateNames[name]; dup {
+			p.addf(stWhere, "state name %q is not unique: it is also used at %s", name, first)
+		} else {
+			p.stateNames[name] = stWhere
+		}
+		raw, ok := rawStates.field(name).(*object)
 		if !ok {
 			p.addf(stWhere, "a state must be an object")
 			continue
@@ -280,7 +300,7 @@ func (p *definitionParser) machine(obj map[string]any, where string, topLevel bo
 			m.states[name] = st
 		}
 	}
-	if m.startAt != "" && rawStates[m.startAt] == nil {
+	if m.startAt != "" && rawStates.field(m.startAt) == nil {
 		p.addf(where, "StartAt %q is not a state", m.startAt)
 	}
 	p.checkTransitions(m, rawStates, where)
@@ -288,12 +308,12 @@ func (p *definitionParser) machine(obj map[string]any, where string, topLevel bo
 }
 
 func (p *definitionParser) processorConfig(v any, where string) {
-	cfg, ok := v.(map[string]any)
+	cfg, ok := v.(*object)
 	if !ok {
 		p.addf(where, "must be an object")
 		return
 	}
-	for key, value := range cfg {
+	for key, value := range cfg.all() {
 		switch key {
 		case "Mode":
 			if value != "INLINE" && value != "DISTRIBUTED" {
@@ -311,7 +331,7 @@ func (p *definitionParser) processorConfig(v any, where string) {
 
 // checkTransitions verifies that transitions name existing states, that
 // every state is reachable and that the machine can end.
-func (p *definitionParser) checkTransitions(m *stateMachine, raw map[string]any, where string) {
+func (p *definitionParser) checkTransitions(m *stateMachine, raw *object, where string) {
 	targets := func(st *state) []string {
 		var out []string
 		if st.next != "" {
@@ -335,7 +355,7 @@ func (p *definitionParser) checkTransitions(m *stateMachine, raw map[string]any,
 			terminal = true
 		}
 		for _, t := range targets(st) {
-			if raw[t] == nil {
+			if raw.field(t) == nil {
 				p.addf(joinWhere(where, "States."+name), "transition to %q, which is not a state in this scope", t)
 			}
 		}
@@ -367,7 +387,7 @@ func (p *definitionParser) checkTransitions(m *stateMachine, raw map[string]any,
 }
 
 // state compiles one state.
-func (p *definitionParser) state(name string, obj map[string]any, where string) *state {
+func (p *definitionParser) state(name string, obj *object, where string) *state {
 	typ, _ := p.requiredString(obj, "Type", where)
 	fields, known := stateFields[typ]
 	if !known {
@@ -380,7 +400,7 @@ func (p *definitionParser) state(name string, obj map[string]any, where string) 
 	for _, f := range fields {
 		allowed[f] = true
 	}
-	for key := range obj {
+	for key := range obj.all() {
 		switch {
 		case unsupportedFields[key] != "":
 			p.addf(where, "%s: %s", key, unsupportedFields[key])
@@ -393,7 +413,7 @@ func (p *definitionParser) state(name string, obj map[string]any, where string) 
 	if allowed["Next"] {
 		next, hasNext := p.optionalString(obj, "Next", where)
 		end := false
-		if v, present := obj["End"]; present {
+		if v, present := obj.get("End"); present {
 			b, ok := v.(bool)
 			if !ok {
 				p.addf(where, "End must be a boolean")
@@ -428,7 +448,7 @@ func (p *definitionParser) state(name string, obj map[string]any, where string) 
 
 	switch typ {
 	case typePass:
-		st.result, st.hasResult = obj["Result"]
+		st.result, st.hasResult = obj.get("Result")
 	case typeTask:
 		p.task(st, obj, where)
 	case typeChoice:
@@ -438,13 +458,13 @@ func (p *definitionParser) state(name string, obj map[string]any, where string) 
 	case typeFail:
 		p.fail(st, obj, where)
 	case typeParallel:
-		branches, ok := obj["Branches"].([]any)
+		branches, ok := obj.field("Branches").([]any)
 		if !ok || len(branches) == 0 {
 			p.addf(where, "Branches must be a non-empty array")
 		}
 		for i, b := range branches {
 			bw := fmt.Sprintf("%s.Branches[%d]", where, i)
-			bo, ok := b.(map[string]any)
+			bo, ok := b.(*object)
 			if !ok {
 				p.addf(bw, "a branch must be an object")
 				continue
@@ -457,7 +477,7 @@ func (p *definitionParser) state(name string, obj map[string]any, where string) 
 	return st
 }
 
-func (p *definitionParser) task(st *state, obj map[string]any, where string) {
+func (p *definitionParser) task(st *state, obj *object, where string) {
 	resource, ok := p.requiredString(obj, "Resource", where)
 	if !ok {
 		return
@@ -470,9 +490,9 @@ func (p *definitionParser) task(st *state, obj map[string]any, where string) {
 	case strings.Contains(base, ".sync"):
 		p.addf(where, "Resource %q: .sync integrations are not supported; use .waitForTaskToken", resource)
 	case base == lambdaInvokeResource:
-		params, _ := obj["Parameters"].(map[string]any)
-		_, static := params["FunctionName"].(string)
-		_, dynamic := params["FunctionName.$"].(string)
+		params, _ := obj.field("Parameters").(*object)
+		_, static := params.field("FunctionName").(string)
+		_, dynamic := params.field("FunctionName.$").(string)
 		if !static && !dynamic {
 			p.addf(where, "%s needs Parameters.FunctionName", resource)
 		}
@@ -492,8 +512,8 @@ func (p *definitionParser) task(st *state, obj map[string]any, where string) {
 	}
 }
 
-func (p *definitionParser) choice(st *state, obj map[string]any, where string) {
-	rules, ok := obj["Choices"].([]any)
+func (p *definitionParser) choice(st *state, obj *object, where string) {
+	rules, ok := obj.field("Choices").([]any)
 	if !ok || len(rules) == 0 {
 		p.addf(where, "Choices must be a non-empty array")
 	}
@@ -508,12 +528,12 @@ func (p *definitionParser) choice(st *state, obj map[string]any, where string) {
 	st.defaultNext, _ = p.optionalString(obj, "Default", where)
 }
 
-func (p *definitionParser) wait(st *state, obj map[string]any, where string) {
+func (p *definitionParser) wait(st *state, obj *object, where string) {
 	count := 0
 	if secs, ok := p.integer(obj, "Seconds", where, 0); ok {
 		st.seconds, st.hasSeconds = secs, true
 		count++
-	} else if _, present := obj["Seconds"]; present {
+	} else if _, present := obj.get("Seconds"); present {
 		count++
 	}
 	if s, ok := p.optionalString(obj, "Timestamp", where); ok {
@@ -535,20 +555,20 @@ func (p *definitionParser) wait(st *state, obj map[string]any, where string) {
 	}
 }
 
-func (p *definitionParser) fail(st *state, obj map[string]any, where string) {
+func (p *definitionParser) fail(st *state, obj *object, where string) {
 	st.errorName, _ = p.optionalString(obj, "Error", where)
 	st.cause, _ = p.optionalString(obj, "Cause", where)
 	st.errorExpr = p.dynamicString(obj, "ErrorPath", where)
 	st.causeExpr = p.dynamicString(obj, "CausePath", where)
-	if _, ok := obj["Error"]; ok && st.errorExpr != nil {
+	if _, ok := obj.get("Error"); ok && st.errorExpr != nil {
 		p.addf(where, "Error and ErrorPath are mutually exclusive")
 	}
-	if _, ok := obj["Cause"]; ok && st.causeExpr != nil {
+	if _, ok := obj.get("Cause"); ok && st.causeExpr != nil {
 		p.addf(where, "Cause and CausePath are mutually exclusive")
 	}
 }
 
-func (p *definitionParser) mapState(st *state, obj map[string]any, where string) {
+func (p *definitionParser) mapState(st *state, obj *object, where string) {
 	st.itemsPath = rootPath
 	if s, ok := p.optionalString(obj, "ItemsPath", where); ok {
 		if path, err := parseReferencePath(s); err != nil {
@@ -557,7 +577,7 @@ func (p *definitionParser) mapState(st *state, obj map[string]any, where string)
 			st.itemsPath = path
 		}
 	}
-	_, hasSelector := obj["ItemSelector"]
+	_, hasSelector := obj.get("ItemSelector")
 	if hasSelector && st.parameters != nil {
 		p.addf(where, "ItemSelector and Parameters are mutually exclusive")
 	}
@@ -568,8 +588,8 @@ func (p *definitionParser) mapState(st *state, obj map[string]any, where string)
 	if hasSelector {
 		st.itemSelector = p.template(obj, "ItemSelector", where)
 	}
-	processor, hasProcessor := obj["ItemProcessor"]
-	iterator, hasIterator := obj["Iterator"]
+	processor, hasProcessor := obj.get("ItemProcessor")
+	iterator, hasIterator := obj.get("Iterator")
 	switch {
 	case hasProcessor && hasIterator:
 		p.addf(where, "ItemProcessor and Iterator are mutually exclusive")
@@ -577,7 +597,7 @@ func (p *definitionParser) mapState(st *state, obj map[string]any, where string)
 		processor = iterator
 		fallthrough
 	case hasProcessor || hasIterator:
-		po, ok := processor.(map[string]any)
+		po, ok := processor.(*object)
 		if !ok {
 			p.addf(where, "ItemProcessor must be an object")
 			break
@@ -588,7 +608,7 @@ func (p *definitionParser) mapState(st *state, obj map[string]any, where string)
 	}
 	st.maxConcurrency, _ = p.integer(obj, "MaxConcurrency", where, 0)
 	st.maxConcurrencyPath = p.referencePath(obj, "MaxConcurrencyPath", where)
-	if _, ok := obj["MaxConcurrency"]; ok && st.maxConcurrencyPath != nil {
+	if _, ok := obj.get("MaxConcurrency"); ok && st.maxConcurrencyPath != nil {
 		p.addf(where, "MaxConcurrency and MaxConcurrencyPath are mutually exclusive")
 	}
 	if label, ok := p.optionalString(obj, "Label", where); ok && utf8.RuneCountInString(label) > 40 {
@@ -596,8 +616,8 @@ func (p *definitionParser) mapState(st *state, obj map[string]any, where string)
 	}
 }
 
-func (p *definitionParser) retriers(obj map[string]any, where string) []retrier {
-	raw, present := obj["Retry"]
+func (p *definitionParser) retriers(obj *object, where string) []retrier {
+	raw, present := obj.get("Retry")
 	if !present {
 		return nil
 	}
@@ -609,12 +629,12 @@ func (p *definitionParser) retriers(obj map[string]any, where string) []retrier 
 	var out []retrier
 	for i, item := range list {
 		rw := fmt.Sprintf("%s.Retry[%d]", where, i)
-		ro, ok := item.(map[string]any)
+		ro, ok := item.(*object)
 		if !ok {
 			p.addf(rw, "a retrier must be an object")
 			continue
 		}
-		for key := range ro {
+		for key := range ro.all() {
 			switch key {
 			case "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment":
 			default:
@@ -623,16 +643,16 @@ func (p *definitionParser) retriers(obj map[string]any, where string) []retrier 
 		}
 		r := retrier{interval: 1, maxAttempts: 3, backoffRate: 2}
 		r.errorEquals = p.errorEquals(ro, rw, i == len(list)-1)
-		if v, ok := p.integer(ro, "IntervalSeconds", rw, 1); ok {
+		if v, ok := p.integerIn(ro, "IntervalSeconds", rw, 1, maxRetryInterval); ok {
 			r.interval = float64(v)
 		}
-		if v, ok := p.integer(ro, "MaxAttempts", rw, 0); ok {
+		if v, ok := p.integerIn(ro, "MaxAttempts", rw, 0, maxRetryAttempts); ok {
 			r.maxAttempts = v
 		}
-		if v, ok := p.integer(ro, "MaxDelaySeconds", rw, 1); ok {
+		if v, ok := p.integerIn(ro, "MaxDelaySeconds", rw, 1, maxRetryDelay); ok {
 			r.maxDelay = float64(v)
 		}
-		if v, present := ro["BackoffRate"]; present {
+		if v, present := ro.get("BackoffRate"); present {
 			f, ok := toNumber(v)
 			if !ok || f < 1 {
 				p.addf(rw, "BackoffRate must be a number of at least 1.0")
@@ -653,8 +673,8 @@ func (p *definitionParser) retriers(obj map[string]any, where string) []retrier 
 	return out
 }
 
-func (p *definitionParser) catchers(obj map[string]any, where string) []catcher {
-	raw, present := obj["Catch"]
+func (p *definitionParser) catchers(obj *object, where string) []catcher {
+	raw, present := obj.get("Catch")
 	if !present {
 		return nil
 	}
@@ -666,12 +686,12 @@ func (p *definitionParser) catchers(obj map[string]any, where string) []catcher 
 	var out []catcher
 	for i, item := range list {
 		cw := fmt.Sprintf("%s.Catch[%d]", where, i)
-		co, ok := item.(map[string]any)
+		co, ok := item.(*object)
 		if !ok {
 			p.addf(cw, "a catcher must be an object")
 			continue
 		}
-		for key := range co {
+		for key := range co.all() {
 			switch key {
 			case "ErrorEquals", "Next", "ResultPath", "Comment":
 			default:
@@ -687,8 +707,8 @@ func (p *definitionParser) catchers(obj map[string]any, where string) []catcher 
 }
 
 // errorEquals checks an ErrorEquals list; States.ALL must be alone and last.
-func (p *definitionParser) errorEquals(obj map[string]any, where string, last bool) []string {
-	list, ok := obj["ErrorEquals"].([]any)
+func (p *definitionParser) errorEquals(obj *object, where string, last bool) []string {
+	list, ok := obj.field("ErrorEquals").([]any)
 	if !ok || len(list) == 0 {
 		p.addf(where, "ErrorEquals must be a non-empty array of error names")
 		return nil
@@ -710,8 +730,8 @@ func (p *definitionParser) errorEquals(obj map[string]any, where string, last bo
 
 // pathField compiles InputPath, OutputPath or ResultPath: absent means "$",
 // null means nil (discard).
-func (p *definitionParser) pathField(obj map[string]any, key, where string, reference bool) *jsonPath {
-	v, present := obj[key]
+func (p *definitionParser) pathField(obj *object, key, where string, reference bool) *jsonPath {
+	v, present := obj.get(key)
 	if !present {
 		return rootPath
 	}
@@ -741,7 +761,7 @@ func (p *definitionParser) pathField(obj map[string]any, key, where string, refe
 }
 
 // referencePath compiles an optional reference path such as SecondsPath.
-func (p *definitionParser) referencePath(obj map[string]any, key, where string) *jsonPath {
+func (p *definitionParser) referencePath(obj *object, key, where string) *jsonPath {
 	s, ok := p.optionalString(obj, key, where)
 	if !ok {
 		return nil
@@ -754,7 +774,7 @@ func (p *definitionParser) referencePath(obj map[string]any, key, where string) 
 	return path
 }
 
-func (p *definitionParser) dynamicString(obj map[string]any, key, where string) *dynamicString {
+func (p *definitionParser) dynamicString(obj *object, key, where string) *dynamicString {
 	s, ok := p.optionalString(obj, key, where)
 	if !ok {
 		return nil
@@ -773,12 +793,12 @@ func (p *definitionParser) dynamicString(obj map[string]any, key, where string) 
 	return &d
 }
 
-func (p *definitionParser) template(obj map[string]any, key, where string) *payloadTemplate {
-	v, present := obj[key]
+func (p *definitionParser) template(obj *object, key, where string) *payloadTemplate {
+	v, present := obj.get(key)
 	if !present {
 		return nil
 	}
-	if _, ok := v.(map[string]any); !ok && key != "Parameters" {
+	if _, ok := v.(*object); !ok && key != "Parameters" {
 		p.addf(where, "%s must be an object", key)
 		return nil
 	}
@@ -790,10 +810,10 @@ func (p *definitionParser) template(obj map[string]any, key, where string) *payl
 	return t
 }
 
-func (p *definitionParser) requiredString(obj map[string]any, key, where string) (string, bool) {
+func (p *definitionParser) requiredString(obj *object, key, where string) (string, bool) {
 	s, ok := p.optionalString(obj, key, where)
 	if !ok {
-		if _, present := obj[key]; !present {
+		if _, present := obj.get(key); !present {
 			p.addf(where, "%s is required", key)
 		}
 		return "", false
@@ -802,8 +822,8 @@ func (p *definitionParser) requiredString(obj map[string]any, key, where string)
 }
 
 // optionalString reads a non-empty string field, reporting a wrong type.
-func (p *definitionParser) optionalString(obj map[string]any, key, where string) (string, bool) {
-	v, present := obj[key]
+func (p *definitionParser) optionalString(obj *object, key, where string) (string, bool) {
+	v, present := obj.get(key)
 	if !present {
 		return "", false
 	}
@@ -816,14 +836,28 @@ func (p *definitionParser) optionalString(obj map[string]any, key, where string)
 }
 
 // integer reads an optional integer field of at least min.
-func (p *definitionParser) integer(obj map[string]any, key, where string, min int64) (int64, bool) {
-	v, present := obj[key]
+func (p *definitionParser) integer(obj *object, key, where string, min int64) (int64, bool) {
+	v, present := obj.get(key)
 	if !present {
 		return 0, false
 	}
 	i, ok := toInteger(v)
 	if !ok || i < min || i > math.MaxInt32 {
 		p.addf(where, "%s must be an integer of at least %d", key, min)
+		return 0, false
+	}
+	return i, true
+}
+
+// integerIn reads an optional integer field between min and max.
+func (p *definitionParser) integerIn(obj *object, key, where string, min, max int64) (int64, bool) {
+	v, present := obj.get(key)
+	if !present {
+		return 0, false
+	}
+	i, ok := toInteger(v)
+	if !ok || i < min || i > max {
+		p.addf(where, "%s must be an integer from %d to %d", key, min, max)
 		return 0, false
 	}
 	return i, true

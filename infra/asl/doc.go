@@ -25,9 +25,13 @@
 // integrations, Distributed Map's ItemReader, ItemBatcher, ResultWriter and
 // tolerated failures (a DISTRIBUTED processor runs like an INLINE one), and
 // task Credentials. Other service integrations run only if a handler is
-// registered for their exact resource ARN. Objects do not keep their key
-// order: JSON output lists keys alphabetically, and indefinite paths return
-// matches in document order with object members sorted by key.
+// registered for their exact resource ARN.
+//
+// As on Step Functions, object members keep the order they are written in
+// (Parameters and other templates produce members in the template's order,
+// ResultPath replaces a member in place or appends a new one), numbers pass
+// through with the text they were written with, however large or precise,
+// and indefinite paths return matches in document order.
 //
 // Errors follow Step Functions: a path that matches nothing is
 // States.Runtime (never retried or caught), a failing intrinsic function is

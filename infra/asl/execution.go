@@ -192,30 +192,32 @@ func (ex *execution) contextObject(ctx context.Context, v *visit) (any, error) {
 		return nil, err
 	}
 	smName := ex.rec.StateMachineArn[strings.LastIndex(ex.rec.StateMachineArn, ":")+1:]
-	obj := map[string]any{
-		"Execution": map[string]any{
-			"Id":           ex.rec.ExecutionArn,
-			"Name":         ex.rec.Name,
-			"Input":        ex.input,
-			"StartTime":    formatTime(ex.rec.StartDate),
-			"RoleArn":      fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsLocal", ex.engine.account),
-			"RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"Name":        v.state.name,
-			"EnteredTime": formatTime(entered),
-			"RetryCount":  int64(v.retryCount),
-		},
-		"StateMachine": map[string]any{
-			"Id":   ex.rec.StateMachineArn,
-			"Name": smName,
-		},
-	}
+	// Members come in the order of the context object in the Step
+	// Functions documentation.
+	obj := objectOf(
+		"Execution", objectOf(
+			"Id", ex.rec.ExecutionArn,
+			"Input", ex.input,
+			"Name", ex.rec.Name,
+			"RoleArn", fmt.Sprintf("arn:aws:iam::%s:role/StepFunctionsLocal", ex.engine.account),
+			"StartTime", formatTime(ex.rec.StartDate),
+			"RedriveCount", int64(0),
+		),
+		"State", objectOf(
+			"EnteredTime", formatTime(entered),
+			"Name", v.state.name,
+			"RetryCount", int64(v.retryCount),
+		),
+		"StateMachine", objectOf(
+			"Id", ex.rec.StateMachineArn,
+			"Name", smName,
+		),
+	)
 	if v.token != "" {
-		obj["Task"] = map[string]any{"Token": v.token}
+		obj.set("Task", objectOf("Token", v.token))
 	}
 	if v.inMapItem {
-		obj["Map"] = map[string]any{"Item": map[string]any{"Index": int64(v.mapIndex), "Value": v.mapValue}}
+		obj.set("Map", objectOf("Item", objectOf("Index", int64(v.mapIndex), "Value", v.mapValue)))
 	}
 	return obj, nil
 }
@@ -235,7 +237,7 @@ func (ex *execution) outputPath(ctx context.Context, v *visit, out any) (any, er
 // that matches nothing fails the execution.
 func (ex *execution) selectPath(ctx context.Context, v *visit, p *jsonPath, data any, field string) (any, error) {
 	if p == nil {
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	if p == rootPath {
 		return data, nil
@@ -391,11 +393,11 @@ func (ex *execution) withErrorHandling(ctx context.Context, v *visit, raw any, a
 	if err != nil {
 		return nil, "", err
 	}
-	// MaxAttempts counts per retrier and error name, while the backoff grows
-	// with every use of the retrier: the specification's worked example
-	// (errors A, B, C, B, B) waits 1, 2, 5 and 4 seconds, then gives up.
+	// Each retrier counts every retry it made, whichever of its names
+	// matched, and its interval grows with that count: in the
+	// specification's worked example (errors A, B, C, B) the fourth error
+	// finds the first retrier exhausted after waits of 1, 2 and 5 seconds.
 	uses := make([]int64, len(st.retry))
-	retriesPerError := map[string]int64{}
 	for n := 0; ; n++ {
 		v.retryCount = n
 		attemptKey := v.stepKey + "@" + strconv.Itoa(n)
@@ -412,11 +414,9 @@ func (ex *execution) withErrorHandling(ctx context.Context, v *visit, raw any, a
 			return nil, "", err
 		}
 		i := matchingRetrier(st.retry, failure.Name)
-		counter := strconv.Itoa(i) + "/" + failure.Name
-		if i < 0 || retriesPerError[counter] >= st.retry[i].maxAttempts {
+		if i < 0 || uses[i] >= st.retry[i].maxAttempts {
 			return ex.catch(v, raw, err)
 		}
-		retriesPerError[counter]++
 		uses[i]++
 		delay := ex.retryDelay(st.retry[i], uses[i], attemptKey)
 		wake, err := ex.recordedTime(ctx, attemptKey+":retry", EventRetryScheduled, func() time.Time {
@@ -451,6 +451,10 @@ func matchesAny(patterns []string, name string) bool {
 	return false
 }
 
+// maxRetryWait is the longest retry delay: a steep BackoffRate saturates
+// there rather than overflowing time.Duration into a negative delay.
+const maxRetryWait = time.Duration(math.MaxInt64)
+
 // retryDelay is IntervalSeconds × BackoffRate^(retry-1), capped by
 // MaxDelaySeconds, optionally with full jitter.
 func (ex *execution) retryDelay(r retrier, retry int64, attemptKey string) time.Duration {
@@ -463,7 +467,11 @@ func (ex *execution) retryDelay(r retrier, retry int64, attemptKey string) time.
 		fraction := float64(uint64(seed[0])<<8|uint64(seed[1])) / 65535
 		seconds *= fraction
 	}
-	return time.Duration(seconds * float64(time.Second))
+	nanos := seconds * float64(time.Second)
+	if nanos >= float64(maxRetryWait) {
+		return maxRetryWait
+	}
+	return time.Duration(nanos)
 }
 
 // catch routes an error to the first matching catcher, or returns it.
@@ -476,7 +484,7 @@ func (ex *execution) catch(v *visit, raw any, err error) (any, string, error) {
 		if !matchesAny(c.errorEquals, failure.Name) {
 			continue
 		}
-		errorOutput := map[string]any{"Error": failure.Name, "Cause": failure.Cause}
+		errorOutput := objectOf("Error", failure.Name, "Cause", failure.Cause)
 		out, err := resultPath(c.resultPath, raw, errorOutput)
 		if err != nil {
 			return nil, "", err

@@ -35,6 +35,9 @@ type goldenExpectation struct {
 	// Invocations lists the handler calls, sorted by time, then function,
 	// then input, because branches run concurrently.
 	Invocations []goldenInvocation `json:"invocations,omitempty"`
+	// rawOutput is the execution output as the engine wrote it, for tests
+	// of member order and number text.
+	rawOutput string
 }
 
 type goldenInvocation struct {
@@ -86,6 +89,13 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runGoldenDefinition(t, definition, string(bytes.TrimSpace(input)))
+}
+
+// runGoldenDefinition runs a definition on an input with the golden
+// functions, a fresh engine and a simulated clock.
+func runGoldenDefinition(t *testing.T, definition []byte, input string) goldenExpectation {
+	t.Helper()
 	clock := NewFakeClock(goldenStart)
 	engine := newTestEngine(t, clock, NewMemoryStore())
 	handlers := newGoldenHandlers(engine, clock)
@@ -99,7 +109,7 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 	started, err := engine.StartExecution(context.Background(), &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(arn),
 		Name:            aws.String("golden"),
-		Input:           aws.String(string(bytes.TrimSpace(input))),
+		Input:           aws.String(input),
 	})
 	if err != nil {
 		t.Fatalf("start: %v", err)
@@ -113,6 +123,7 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 	got := goldenExpectation{Status: rec.Status, Error: rec.Error, Cause: rec.Cause, Invocations: handlers.sortedCalls()}
 	if rec.Status == StatusSucceeded {
 		got.Output = decodeForTest(t, rec.Output)
+		got.rawOutput = rec.Output
 	}
 	return got
 }

@@ -7,11 +7,11 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -270,14 +270,11 @@ func (p *intrinsicParser) number() (intrinsicArg, error) {
 		p.pos++
 	}
 	text := p.src[start:p.pos]
-	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return intrinsicArg{literal: i}, nil
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil {
+	if !json.Valid([]byte(text)) {
 		return intrinsicArg{}, fmt.Errorf("invalid number %q", text)
 	}
-	return intrinsicArg{literal: f}, nil
+	// Written numbers keep their text, like numbers in the data.
+	return intrinsicArg{literal: numberValue(text)}, nil
 }
 
 // evaluate runs the call.
@@ -321,6 +318,10 @@ func (c *intrinsicCall) apply(env *evalEnv, args []any) (any, error) {
 		s, err := stringArg(args[0], "argument")
 		if err != nil {
 			return nil, err
+		}
+		if strings.Trim(s, " \t\r\n") == "" {
+			// An empty or blank text parses as null on AWS, not as an error.
+			return nil, nil
 		}
 		v, err := decodeJSON([]byte(s))
 		if err != nil {
@@ -509,10 +510,11 @@ func formatArgument(v any) string {
 			parts[i] = formatArgument(e)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		parts := make([]string, 0, len(t))
-		for _, k := range sortedKeys(t) {
-			parts = append(parts, k+"="+formatArgument(t[k]))
+	case *object, map[string]any:
+		obj, _ := asObject(t)
+		parts := make([]string, 0, obj.len())
+		for k, e := range obj.all() {
+			parts = append(parts, k+"="+formatArgument(e))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -594,11 +596,11 @@ func hashValue(args []any) (any, error) {
 }
 
 func jsonMerge(args []any) (any, error) {
-	first, ok := args[0].(map[string]any)
+	first, ok := asObject(args[0])
 	if !ok {
 		return nil, fmt.Errorf("the first argument must be an object, got %s", jsonTypeName(args[0]))
 	}
-	second, ok := args[1].(map[string]any)
+	second, ok := asObject(args[1])
 	if !ok {
 		return nil, fmt.Errorf("the second argument must be an object, got %s", jsonTypeName(args[1]))
 	}
@@ -609,12 +611,11 @@ func jsonMerge(args []any) (any, error) {
 	if deep {
 		return nil, fmt.Errorf("only shallow merging is supported: the third argument must be false")
 	}
-	out := make(map[string]any, len(first)+len(second))
-	for k, v := range first {
-		out[k] = v
-	}
-	for k, v := range second {
-		out[k] = v
+	// The first object's members keep their places (with the second's
+	// value where both have the key); the second's other members follow.
+	out := first.clone()
+	for k, v := range second.all() {
+		out.set(k, v)
 	}
 	return out, nil
 }
@@ -669,7 +670,8 @@ func integerArg(v any, what string) (int64, error) {
 	return i, nil
 }
 
-// roundedIntegerArg rounds half away from zero, as Step Functions (Java) does for MathAdd.
+// roundedIntegerArg rounds half up (towards positive infinity), as Java's
+// Math.round does and Step Functions does for MathAdd: -1.5 becomes -1.
 func roundedIntegerArg(v any) (int64, error) {
 	f, ok := toNumber(v)
 	if !ok {
@@ -678,7 +680,13 @@ func roundedIntegerArg(v any) (int64, error) {
 	if i, ok := v.(int64); ok {
 		return i, nil
 	}
-	return int64(math.Round(f)), nil
+	// floor(f+0.5) would round 0.49999999999999994 up; comparing the
+	// fraction does not.
+	r := math.Floor(f)
+	if f-r >= 0.5 {
+		r++
+	}
+	return int64(r), nil
 }
 
 func truncatedIntegerArg(v any, what string) (int64, error) {

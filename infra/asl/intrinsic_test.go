@@ -14,7 +14,7 @@ import (
 func TestIntrinsics(t *testing.T) {
 	input := map[string]any{
 		"name": "Li", "nums": []any{int64(3), int64(1), int64(2)}, "obj": map[string]any{"a": int64(1), "b": []any{"x"}},
-		"str": "abc", "half": 2.5, "neg": -2.5, "empty": []any{},
+		"str": "abc", "blank": " \t\r\n ", "half": 2.5, "neg": -2.5, "empty": []any{},
 	}
 	tests := []struct {
 		expr string
@@ -31,7 +31,13 @@ func TestIntrinsics(t *testing.T) {
 		{expr: `States.Format('{}')`, err: "1 placeholders but 0 values"},
 		{expr: `States.MathAdd(1.5, 2)`, want: int64(4)},
 		{expr: `States.MathAdd($.half, 0)`, want: int64(3)},
-		{expr: `States.MathAdd($.neg, 0)`, want: int64(-3)},
+		// Each argument is rounded half up, as Java's Math.round does.
+		{expr: `States.MathAdd($.neg, 0)`, want: int64(-2)},
+		{expr: `States.MathAdd(-1.5, 0)`, want: int64(-1)},
+		{expr: `States.MathAdd(-1.51, 0)`, want: int64(-2)},
+		{expr: `States.MathAdd(-0.5, 0.5)`, want: int64(1)},
+		{expr: `States.MathAdd(0.49999999999999994, 0)`, want: int64(0)},
+		{expr: `States.MathAdd(-9, 3)`, want: int64(-6)},
 		{expr: `States.MathAdd($.str, 1)`, err: "must be numbers", name: ErrorIntrinsicFailure},
 		{expr: `States.Array()`, want: []any{}},
 		{expr: `States.Array(States.Array(1), 'two')`, want: []any{[]any{int64(1)}, "two"}},
@@ -44,6 +50,10 @@ func TestIntrinsics(t *testing.T) {
 		{expr: `States.ArrayGetItem($.str, 0)`, err: "must be an array"},
 		{expr: `States.ArrayContains($.nums, 1.0)`, want: true},
 		{expr: `States.StringToJson('not json')`, err: "not a JSON text"},
+		{expr: `States.StringToJson('')`, want: nil},
+		{expr: `States.StringToJson(' ')`, want: nil},
+		{expr: `States.StringToJson($.blank)`, want: nil},
+		{expr: `States.StringToJson('null')`, want: nil},
 		{expr: `States.StringToJson(' [1, {"a": null}] ')`, want: []any{int64(1), map[string]any{"a": nil}}},
 		{expr: `States.JsonToString($.obj)`, want: `{"a":1,"b":["x"]}`},
 		{expr: `States.JsonMerge($.obj, $.obj, true)`, err: "only shallow merging"},
@@ -85,7 +95,7 @@ func TestIntrinsics(t *testing.T) {
 			if err != nil {
 				t.Fatalf("evaluate: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -32,7 +32,7 @@ func parsePath(text string) (*jsonPath, error) {
 	default:
 		return nil, fmt.Errorf("path %q must start with '$'", text)
 	}
-	expr, err := jp.ParseString(quoteUnusualNames(body))
+	expr, err := jp.ParseString(normalizePath(body))
 	if err != nil {
 		return nil, fmt.Errorf("path %q: %v", text, err)
 	}
@@ -86,35 +86,69 @@ func (p *jsonPath) lookup(env *evalEnv) (any, bool, error) {
 }
 
 // allMatches returns every node an indefinite path selects, in document
-// order with object members sorted by key. ojg's own order depends on Go's
-// random map iteration, and a replay after a restart must see the same
-// arrays (a Map's items, for one). Unions such as [2,0] therefore also come
-// out in document order.
+// order (object members in their order, array items by index, a node
+// before its descendants). ojg's own order depends on Go's random map
+// iteration, and a replay after a restart must see the same arrays (a Map's
+// items, for one). Unions such as [2,0] therefore also come out in document
+// order. ojg cannot walk *object or compare json.Number in filters, so the
+// paths are located in a plain copy and the nodes read from data.
 func (p *jsonPath) allMatches(data any) []any {
-	locations := p.expr.Locate(data, 0)
-	sort.Slice(locations, func(i, j int) bool { return lessInDocumentOrder(locations[i], locations[j]) })
+	locations := p.expr.Locate(plainValue(data), 0)
+	positions := make([][]int, len(locations))
+	for i, loc := range locations {
+		positions[i] = documentPosition(data, loc)
+	}
+	order := make([]int, len(locations))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return lessPosition(positions[order[i]], positions[order[j]]) })
 	matches := make([]any, 0, len(locations))
-	for _, loc := range locations {
-		if v, ok := loc.FirstFound(data); ok {
+	for _, i := range order {
+		if v, ok := locations[i].FirstFound(data); ok {
 			matches = append(matches, v)
 		}
 	}
 	return matches
 }
 
-// lessInDocumentOrder orders normalized paths: array indexes numerically,
-// member names alphabetically, a node before its descendants.
-func lessInDocumentOrder(a, b jp.Expr) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		switch x := a[i].(type) {
+// documentPosition turns a normalized path (names and indexes) into the
+// position of each step: an array index, or where the member sits in its
+// object (a map[string]any counts its keys sorted).
+func documentPosition(data any, loc jp.Expr) []int {
+	var pos []int
+	node := data
+	for _, f := range loc {
+		switch x := f.(type) {
 		case jp.Nth:
-			if y, ok := b[i].(jp.Nth); ok && x != y {
-				return x < y
+			pos = append(pos, int(x))
+			arr, _ := node.([]any)
+			if int(x) >= 0 && int(x) < len(arr) {
+				node = arr[x]
+			} else {
+				node = nil
 			}
 		case jp.Child:
-			if y, ok := b[i].(jp.Child); ok && x != y {
-				return x < y
+			o, _ := asObject(node)
+			i := -1
+			if o != nil {
+				i = o.find(string(x))
 			}
+			pos = append(pos, i)
+			node = nil
+			if i >= 0 {
+				node = o.values[i]
+			}
+		}
+	}
+	return pos
+}
+
+// lessPosition orders document positions: step by step, a node before its descendants.
+func lessPosition(a, b []int) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i] < b[i]
 		}
 	}
 	return len(a) < len(b)
@@ -148,23 +182,21 @@ func setAt(node any, frags []jp.Frag, value any) (any, error) {
 	}
 	switch f := frags[0].(type) {
 	case jp.Child:
-		var obj map[string]any
-		switch n := node.(type) {
-		case nil:
-			obj = map[string]any{}
-		case map[string]any:
-			obj = make(map[string]any, len(n)+1)
-			for k, v := range n {
-				obj[k] = v
-			}
-		default:
+		var obj *object
+		if node == nil {
+			obj = newObject(1)
+		} else if o, ok := asObject(node); ok {
+			obj = o.clone()
+		} else {
 			return nil, fmt.Errorf("cannot set field %q in a value of type %s", string(f), jsonTypeName(node))
 		}
-		child, err := setAt(obj[string(f)], frags[1:], value)
+		old, _ := obj.get(string(f))
+		child, err := setAt(old, frags[1:], value)
 		if err != nil {
 			return nil, err
 		}
-		obj[string(f)] = child
+		// An existing member keeps its place; a new one goes last.
+		obj.set(string(f), child)
 		return obj, nil
 	case jp.Nth:
 		arr, ok := node.([]any)
@@ -189,9 +221,11 @@ func setAt(node any, frags []jp.Frag, value any) (any, error) {
 	return nil, fmt.Errorf("unsupported path element %v", frags[0])
 }
 
-// quoteUnusualNames rewrites dot-notation names that ojg cannot read, such as
-// "$.first-name", into bracket notation; AWS accepts them.
-func quoteUnusualNames(path string) string {
+// normalizePath rewrites what AWS's JSONPath accepts and ojg does not: a
+// dot before a bracket ("$.a.[0]" means "$.a[0]", "$.[0]" means "$[0]"),
+// and dot-notation names such as "$.first-name", which become bracket
+// notation.
+func normalizePath(path string) string {
 	var b strings.Builder
 	depth := 0
 	var quote byte
@@ -213,6 +247,9 @@ func quoteUnusualNames(path string) string {
 			depth++
 		case c == ']' || c == ')':
 			depth--
+		case c == '.' && depth == 0 && i+1 < len(path) && path[i+1] == '[' && i > 0 && path[i-1] != '.':
+			// A single dot before a bracket is dropped; "$..[0]" (descent) stays.
+			continue
 		case c == '.' && depth == 0 && i+1 < len(path) && path[i+1] != '.' && path[i+1] != '*' && path[i+1] != '[' &&
 			(i == 0 || path[i-1] != '.'):
 			end := i + 1

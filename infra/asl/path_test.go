@@ -33,6 +33,14 @@ func TestPathLookup(t *testing.T) {
 		{"$.list[*]", []any{int64(1), int64(2)}, true, false},
 		{"$.missing[*]", []any{}, true, false},
 		{"$..z", []any{"deep"}, true, false},
+		// AWS's JSONPath reads ".[" as "[".
+		{"$.list.[1]", int64(2), true, true},
+		{"$.nested.['x-y'].z", "deep", true, true},
+		{"$.list.[*]", []any{int64(1), int64(2)}, true, false},
+		{"$.list.[0,1]", []any{int64(1), int64(2)}, true, false},
+		{"$.nested.x-y.['z']", "deep", true, true},
+		{"$['list'].[0]", int64(1), true, true},
+		{"$..['z']", []any{"deep"}, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -47,15 +55,39 @@ func TestPathLookup(t *testing.T) {
 			if err != nil || found != tt.found {
 				t.Fatalf("found = %v, %v", found, err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
-	for _, bad := range []string{"", "x", "$.", "$.a[", "@.a"} {
+	for _, bad := range []string{"", "x", "$.", "$.a[", "@.a", "$.a.", "$.a.[", "$.a..."} {
 		if _, err := parsePath(bad); err == nil {
 			t.Errorf("parsePath(%q) accepted an invalid path", bad)
 		}
+	}
+}
+
+// TestDotBracketOnRootAndReferencePaths checks "$.[0]" on an array input
+// and ".[" in reference paths, where ResultPath writes.
+func TestDotBracketOnRootAndReferencePaths(t *testing.T) {
+	p, err := parsePath("$.[1]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := p.lookup(&evalEnv{input: []any{"a", "b"}})
+	if err != nil || !found || got != "b" {
+		t.Errorf("$.[1] = %v, %v, %v; want b", got, found, err)
+	}
+	r, err := parseReferencePath("$.list.[0].x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.applyResultPath(map[string]any{"list": []any{map[string]any{}}}, "v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"list": []any{map[string]any{"x": "v"}}}, plain(out)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
@@ -89,7 +121,7 @@ func TestApplyResultPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, plain(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -278,14 +278,14 @@ func (ex *execution) resolveTask(st *state, input any, attemptKey string, callba
 	call := taskCall{payload: input, requestKey: attemptKey}
 	switch {
 	case resource == lambdaInvokeResource:
-		params, _ := input.(map[string]any)
-		fn, ok := params["FunctionName"].(string)
+		name, _ := member(input, "FunctionName")
+		fn, ok := name.(string)
 		if !ok {
 			return call, newStatesError(ErrorRuntime, "state %q: Parameters.FunctionName must be a string", st.name)
 		}
 		call.function = fn
 		call.payload = map[string]any{}
-		if p, ok := params["Payload"]; ok {
+		if p, ok := member(input, "Payload"); ok {
 			call.payload = p
 		}
 		call.wrap = !callback

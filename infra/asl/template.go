@@ -3,6 +3,7 @@ package asl
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ type evalEnv struct {
 // contextObject returns the "$$" document.
 func (e *evalEnv) contextObject() (any, error) {
 	if e.context == nil {
-		return map[string]any{}, nil
+		return newObject(0), nil
 	}
 	return e.context()
 }
@@ -43,9 +44,13 @@ func (e *evalEnv) random() *rand.Rand {
 // value: JSON in which object fields named "key.$" take their value from a
 // path or an intrinsic function.
 type payloadTemplate struct {
-	// fields is set for objects, in sorted key order so evaluation (and the
-	// random stream it draws from) is deterministic.
+	// fields is set for objects, in sorted key order: evaluation draws from
+	// the random stream in that order, which executions persisted before
+	// objects kept their order rely on when replayed. Each field's position
+	// gives the output order, which is the order written.
 	fields []templateField
+	// written holds the same fields in the order written.
+	written []templateField
 	// items is set for arrays.
 	items   []*payloadTemplate
 	literal any
@@ -62,24 +67,30 @@ const (
 
 type templateField struct {
 	// name is the output field name, without the ".$" suffix.
-	name   string
-	value  *payloadTemplate
-	path   *jsonPath
-	call   *intrinsicCall
-	source string
+	name string
+	// position is where the field is written in the template.
+	position int
+	value    *payloadTemplate
+	path     *jsonPath
+	call     *intrinsicCall
+	source   string
 }
 
 // compileTemplate compiles a payload template from decoded JSON.
 func compileTemplate(v any) (*payloadTemplate, error) {
 	switch t := v.(type) {
-	case map[string]any:
+	case *object, map[string]any:
+		obj, _ := asObject(t)
 		tpl := &payloadTemplate{kind: templateObject}
 		seen := map[string]string{}
-		for _, key := range sortedKeys(t) {
-			f := templateField{name: key, source: key}
+		keys := append([]string(nil), obj.keys...)
+		sort.Strings(keys)
+		for _, key := range keys {
+			raw, _ := obj.get(key)
+			f := templateField{name: key, source: key, position: obj.find(key)}
 			if name, dynamic := strings.CutSuffix(key, ".$"); dynamic {
 				f.name = name
-				expr, ok := t[key].(string)
+				expr, ok := raw.(string)
 				if !ok {
 					return nil, fmt.Errorf("field %q must be a string path or intrinsic function", key)
 				}
@@ -93,7 +104,7 @@ func compileTemplate(v any) (*payloadTemplate, error) {
 					return nil, fmt.Errorf("field %q: %v", key, err)
 				}
 			} else {
-				child, err := compileTemplate(t[key])
+				child, err := compileTemplate(raw)
 				if err != nil {
 					return nil, fmt.Errorf("%s.%v", key, err)
 				}
@@ -105,6 +116,7 @@ func compileTemplate(v any) (*payloadTemplate, error) {
 			seen[f.name] = key
 			tpl.fields = append(tpl.fields, f)
 		}
+		tpl.written = tpl.fieldsInOrder()
 		return tpl, nil
 	case []any:
 		tpl := &payloadTemplate{kind: templateArray}
@@ -125,7 +137,7 @@ func compileTemplate(v any) (*payloadTemplate, error) {
 func (t *payloadTemplate) evaluate(env *evalEnv) (any, error) {
 	switch t.kind {
 	case templateObject:
-		out := make(map[string]any, len(t.fields))
+		values := make([]any, len(t.fields))
 		for _, f := range t.fields {
 			switch {
 			case f.value != nil:
@@ -133,13 +145,13 @@ func (t *payloadTemplate) evaluate(env *evalEnv) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				out[f.name] = v
+				values[f.position] = v
 			case f.call != nil:
 				v, err := f.call.evaluate(env)
 				if err != nil {
 					return nil, err
 				}
-				out[f.name] = v
+				values[f.position] = v
 			default:
 				v, found, err := f.path.lookup(env)
 				if err != nil {
@@ -154,8 +166,12 @@ func (t *payloadTemplate) evaluate(env *evalEnv) (any, error) {
 						"The JSONPath %q specified for the field %q could not be found in the %s %s",
 						f.path.text, f.source, where, truncateForCause(env, f.path.context))
 				}
-				out[f.name] = v
+				values[f.position] = v
 			}
+		}
+		out := newObject(len(t.fields))
+		for _, f := range t.written {
+			out.set(f.name, values[f.position])
 		}
 		return out, nil
 	case templateArray:
@@ -170,6 +186,15 @@ func (t *payloadTemplate) evaluate(env *evalEnv) (any, error) {
 		return out, nil
 	}
 	return t.literal, nil
+}
+
+// fieldsInOrder returns the fields in the order they are written.
+func (t *payloadTemplate) fieldsInOrder() []templateField {
+	out := make([]templateField, len(t.fields))
+	for _, f := range t.fields {
+		out[f.position] = f
+	}
+	return out
 }
 
 // truncateForCause renders the searched document for an error cause, cut to a readable size.
