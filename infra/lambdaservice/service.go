@@ -100,6 +100,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	closed   bool
+	inflight int
 	inits    map[string][]time.Duration
 	dead     []DeadLetter
 	asyncs   sync.WaitGroup
@@ -182,10 +183,12 @@ func (s *Service) InvokeAsync(function string, payload []byte) (string, error) {
 		return "", &ServiceError{Status: http.StatusServiceUnavailable, Code: "ServiceException", Message: "the local Lambda is stopping"}
 	}
 	s.asyncs.Add(1)
+	s.inflight++
 	s.mu.Unlock()
 	requestID := newRequestID()
 	go func() {
 		defer s.asyncs.Done()
+		defer func() { s.mu.Lock(); s.inflight--; s.mu.Unlock() }()
 		s.runAsync(p, payload)
 	}()
 	return requestID, nil
@@ -221,6 +224,24 @@ func (s *Service) runAsync(p *pool, payload []byte) {
 	s.opts.Log.Error("event invocation failed every attempt", "function", p.fn.Name, "attempts", attempts, "error", last)
 	if s.opts.DeadLetter != nil {
 		s.opts.DeadLetter(dl)
+	}
+}
+
+// Settle waits until no Event invocation is queued, running or waiting for a
+// retry (for tests and tools that fire a schedule and read its effect).
+func (s *Service) Settle(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		n := s.inflight
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 

@@ -147,8 +147,13 @@ func TestMonthlyAssessmentJob(t *testing.T) {
 		t.Fatalf("%d exit submissions after re-runs", n)
 	}
 
-	// The report people read, as a page and as XLSX, and the product's chart.
-	page := e.Do("GET", "/assessments/2026-06/report.html", admin, nil)
+	// The report people read, as a page and as XLSX, and the product's chart:
+	// links a browser opens, so the token rides in the query (the template's
+	// PageJwtAuthorizer), and the API's usual header is not what they accept.
+	if res := e.Do("GET", "/assessments/2026-06/report.html", admin, nil); res.Status != 401 {
+		t.Fatalf("report page with the header only: %d, want 401", res.Status)
+	}
+	page := e.Do("GET", "/assessments/2026-06/report.html?access_token="+admin, "", nil)
 	if page.Status != 200 || !strings.Contains(string(page.Body), "退出期") || !strings.Contains(string(page.Body), coop) {
 		t.Fatalf("report page: %d", page.Status)
 	}
@@ -156,7 +161,7 @@ func TestMonthlyAssessmentJob(t *testing.T) {
 	if xlsx.Status != 200 || !strings.HasPrefix(string(xlsx.Body), "PK") {
 		t.Fatalf("report xlsx: %d", xlsx.Status)
 	}
-	chart := e.Do("GET", "/products/"+coop+"/page.html", admin, nil)
+	chart := e.Do("GET", "/products/"+coop+"/page.html?access_token="+admin, "", nil)
 	if chart.Status != 200 || !strings.Contains(string(chart.Body), "<svg") || !strings.Contains(string(chart.Body), "考核门槛 50000.00") {
 		t.Fatalf("product page: %d", chart.Status)
 	}

@@ -166,6 +166,13 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 					Fields  map[string]string `json:"fields"`
 				} `json:"error"`
 			}
+			if tt.status == 401 {
+				// API Gateway's JWT authorizer refuses before the function runs.
+				if string(res.Body) != `{"message":"Unauthorized"}` {
+					t.Fatalf("401 body %s, want API Gateway's", res.Body)
+				}
+				return
+			}
 			res.JSON(t, &body)
 			if body.Error.Code != tt.code || body.Error.Message == "" {
 				t.Fatalf("error %+v", body.Error)
@@ -316,9 +323,14 @@ func TestHealthPolicyAndDevRoutes(t *testing.T) {
 		t.Fatalf("dev token with unknown role: %d", res.Status)
 	}
 
+	// On AWS there are no /dev/ tools: the path is just another route behind
+	// the JWT authorizer, which refuses a request without a token.
 	aws := stacktest.NewMode(t, config.ModeAWS)
-	if res := aws.Do("POST", "/dev/token", "", map[string]any{"sub": "x", "roles": []string{"admin"}}); res.Status != 404 {
+	if res := aws.Do("POST", "/dev/token", "", map[string]any{"sub": "x", "roles": []string{"admin"}}); res.Status != 401 {
 		t.Fatalf("dev token outside local mode: %d", res.Status)
+	}
+	if res := aws.Do("POST", "/dev/token", aws.Token("x", "admin"), map[string]any{"sub": "x", "roles": []string{"admin"}}); res.Status != 404 {
+		t.Fatalf("dev token outside local mode, signed in: %d", res.Status)
 	}
 }
 

@@ -330,7 +330,7 @@ func TestPartnerYear(t *testing.T) {
 	if n := len(ac["items"].([]any)); n != 2 {
 		t.Fatalf("%d clearing statements, want 2", n)
 	}
-	x4 := e.Do("GET", "/settlements/2025-Q4.xlsx?access_token="+admin, "", nil)
+	x4 := e.Do("GET", "/settlements/2025-Q4.xlsx", admin, nil)
 	if x4.Status != 200 || !bytes.HasPrefix(x4.Body, []byte("PK")) {
 		t.Fatalf("xlsx: %d", x4.Status)
 	}

@@ -418,7 +418,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 		return report, err
 	}
 	now := s.Now().UTC()
-	run.Status, run.FinishedAt = "succeeded", &now
+	run.Status, run.FinishedAt, run.Error, run.Cause = "succeeded", &now, "", ""
 	run.Summary, _ = json.Marshal(report)
 	return report, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -693,9 +694,14 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 		return run, err
 	}
 	now := s.Now().UTC()
-	run.Status, run.FinishedAt = "succeeded", &now
+	run.Status, run.FinishedAt, run.Error, run.Cause = "succeeded", &now, "", ""
 	if len(results) == 0 {
 		results = json.RawMessage(`[]`)
+	}
+	if failed := partnerFailures(results); len(failed) > 0 {
+		// One partner's failure does not stop the others; the run says which failed.
+		run.Status, run.Error = store.RunFailed, "Settlement.PartnerFailed"
+		run.Cause = fmt.Sprintf("%d partner(s) failed: %s", len(failed), strings.Join(failed, ", "))
 	}
 	run.Summary = results
 	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"productgov/shared/audit"
 	"productgov/shared/decision"
@@ -320,10 +321,11 @@ func (s *Service) applyEffects(ctx context.Context, sub decision.Submission, pol
 }
 
 // PublishExitNotices publishes the natural exits whose notice date has come
-// (P§21(二)4): the product moves to exiting and its delisting begins. The
-// daily schedule calls it; each notice is published once.
-func (s *Service) PublishExitNotices(ctx context.Context) (int, error) {
-	now := s.Now()
+// (P§21(二)4) by at (the scheduled run's time): the product moves to exiting
+// and its delisting begins. The daily schedule calls it; each notice is
+// published once.
+func (s *Service) PublishExitNotices(ctx context.Context, at time.Time) (int, error) {
+	now := at
 	today := period.DateOf(now)
 	due, err := s.ExitNotices.DueExitNotices(ctx, today)
 	if err != nil {
@@ -456,9 +458,10 @@ func (e *NoApproverError) Error() string { return e.Err.Error() }
 func (e *NoApproverError) ErrorName() string { return "Approval.NoApprover" }
 
 // SendReminders emails the approvers of links waiting past the policy's
-// reminder time (SPEC 2.4), each once. It returns how many went out.
-func (s *Service) SendReminders(ctx context.Context) (int, error) {
-	due, err := s.Approvals.ApprovalsDue(ctx, s.Now(), 100)
+// reminder time (SPEC 2.4) as of at (the scheduled run's time), each once.
+// It returns how many went out.
+func (s *Service) SendReminders(ctx context.Context, at time.Time) (int, error) {
+	due, err := s.Approvals.ApprovalsDue(ctx, at, 100)
 	if err != nil {
 		return 0, err
 	}

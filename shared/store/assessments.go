@@ -118,14 +118,18 @@ func (s *Store) MonthAssessmentDocs(ctx context.Context, m period.Month, cursor 
 // Run is a scheduled or on-demand job's record for one period: which policy
 // version decided it, and how it stands.
 type Run struct {
-	Kind          string          `json:"kind"`
-	Period        string          `json:"period"`
-	PolicyVersion string          `json:"policyVersion"`
-	Status        string          `json:"status"`
-	StartedAt     time.Time       `json:"startedAt"`
-	FinishedAt    *time.Time      `json:"finishedAt,omitempty"`
-	Summary       json.RawMessage `json:"summary,omitempty"`
-	Runs          int             `json:"runs"`
+	Kind          string `json:"kind"`
+	Period        string `json:"period"`
+	PolicyVersion string `json:"policyVersion"`
+	// Status is running, succeeded or failed (RunFailed).
+	Status string `json:"status"`
+	// Error and Cause say what stopped a failed run.
+	Error      string          `json:"error,omitempty"`
+	Cause      string          `json:"cause,omitempty"`
+	StartedAt  time.Time       `json:"startedAt"`
+	FinishedAt *time.Time      `json:"finishedAt,omitempty"`
+	Summary    json.RawMessage `json:"summary,omitempty"`
+	Runs       int             `json:"runs"`
 }
 
 type runItem struct {
@@ -133,6 +137,9 @@ type runItem struct {
 	Type string `dynamodbav:"type"`
 	Doc  string `dynamodbav:"doc"`
 }
+
+// RunFailed is the status of a job run that stopped on an error.
+const RunFailed = "failed"
 
 func runPK(kind, period string) string { return "RUN#" + kind + "#" + period }
 

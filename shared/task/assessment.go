@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"productgov/shared/app"
 	"productgov/shared/period"
@@ -20,27 +19,33 @@ type AssessmentEvent struct {
 	PolicyVersion string                 `json:"policyVersion,omitempty"`
 	Segment       *app.AssessmentSegment `json:"segment,omitempty"`
 	Cursor        string                 `json:"cursor,omitempty"`
+	// Error is what stopped the run, for the fail action.
+	Error *app.JobError `json:"error,omitempty"`
 }
 
 // Assessment handles the monthly assessment's tasks (SPEC 3): plan, page,
-// open_exits and report.
+// open_exits, report, and fail (the run stopped on an error).
 func Assessment(svc *app.Service) Handler {
 	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 		var ev AssessmentEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
 		}
-		if ev.Action == "plan" {
-			at := time.Now()
-			if ev.Time != "" {
-				t, err := time.Parse(time.RFC3339, ev.Time)
-				if err != nil {
-					return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("time %q: %w", ev.Time, err)}
-				}
-				at = t
+		switch ev.Action {
+		case "plan":
+			at, err := runTime(ev.Time)
+			if err != nil {
+				return nil, err
 			}
 			plan, err := svc.PlanAssessment(ctx, ev.Month, at)
 			return ok(plan, named(err))
+		case "fail":
+			at, err := runTime(ev.Time)
+			if err != nil || ev.Error == nil {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("fail needs a time and an error: %s", raw)}
+			}
+			run, err := svc.FailAssessment(ctx, ev.Month, at, *ev.Error)
+			return ok(map[string]any{"period": run.Period, "status": run.Status}, named(err))
 		}
 		m, err := period.ParseMonth(ev.Month)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"productgov/shared/app"
 	"productgov/shared/period"
@@ -22,11 +21,13 @@ type SettlementEvent struct {
 	PolicyVersion string          `json:"policyVersion,omitempty"`
 	PartnerID     string          `json:"partnerId,omitempty"`
 	Results       json.RawMessage `json:"results,omitempty"`
+	// Error is what stopped the run, for the fail action.
+	Error *app.JobError `json:"error,omitempty"`
 }
 
 // Settlement handles the quarterly settlement's tasks (SPEC 4.3): plan,
 // settle_partner (a quarter, or the annual clearing's Q4), accrue_partner (a
-// month's accruals) and finish.
+// month's accruals), finish, and fail (the run stopped on an error).
 func Settlement(svc *app.Service) Handler {
 	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 		var ev SettlementEvent
@@ -35,16 +36,19 @@ func Settlement(svc *app.Service) Handler {
 		}
 		switch ev.Action {
 		case "plan":
-			at := time.Now()
-			if ev.Time != "" {
-				t, err := time.Parse(time.RFC3339, ev.Time)
-				if err != nil {
-					return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("time %q: %w", ev.Time, err)}
-				}
-				at = t
+			at, err := runTime(ev.Time)
+			if err != nil {
+				return nil, err
 			}
 			plan, err := svc.PlanSettlement(ctx, ev.Job, ev.Period, at)
 			return ok(plan, named(err))
+		case "fail":
+			at, err := runTime(ev.Time)
+			if err != nil || ev.Error == nil {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("fail needs a time and an error: %s", raw)}
+			}
+			run, err := svc.FailSettlement(ctx, ev.Job, ev.Period, at, *ev.Error)
+			return ok(map[string]any{"kind": run.Kind, "period": run.Period, "status": run.Status}, named(err))
 		case "settle_partner":
 			q, err := period.ParseQuarter(ev.Period)
 			if err != nil || ev.PartnerID == "" {

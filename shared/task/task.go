@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"productgov/shared/app"
 	"productgov/shared/decision"
@@ -62,6 +63,22 @@ type Event struct {
 	Stage        decision.ReviewStage `json:"stage,omitempty"`
 	Step         *int                 `json:"step,omitempty"`
 	TaskToken    string               `json:"taskToken,omitempty"`
+	// Time is a scheduled run's time (EventBridge Scheduler's
+	// <aws.scheduler.scheduled-time>): the run acts as of then, so a late or
+	// repeated delivery decides the same.
+	Time string `json:"time,omitempty"`
+}
+
+// runTime is a scheduled event's time, or now when the event has none.
+func runTime(text string) (time.Time, error) {
+	if text == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, text)
+	if err != nil {
+		return time.Time{}, &Error{Name: ErrInvalid, Cause: fmt.Errorf("time %q: %w", text, err)}
+	}
+	return t, nil
 }
 
 // Handler is a Lambda-style handler of raw JSON events.
@@ -76,7 +93,11 @@ func Submissions(svc *app.Service) Handler {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
 		}
 		if ev.Action == "publish_exit_notices" {
-			n, err := svc.PublishExitNotices(ctx)
+			at, err := runTime(ev.Time)
+			if err != nil {
+				return nil, err
+			}
+			n, err := svc.PublishExitNotices(ctx, at)
 			return ok(map[string]int{"published": n}, named(err))
 		}
 		if ev.SubmissionID == "" {
@@ -119,7 +140,11 @@ func Notify(svc *app.Service) Handler {
 			}
 			return ok(nil, named(svc.RequestDecision(ctx, ev.SubmissionID, ev.Revision, *ev.Step, ev.TaskToken)))
 		case "remind", "":
-			n, err := svc.SendReminders(ctx)
+			at, err := runTime(ev.Time)
+			if err != nil {
+				return nil, err
+			}
+			n, err := svc.SendReminders(ctx, at)
 			return ok(map[string]int{"reminded": n}, named(err))
 		}
 		return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("unknown action %q", ev.Action)}

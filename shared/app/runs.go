@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/store"
+)
+
+// JobError is what stopped a job: the error name and cause Step Functions
+// caught ({"Error": ..., "Cause": ...}).
+type JobError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// FailAssessment records the monthly assessment run of month (or, for a
+// scheduled run, of the month before at) as failed with what stopped it, so
+// an operator sees it and a re-run starts afresh (SPEC 3).
+func (s *Service) FailAssessment(ctx context.Context, month string, at time.Time, why JobError) (store.Run, error) {
+	m := period.MonthOf(at.In(period.Shanghai)).Add(-1) // P§19: the schedule assesses the previous month
+	if month != "" {
+		var err error
+		if m, err = period.ParseMonth(month); err != nil {
+			return store.Run{}, problem.InvalidField("month", err.Error())
+		}
+	}
+	return s.failRun(ctx, runKindAssessment, m.String(), why)
+}
+
+// FailSettlement records a settlement job's run (quarter, clearing or
+// accrual) as failed with what stopped it (SPEC 4.3).
+func (s *Service) FailSettlement(ctx context.Context, job, given string, at time.Time, why JobError) (store.Run, error) {
+	kind, p, err := settlementPeriod(job, given, at)
+	if err != nil {
+		return store.Run{}, err
+	}
+	return s.failRun(ctx, kind, p, why)
+}
+
+func (s *Service) failRun(ctx context.Context, kind, p string, why JobError) (store.Run, error) {
+	now := s.Now().UTC()
+	run, err := s.AssessStore.GetRun(ctx, kind, p)
+	switch {
+	case problem.CodeOf(err) == problem.CodeNotFound:
+		// Failed before the plan recorded the run.
+		run = store.Run{Kind: kind, Period: p, StartedAt: now, Runs: 1}
+	case err != nil:
+		return run, err
+	}
+	run.Status, run.FinishedAt, run.Error, run.Cause = store.RunFailed, &now, why.Error, why.Cause
+	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
+}
+
+// partnerFailures lists the partners whose part of a settlement job failed:
+// the Map catches each partner's error so the others still settle.
+func partnerFailures(results json.RawMessage) []string {
+	var items []struct {
+		PartnerID string          `json:"partnerId"`
+		Error     json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(results, &items) != nil {
+		return nil
+	}
+	var failed []string
+	for _, it := range items {
+		if len(it.Error) > 0 && string(it.Error) != "null" {
+			failed = append(failed, it.PartnerID)
+		}
+	}
+	return failed
+}
