@@ -585,6 +585,10 @@ func (i *instance) invoke(ctx context.Context, payload []byte, timeout time.Dura
 			fmt.Sprintf("RequestId: %s Error: %s", requestID, bytes.TrimSpace(body)))
 	case isErrorReport(body):
 		out.FunctionError = "Unhandled"
+	case res.StatusCode == http.StatusBadGateway && len(bytes.TrimSpace(body)) == 0:
+		// The emulator says nothing more when the runtime died during init.
+		out.FunctionError, out.Payload = "Unhandled", errorReport("Runtime.ExitError",
+			fmt.Sprintf("RequestId: %s Error: Runtime exited during init without a report", requestID))
 	case res.StatusCode != http.StatusOK:
 		out.FunctionError, out.Payload = "Unhandled", errorReport("Lambda.Unknown",
 			fmt.Sprintf("RequestId: %s Error: the runtime answered %d: %s", requestID, res.StatusCode, bytes.TrimSpace(body)))

@@ -31,6 +31,9 @@ func Assessment(svc *app.Service) Handler {
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
 		}
+		if err := knownAction(ev.Action, "plan", "page", "open_exits", "report", "fail"); err != nil {
+			return nil, err
+		}
 		switch ev.Action {
 		case "plan":
 			at, err := runTime(ev.Time)

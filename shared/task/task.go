@@ -81,6 +81,17 @@ func runTime(text string) (time.Time, error) {
 	return t, nil
 }
 
+// knownAction refuses an action the handler does not have before anything
+// else is checked, so a function wired to the wrong handler says so plainly.
+func knownAction(action string, known ...string) error {
+	for _, k := range known {
+		if action == k {
+			return nil
+		}
+	}
+	return &Error{Name: ErrInvalid, Cause: fmt.Errorf("unknown action %q", action)}
+}
+
 // Handler is a Lambda-style handler of raw JSON events.
 type Handler func(ctx context.Context, event json.RawMessage) (json.RawMessage, error)
 
@@ -91,6 +102,9 @@ func Submissions(svc *app.Service) Handler {
 		var ev Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
+		}
+		if err := knownAction(ev.Action, "await_review", "advance", "expire_step", "finish", "publish_exit_notices"); err != nil {
+			return nil, err
 		}
 		if ev.Action == "publish_exit_notices" {
 			at, err := runTime(ev.Time)
