@@ -160,8 +160,7 @@ func (s *Service) Invoke(ctx context.Context, function string, payload []byte) (
 		return Result{}, err
 	}
 	if len(payload) > MaxSyncPayload {
-		return Result{}, &ServiceError{Status: http.StatusRequestEntityTooLarge, Code: "RequestTooLargeException",
-			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxSyncPayload)}
+		return Result{}, tooLarge(MaxSyncPayload)
 	}
 	return p.invoke(ctx, payload)
 }
@@ -174,8 +173,7 @@ func (s *Service) InvokeAsync(function string, payload []byte) (string, error) {
 		return "", err
 	}
 	if len(payload) > MaxAsyncPayload {
-		return "", &ServiceError{Status: http.StatusRequestEntityTooLarge, Code: "RequestTooLargeException",
-			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxAsyncPayload)}
+		return "", tooLarge(MaxAsyncPayload)
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -298,6 +296,12 @@ func FunctionName(function string) string {
 	return parts[0]
 }
 
+// tooLarge is Lambda's refusal of a payload over limit bytes.
+func tooLarge(limit int) *ServiceError {
+	return &ServiceError{Status: http.StatusRequestEntityTooLarge, Code: "RequestTooLargeException",
+		Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", limit)}
+}
+
 // ServiceError is a refusal of the Lambda service itself.
 type ServiceError struct {
 	Status  int
@@ -329,6 +333,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(payload) == 0 {
 		payload = []byte("{}")
+	}
+	if len(payload) > MaxSyncPayload {
+		writeServiceError(w, tooLarge(MaxSyncPayload))
+		return
 	}
 	if !json.Valid(payload) {
 		writeServiceError(w, &ServiceError{Status: http.StatusBadRequest, Code: "InvalidRequestContentException", Message: "Could not parse request body into json"})
