@@ -11,6 +11,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"productgov/shared/api"
 	"productgov/shared/config"
 	"productgov/shared/directory"
 	"productgov/shared/identity"
@@ -25,12 +26,13 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	sys, err := system.NewAWS(context.Background(), cfg, gatewayClaims, log)
+	sys, err := system.NewAWS(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("startup", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(sys.API.Handler()).ProxyWithContext)
+	srv := &api.Server{App: sys.App, Auth: gatewayClaims, Health: sys.Store.Ping, Log: log}
+	lambda.Start(httpadapter.NewV2(srv.Handler()).ProxyWithContext)
 }
 
 // gatewayClaims reads the caller from the claims the API Gateway JWT

@@ -21,7 +21,9 @@ import (
 var key = []byte("gateway-test-signing-key-0123456789abcdef")
 
 // echo answers with the event it got, as the API function's response.
-type echo struct{ last events.APIGatewayV2HTTPRequest }
+type echo struct {
+	last events.APIGatewayV2HTTPRequest
+}
 
 func (e *echo) Invoke(_ context.Context, _ string, payload []byte) (lambdaservice.Result, error) {
 	if err := json.Unmarshal(payload, &e.last); err != nil {

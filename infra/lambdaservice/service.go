@@ -518,7 +518,7 @@ func (p *pool) environment() []string {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(p.fn.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + p.fn.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=local",
-		"LOG_LEVEL=warn",
+		"LOG_LEVEL=info", // for the runtime's INIT REPORT lines; its other info lines are dropped
 		"TZ=:UTC",
 	}
 	keys := make([]string, 0, len(p.fn.Env))
@@ -655,8 +655,9 @@ func freeAddrs(n int) ([]string, error) {
 	return out, nil
 }
 
-// initDuration finds the runtime's report of a cold start.
-var initDuration = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
+// initReport finds the runtime's report of a cold start: how long the
+// bootstrap took from its start until it asked for its first event.
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 // lineWriter passes a function's output on line by line, prefixed with the
 // function's name, and notes the init durations it reports.
@@ -678,12 +679,15 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 		}
 		line := string(w.buf[:i])
 		w.buf = w.buf[i+1:]
-		if m := initDuration.FindStringSubmatch(line); m != nil {
+		if m := initReport.FindStringSubmatch(line); m != nil {
 			if ms, err := strconv.ParseFloat(m[1], 64); err == nil {
 				w.svc.mu.Lock()
 				w.svc.inits[w.fn] = append(w.svc.inits[w.fn], time.Duration(ms*float64(time.Millisecond)))
 				w.svc.mu.Unlock()
 			}
+		}
+		if strings.Contains(line, "[INFO] (rapid)") {
+			continue // the emulator's own chatter
 		}
 		fmt.Fprintf(w.svc.opts.Output, "[%s] %s\n", w.fn, line)
 	}

@@ -13,6 +13,7 @@
 package localstack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
@@ -39,6 +41,7 @@ import (
 	"productgov/infra/gateway"
 	"productgov/infra/lambdaservice"
 	"productgov/infra/scheduler"
+	"productgov/shared/api"
 	"productgov/shared/config"
 	"productgov/shared/system"
 )
@@ -94,6 +97,12 @@ type Options struct {
 	// RetryDelays are the waits before an Event invocation's retries
 	// (default 1 s, 2 s locally).
 	RetryDelays []time.Duration
+	// FunctionDynamoEndpoint, when set, is the DynamoDB endpoint the
+	// functions use instead of cfg's (the bench puts a counting proxy there).
+	FunctionDynamoEndpoint string
+	// EngineDynamo, when set, wraps the engine's DynamoDB client (the bench
+	// counts the engine's own requests).
+	EngineDynamo func(*dynamodb.Client) *dynamodb.Client
 }
 
 // New assembles the stack on cfg's table (cfg is the local configuration:
@@ -147,7 +156,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		o.BaseEndpoint = aws.String(endpoint)
 		o.RetryMaxAttempts = 1 // Step Functions' own Retry decides
 	})
-	engineOpts := append([]asl.Option{asl.WithStore(aslstore.New(tools.Store.Client(), cfg.TableName)),
+	engineDB := tools.Store.Client()
+	if opts.EngineDynamo != nil {
+		engineDB = opts.EngineDynamo(engineDB)
+	}
+	engineOpts := append([]asl.Option{asl.WithStore(aslstore.New(engineDB, cfg.TableName)),
 		asl.WithRegion(Region), asl.WithAccount(Account), asl.WithLogger(log), asl.WithLambdaInvoker(invoker)}, opts.EngineOptions...)
 	st.Engine = asl.NewEngine(engineOpts...)
 	machines, err := Machines(productgov.Template)
@@ -198,7 +211,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_EC2_METADATA_DISABLED":        "true",
 		"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
-		"AWS_ENDPOINT_URL_DYNAMODB":        cfg.DynamoEndpoint,
+		"AWS_ENDPOINT_URL_DYNAMODB":        cmp.Or(opts.FunctionDynamoEndpoint, cfg.DynamoEndpoint),
 		"AWS_ENDPOINT_URL_SFN":             endpoint,
 		"AWS_ENDPOINT_URL_SESV2":           endpoint,
 		"AWS_ENDPOINT_URL_SSM":             endpoint,
@@ -238,15 +251,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	}}
 	go func() { _ = st.awsServer.Serve(ln) }()
 
-	api, err := gateway.FromTemplate(productgov.Template, params)
+	routes, err := gateway.FromTemplate(productgov.Template, params)
 	if err != nil {
 		return nil, err
 	}
-	st.Gateway = &gateway.Front{API: api, Function: apiFolder, Lambda: st.Lambda, Key: cfg.JWTKey, Local: devOnly(tools.API.Handler())}
-	if tools.Issuer != nil {
-		tools.Issuer = tools.Issuer.WithAudience(Audience)
-		tools.API.Issuer = tools.Issuer
+	if tools.Issuer == nil {
+		return nil, errors.New("localstack: the configuration must be local mode (dev tokens need a signing key)")
 	}
+	tools.Issuer = tools.Issuer.WithAudience(Audience)
+	devAPI := &api.Server{App: tools.App, Auth: api.BearerAuthenticator(tools.Issuer), Local: true, Issuer: tools.Issuer, Health: tools.Store.Ping, Log: log}
+	st.Gateway = &gateway.Front{API: routes, Function: apiFolder, Lambda: st.Lambda, Key: cfg.JWTKey, Local: devOnly(devAPI.Handler())}
 	if _, err := st.Engine.Resume(ctx); err != nil {
 		return nil, fmt.Errorf("localstack: resume executions: %w", err)
 	}

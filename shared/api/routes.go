@@ -345,7 +345,11 @@ func (s *Server) importFigures(kind product.FigureKind) func(http.ResponseWriter
 		if err != nil {
 			return err
 		}
-		res, err := s.App.ImportFigures(r.Context(), caller, kind, name, content)
+		rows, err := readRows(name, content)
+		if err != nil {
+			return err
+		}
+		res, err := s.App.ImportFigures(r.Context(), caller, kind, name, rows)
 		if err != nil {
 			return err
 		}

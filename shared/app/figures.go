@@ -1,15 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"productgov/shared/directory"
 	"productgov/shared/id"
@@ -62,15 +56,12 @@ type ImportResult struct {
 	Rows     int    `json:"rows"`
 }
 
-// ImportFigures reads a CSV or XLSX file of `product_id,month,value` rows
-// (a header row is allowed) and writes all of them or none: every bad line is
+// ImportFigures takes the rows of an imported file, `product_id,month,value`
+// (a header row is allowed), and writes all of them or none: every bad line is
 // reported with its number, and nothing is written unless every line is good.
-func (s *Service) ImportFigures(ctx context.Context, caller directory.Person, kind product.FigureKind, fileName string, content []byte) (ImportResult, error) {
+// Reading the file's format (CSV, XLSX) is the caller's part.
+func (s *Service) ImportFigures(ctx context.Context, caller directory.Person, kind product.FigureKind, fileName string, rows [][]string) (ImportResult, error) {
 	if err := require(caller, "importing figures", figureWriters...); err != nil {
-		return ImportResult{}, err
-	}
-	rows, err := readRows(fileName, content)
-	if err != nil {
 		return ImportResult{}, err
 	}
 	bad := problem.Fields{}
@@ -166,47 +157,6 @@ func parseFigureRow(kind product.FigureKind, row []string) (product.Figure, stri
 		return product.Figure{}, fmt.Sprintf("amount %q must not be negative", vs)
 	}
 	return product.Figure{ProductID: pid, Month: m, Value: int64(a)}, ""
-}
-
-// readRows reads CSV, or the first sheet of an XLSX file (by its name or its
-// zip signature).
-func readRows(fileName string, content []byte) ([][]string, error) {
-	if len(content) == 0 {
-		return nil, problem.InvalidField("file", "is empty")
-	}
-	isXLSX := strings.HasSuffix(strings.ToLower(fileName), ".xlsx") || bytes.HasPrefix(content, []byte("PK\x03\x04"))
-	if isXLSX {
-		f, err := excelize.OpenReader(bytes.NewReader(content))
-		if err != nil {
-			return nil, problem.InvalidField("file", "is not a readable XLSX workbook")
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, problem.InvalidField("file", "has no sheet")
-		}
-		rows, err := f.GetRows(sheets[0])
-		if err != nil {
-			return nil, problem.InvalidField("file", "first sheet cannot be read")
-		}
-		return rows, nil
-	}
-	r := csv.NewReader(bytes.NewReader(content))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	var rows [][]string
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			line, _ := r.FieldPos(0)
-			return nil, problem.Invalid("import refused: the file is not valid CSV", map[string]string{
-				fmt.Sprintf("line %d", line): err.Error()})
-		}
-		rows = append(rows, rec)
-	}
 }
 
 // RevenueTrend returns a product's revenue for the months from..to (missing months absent).

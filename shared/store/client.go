@@ -30,10 +30,17 @@ func NewClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, 
 	if err != nil {
 		return nil, fmt.Errorf("store: aws config: %w", err)
 	}
+	return NewClientFromConfig(cfg, endpoint), nil
+}
+
+// NewClientFromConfig returns a DynamoDB client on an AWS configuration
+// already loaded (a Lambda loads one for all its clients), at endpoint when
+// one is given.
+func NewClientFromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.RetryMaxAttempts = 5
-	}), nil
+	})
 }

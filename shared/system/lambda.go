@@ -16,8 +16,8 @@ import (
 )
 
 // StartTaskLambda is the whole main of a Step Functions task Lambda: it reads
-// the configuration, assembles the system (without an HTTP API: a task has no
-// callers to authenticate) and serves the handler that handlerOf builds;
+// the configuration, assembles the system and serves the handler that
+// handlerOf builds;
 // problems are logged as JSON and end the process.
 func StartTaskLambda(handlerOf func(*app.Service) task.Handler) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -26,7 +26,7 @@ func StartTaskLambda(handlerOf func(*app.Service) task.Handler) {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	sys, err := NewAWS(context.Background(), cfg, nil, log)
+	sys, err := NewAWS(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("startup", "err", err)
 		os.Exit(1)

@@ -1,5 +1,7 @@
-// Package system assembles the parts (config → clients → store → use cases →
-// HTTP) once, for every entry point: the Lambda functions and the local stack.
+// Package system assembles the parts (config → clients → store → use cases)
+// once, for every entry point: the Lambda functions and the local stack. The
+// HTTP API is put on top by the entry points that serve HTTP, so the task
+// functions do not carry it.
 package system
 
 import (
@@ -10,11 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"productgov/shared/api"
 	"productgov/shared/app"
 	"productgov/shared/config"
 	"productgov/shared/identity"
@@ -27,16 +29,14 @@ type System struct {
 	Config config.Config
 	Store  *store.Store
 	App    *app.Service
-	// API is nil in a task function, which serves no HTTP.
-	API    *api.Server
+	// Issuer signs and verifies local tokens (local mode only).
 	Issuer *identity.Issuer
 }
 
 // Options are the parts that differ between AWS and the local stack.
 type Options struct {
-	// Auth identifies API callers; nil means the local bearer-token check in
-	// local mode, and no API at all on AWS (a task function).
-	Auth api.Authenticator
+	// DynamoDB is the table's client; nil builds one from cfg.
+	DynamoDB *dynamodb.Client
 	// Workflow runs the state machines: Step Functions, or the local engine.
 	Workflow app.Workflow
 	// Mail sends email: SES, or the local outbox (the store).
@@ -48,16 +48,22 @@ type Options struct {
 
 // New assembles the system.
 func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger) (*System, error) {
-	db, err := store.NewClient(ctx, cfg.DynamoEndpoint, cfg.Region)
-	if err != nil {
-		return nil, err
+	db := opts.DynamoDB
+	if db == nil {
+		var err error
+		if db, err = store.NewClient(ctx, cfg.DynamoEndpoint, cfg.Region); err != nil {
+			return nil, err
+		}
 	}
 	st := store.New(db, cfg.TableName)
 	var links app.LinkSigner
 	if opts.LinkKeyLoader != nil {
 		links = app.NewLinkSignerFrom(opts.LinkKeyLoader)
-	} else if links, err = app.NewLinkSigner(opts.LinkKey); err != nil {
-		return nil, err
+	} else {
+		var err error
+		if links, err = app.NewLinkSigner(opts.LinkKey); err != nil {
+			return nil, err
+		}
 	}
 	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st,
 		Submissions: st, Approvals: st, Workflow: opts.Workflow, Mail: opts.Mail, Links: links,
@@ -67,28 +73,21 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 		svc.Mail, svc.OutboxReader = st, st
 	}
 	sys := &System{Config: cfg, Store: st, App: svc}
-	auth := opts.Auth
 	if cfg.Local() {
 		iss, err := identity.NewIssuer(cfg.JWTKey, cfg.JWTIssuer, 12*time.Hour, time.Now)
 		if err != nil {
 			return nil, fmt.Errorf("system: %w", err)
 		}
 		sys.Issuer = iss
-		if auth == nil {
-			auth = api.BearerAuthenticator(iss)
-		}
-	}
-	if auth != nil {
-		// Only the API function serves HTTP; task functions have no callers to
-		// authenticate, so they assemble without an API.
-		sys.API = &api.Server{App: svc, Auth: auth, Local: cfg.Local(), Issuer: sys.Issuer, Health: st.Ping, Log: log}
 	}
 	return sys, nil
 }
 
-// NewAWS assembles the system inside a Lambda: Step Functions, SES, and the
-// link-signing key read from SSM by name (never configured by value).
-func NewAWS(ctx context.Context, cfg config.Config, auth api.Authenticator, log *slog.Logger) (*System, error) {
+// NewAWS assembles the system inside a Lambda: DynamoDB, Step Functions and
+// SES from one AWS configuration (endpoints, credentials and region from the
+// environment, as Lambda sets them), and the link-signing key read from SSM
+// by name (never configured by value) on first use.
+func NewAWS(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
 	if err != nil {
 		return nil, fmt.Errorf("system: aws config: %w", err)
@@ -104,7 +103,7 @@ func NewAWS(ctx context.Context, cfg config.Config, auth api.Authenticator, log 
 		return []byte(aws.ToString(out.Parameter.Value)), nil
 	}
 	return New(ctx, cfg, Options{
-		Auth:          auth,
+		DynamoDB:      store.NewClientFromConfig(awsCfg, ""),
 		Workflow:      sfn.NewFromConfig(awsCfg),
 		Mail:          mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom},
 		LinkKeyLoader: loadKey,

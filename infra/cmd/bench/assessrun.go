@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -17,12 +15,8 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"productgov"
 	"productgov/infra/asl"
-	"productgov/infra/aslstore"
 	"productgov/infra/bench"
-	"productgov/infra/dynamolocal"
-	"productgov/infra/localstack"
 	"productgov/shared/app"
 	"productgov/shared/assessment"
 	"productgov/shared/id"
@@ -30,7 +24,6 @@ import (
 	"productgov/shared/policy"
 	"productgov/shared/product"
 	"productgov/shared/store"
-	"productgov/shared/task"
 )
 
 // Who ran an assessment run.
@@ -38,7 +31,7 @@ const (
 	runFirst  = "first"  // the system, first month (no results of the month before)
 	runFloor  = "floor"  // hand-built SDK requests
 	runSystem = "system" // app.Service, as the state machine's tasks call it
-	runSFN    = "sfn"    // the state machine on the local ASL engine
+	runSFN    = "sfn"    // the state machine on the local ASL engine, its tasks in the built bootstrap
 )
 
 // assessRun is one measured run of one month.
@@ -62,6 +55,9 @@ type assessRun struct {
 type measurer struct {
 	// counter counts the use cases' and the floor's requests (they never run at once).
 	counter *bench.RequestCounter
+	// functionCounter counts the functions' requests (the state machine's
+	// tasks run in the assessment bootstrap).
+	functionCounter *bench.RequestCounter
 	// engineCounter counts the ASL engine's own store requests.
 	engineCounter *bench.RequestCounter
 	// svc is the system's app.Service on a counting store.
@@ -79,68 +75,33 @@ type measurer struct {
 	machineArn string
 }
 
-// newMeasurer wraps the stack's DynamoDB client in counting copies: one for
-// a copy of the system's app.Service (every store-backed part on the counted
-// store) and the floor, one for an ASL engine of its own that runs the real
-// monthly-assessment.asl.json with the same task handler the Lambda uses.
+// newMeasurer wraps the stack's DynamoDB client in a counting copy for a
+// copy of the system's app.Service (every store-backed part on the counted
+// store) and the floor; the state machine runs on the stack's own engine,
+// which invokes the built assessment bootstrap, whose requests the stack's
+// proxy counts.
 func newMeasurer(s *stack, pol policy.Document, log *slog.Logger) (*measurer, error) {
 	conc, err := mapConcurrency()
 	if err != nil {
 		return nil, err
 	}
 	base, table := s.sys.Store.Client(), s.sys.Store.Table()
-	m := &measurer{counter: bench.NewRequestCounter(), engineCounter: bench.NewRequestCounter(), plain: s.sys.App,
-		table: table, rules: pol.Assessment, mapConcurrency: conc}
+	m := &measurer{counter: bench.NewRequestCounter(), functionCounter: s.functionRequests, engineCounter: s.engineRequests, plain: s.sys.App,
+		table: table, rules: pol.Assessment, mapConcurrency: conc,
+		engine: s.local.Engine, machineArn: s.local.MachineArns["MonthlyAssessmentStateMachine"]}
 	m.db = m.counter.Client(base)
 	st := store.New(m.db, table)
 	svc := *s.sys.App
 	svc.Products, svc.Figures, svc.Users, svc.Policies, svc.Audit, svc.Partners = st, st, st, st, st, st
 	svc.Submissions, svc.Approvals, svc.AssessStore = st, st, st
 	m.svc = &svc
-
-	m.engine = asl.NewEngine(asl.WithStore(aslstore.New(m.engineCounter.Client(base), table)),
-		asl.WithRegion(localstack.Region), asl.WithAccount(localstack.Account), asl.WithLogger(log))
-	if err := m.registerMachine(); err != nil {
-		m.engine.Close()
-		return nil, err
+	if m.machineArn == "" {
+		return nil, fmt.Errorf("template.yaml has no MonthlyAssessmentStateMachine")
 	}
 	return m, nil
 }
 
-// registerMachine registers MonthlyAssessmentStateMachine of template.yaml
-// with its task handler, as localstack.New does.
-func (m *measurer) registerMachine() error {
-	machines, err := localstack.Machines(productgov.Template)
-	if err != nil {
-		return err
-	}
-	root, err := dynamolocal.RepoRoot()
-	if err != nil {
-		return err
-	}
-	for _, sm := range machines {
-		if sm.LogicalID != "MonthlyAssessmentStateMachine" {
-			continue
-		}
-		def, err := os.ReadFile(filepath.Join(root, sm.DefinitionFile))
-		if err != nil {
-			return err
-		}
-		subs := map[string]string{}
-		for k, folder := range sm.Substitutions {
-			if folder != "assessment" {
-				return fmt.Errorf("%s refers to function %s, which the bench does not run", sm.LogicalID, folder)
-			}
-			subs[k] = localstack.FunctionArn(folder)
-		}
-		m.engine.RegisterHandler(localstack.FunctionArn("assessment"), asl.Handler(task.Assessment(m.svc)))
-		m.machineArn, err = m.engine.RegisterStateMachine(sm.LogicalID, def, subs)
-		return err
-	}
-	return fmt.Errorf("template.yaml has no MonthlyAssessmentStateMachine")
-}
-
-func (m *measurer) close() { m.engine.Close() }
+func (m *measurer) close() {}
 
 // measureAll runs the first month, then the rounds (floor, then system, each
 // month), then the state machine's month (floor, then the engine).
@@ -191,7 +152,7 @@ func (m *measurer) measure(ctx context.Context, who string, month period.Month, 
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r.heapBase = ms.HeapAlloc
-	before, engineBefore := m.counter.Snapshot(), m.engineCounter.Snapshot()
+	before, engineBefore := m.counter.Snapshot().Add(m.functionCounter.Snapshot()), m.engineCounter.Snapshot()
 	missingBefore := floorMissing.Load()
 	heap := bench.StartHeapMonitor(25 * time.Millisecond)
 	start := time.Now()
@@ -199,7 +160,7 @@ func (m *measurer) measure(ctx context.Context, who string, month period.Month, 
 	r.took = time.Since(start)
 	r.heapPeak = heap.Stop().PeakAlloc
 	r.products = n
-	r.reqs, r.engineReqs = m.counter.Snapshot().Sub(before), m.engineCounter.Snapshot().Sub(engineBefore)
+	r.reqs, r.engineReqs = m.counter.Snapshot().Add(m.functionCounter.Snapshot()).Sub(before), m.engineCounter.Snapshot().Sub(engineBefore)
 	r.missingPrev = floorMissing.Load() - missingBefore
 	return r, err
 }

@@ -23,6 +23,10 @@
 //	    [-products 10000] [-months 36] [-writers 12] [-assess-rounds 2] [-sfn=true] [-assess-timeout 40m]
 //	    [-settle-projects 500] [-settle-partners 5] [-settle-timeout 20m]
 //
+// The coldstart section starts each function's built bootstrap in fresh
+// runtime-emulator processes and prints the init duration the runtime reports
+// against a hello-world aws-lambda-go bootstrap built the same way.
+//
 // The settlement section loads -settle-projects support projects of
 // -settle-partners partners with a year of inputs and settles Q1–Q3 and the
 // annual clearing, each by the system and by the floor (see settle.go).
@@ -63,7 +67,7 @@ type options struct {
 }
 
 // sectionNames are the sections -sections accepts, in the order they run.
-var sectionNames = []string{"api", "assessment", "settlement"}
+var sectionNames = []string{"api", "assessment", "settlement", "coldstart"}
 
 // parseSections reads a comma-separated list of sections; "all" or "" is every one.
 func parseSections(s string) ([]string, error) {
@@ -96,7 +100,7 @@ func main() {
 	flag.IntVar(&o.warmup, "warmup", 50, "unmeasured operations of each layer before an operation's rows")
 	flag.IntVar(&o.rounds, "rounds", 4, "turns in which the layers share each operation's measured runs")
 	flag.DurationVar(&o.timeout, "timeout", 100*time.Second, "give up when the api section takes longer")
-	sections := flag.String("sections", "all", "comma-separated sections to run: api, assessment, settlement (all: every one)")
+	sections := flag.String("sections", "all", "comma-separated sections to run: api, assessment, settlement, coldstart (all: every one)")
 	flag.IntVar(&o.assess.products, "products", 10000, "assessment: in-scope products loaded")
 	flag.IntVar(&o.assess.months, "months", 36, "assessment: months of revenue and quality loaded per product")
 	flag.IntVar(&o.assess.writers, "writers", 12, "assessment: concurrent writers loading the data")
@@ -148,6 +152,8 @@ func run(o options) error {
 				fmt.Println()
 			}
 			err = runSettlementSection(ctx, o.settle, i == 0)
+		case "coldstart":
+			err = runColdStart(ctx, i == 0)
 		}
 		if err != nil {
 			return err

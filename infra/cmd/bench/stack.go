@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"productgov/infra/bench"
 	"productgov/infra/dynamolocal"
 	"productgov/infra/localstack"
 	"productgov/shared/config"
@@ -33,12 +34,18 @@ type stack struct {
 	baseURL string
 	// token is a bearer token of an admin and product manager.
 	token string
+	// functionRequests counts the functions' DynamoDB requests (through a
+	// proxy: they run in their own processes); engineRequests the engine's.
+	functionRequests, engineRequests *bench.RequestCounter
+	proxy                            *http.Server
 }
 
 // startStack starts DynamoDB Local in memory, assembles the local stack on a
-// fresh table (localstack.New: the system in local mode, the table from
-// template.yaml, the default policy, the state machine engine) and serves the
-// API on a random loopback port. close undoes what succeeded.
+// fresh table (localstack.New: the functions' bootstraps under the runtime
+// emulator, the table from template.yaml, the default policy, the state
+// machine engine, the API gateway front) and serves the gateway on a random
+// loopback port. The functions reach DynamoDB Local through a counting proxy.
+// close undoes what succeeded.
 func startStack(ctx context.Context, log *slog.Logger) (s *stack, err error) {
 	s = &stack{}
 	defer func() {
@@ -68,7 +75,19 @@ func startStack(ctx context.Context, log *slog.Logger) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	if s.local, err = localstack.New(ctx, cfg, localstack.Options{Log: log}); err != nil {
+	s.functionRequests, s.engineRequests = bench.NewRequestCounter(), bench.NewRequestCounter()
+	proxy, err := bench.NewCountingProxy(s.ddb.Endpoint, s.functionRequests)
+	if err != nil {
+		return s, err
+	}
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return s, err
+	}
+	s.proxy = &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.proxy.Serve(pln) }()
+	if s.local, err = localstack.New(ctx, cfg, localstack.Options{Log: log, FunctionDynamoEndpoint: "http://" + pln.Addr().String(),
+		EngineDynamo: s.engineRequests.Client}); err != nil {
 		return s, err
 	}
 	s.sys = s.local.System
@@ -76,7 +95,7 @@ func startStack(ctx context.Context, log *slog.Logger) (s *stack, err error) {
 		Roles: []directory.Role{directory.RoleAdmin, directory.RoleProductManager}}); err != nil {
 		return s, err
 	}
-	s.srv = &http.Server{Handler: s.sys.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.local.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	s.serve = make(chan error, 1)
 	go func() { s.serve <- s.srv.Serve(ln) }()
 	s.baseURL = "http://" + ln.Addr().String()
@@ -110,6 +129,9 @@ func (s *stack) close() {
 	}
 	if s.local != nil {
 		_ = s.local.Close()
+	}
+	if s.proxy != nil {
+		_ = s.proxy.Close()
 	}
 	if s.ddb != nil {
 		s.ddb.Stop()

@@ -19,8 +19,7 @@ func main() {
 		log.Error("configuration", "err", err)
 		os.Exit(1)
 	}
-	sys, err := system.NewAWS(context.Background(), cfg, nil, log)
-	if err == nil && sys.API == nil {
+	if _, err := system.NewAWS(context.Background(), cfg, log); err == nil {
 		log.Error("startup", "err", "system: no authenticator for mode aws")
 		os.Exit(1)
 	}
