@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -55,6 +56,9 @@ type Front struct {
 	Local http.Handler
 	// Now is the clock for token expiry; nil means time.Now.
 	Now func() time.Time
+	// Log receives why an integration failed (nil discards it), as API
+	// Gateway's access and execution logs would show.
+	Log *slog.Logger
 }
 
 // ServeHTTP implements http.Handler.
@@ -108,6 +112,9 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, http.StatusServiceUnavailable, "Service Unavailable")
 		return
 	case err != nil, res.FunctionError != "":
+		if f.Log != nil {
+			f.Log.Error("gateway: the API function failed", "requestId", requestID, "route", route.Key(), "err", err, "functionError", string(res.Payload))
+		}
 		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}

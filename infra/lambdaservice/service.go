@@ -495,10 +495,15 @@ func (p *pool) startOnce() (*instance, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if !inst.alive() {
-			return nil, fmt.Errorf("the runtime emulator exited at start: %v", cmd.ProcessState)
+			return nil, fmt.Errorf("the runtime emulator exited at start (a port taken meanwhile?): %v", cmd.ProcessState)
 		}
-		if c, err := net.DialTimeout("tcp", addrs[0], 200*time.Millisecond); err == nil {
-			c.Close()
+		// The port was free when picked, but another process may have taken it
+		// since: only a listener that this emulator owns will do.
+		if ours, err := listensOn(cmd.Process.Pid, addrs[0]); err != nil || ours {
+			if err != nil {
+				inst.stop()
+				return nil, err
+			}
 			return inst, nil
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -636,6 +641,59 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// listensOn reports whether process pid holds a listening TCP socket on
+// addr (host:port), from /proc: its socket inodes against the kernel's table
+// of listening sockets.
+func listensOn(pid int, addr string) (bool, error) {
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return false, err
+	}
+	listening := map[string]bool{}
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			// sl local_address rem_address st ... inode (field 9); st 0A is LISTEN.
+			if len(f) < 10 || f[3] != "0A" {
+				continue
+			}
+			if i := strings.LastIndexByte(f[1], ':'); i >= 0 {
+				if p, err := strconv.ParseInt(f[1][i+1:], 16, 32); err == nil && int(p) == port {
+					listening[f[9]] = true
+				}
+			}
+		}
+	}
+	if len(listening) == 0 {
+		return false, nil
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return false, nil // not started yet, or gone; the caller checks again
+	}
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, "socket:[") && listening[strings.Trim(target[len("socket:"):], "[]")] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// handedOut are the ports this process gave an emulator, never given twice.
+var (
+	handedMu  sync.Mutex
+	handedOut = map[string]bool{}
+)
+
 func freeAddrs(n int) ([]string, error) {
 	var lns []net.Listener
 	defer func() {
@@ -650,7 +708,16 @@ func freeAddrs(n int) ([]string, error) {
 			return nil, err
 		}
 		lns = append(lns, ln)
-		out = append(out, ln.Addr().String())
+		addr := ln.Addr().String()
+		handedMu.Lock()
+		again := handedOut[addr]
+		handedOut[addr] = true
+		handedMu.Unlock()
+		if again {
+			i-- // the kernel gave it before; take another
+			continue
+		}
+		out = append(out, addr)
 	}
 	return out, nil
 }

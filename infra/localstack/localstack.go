@@ -260,7 +260,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	}
 	tools.Issuer = tools.Issuer.WithAudience(Audience)
 	devAPI := &api.Server{App: tools.App, Auth: api.BearerAuthenticator(tools.Issuer), Local: true, Issuer: tools.Issuer, Health: tools.Store.Ping, Log: log}
-	st.Gateway = &gateway.Front{API: routes, Function: apiFolder, Lambda: st.Lambda, Key: cfg.JWTKey, Local: devOnly(devAPI.Handler())}
+	st.Gateway = &gateway.Front{API: routes, Function: apiFolder, Lambda: st.Lambda, Key: cfg.JWTKey, Local: devOnly(devAPI.Handler()), Log: log}
 	if _, err := st.Engine.Resume(ctx); err != nil {
 		return nil, fmt.Errorf("localstack: resume executions: %w", err)
 	}

@@ -29,7 +29,9 @@ type Submissions interface {
 	GetSubmission(ctx context.Context, id string) (decision.Submission, error)
 	UpdateSubmission(ctx context.Context, m audit.Meta, id string, fn func(*decision.Submission) (string, error)) (decision.Submission, error)
 	ListSubmissions(ctx context.Context, f store.SubmissionFilter, cursor string, limit int32) ([]decision.Submission, string, error)
-	PutVote(ctx context.Context, m audit.Meta, submissionID string, v store.Vote) error
+	// CastVote writes a vote with what it decides, in one transaction (see store.CastVote).
+	CastVote(ctx context.Context, m audit.Meta, id string, stage decision.ReviewStage,
+		decide func(sub *decision.Submission, votes []store.Vote) (store.Vote, string, error)) (decision.Submission, error)
 	Votes(ctx context.Context, submissionID string, rev int, stage decision.ReviewStage) ([]store.Vote, error)
 }
 
@@ -307,64 +309,44 @@ func (s *Service) Vote(ctx context.Context, caller directory.Person, subID strin
 	if err := f.Err("invalid vote"); err != nil {
 		return decision.StageTally{}, err
 	}
-	sub, err := s.Submissions.GetSubmission(ctx, subID)
-	if err != nil {
-		return decision.StageTally{}, err
-	}
-	votes, err := s.Submissions.Votes(ctx, subID, sub.Revision, req.Stage)
-	if err != nil {
-		return decision.StageTally{}, err
-	}
 	voter, err := s.personOf(ctx, caller)
 	if err != nil {
 		return decision.StageTally{}, err
 	}
-	rc := decision.ReviewContext{Status: sub.Status, Stage: req.Stage, Applicant: sub.Applicant, PartnerID: sub.PartnerID, Votes: plainVotes(votes)}
-	if err := decision.CheckVoter(voter, rc, pol.Decision); err != nil {
-		return decision.StageTally{}, fromRule(err, "vote")
-	}
-	v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment)},
-		Revision: sub.Revision, Stage: req.Stage, At: s.Now().UTC()}
-	if err := s.Submissions.PutVote(ctx, s.meta(ctx, caller), subID, v); err != nil {
-		return decision.StageTally{}, err
-	}
-	return s.settleStage(ctx, caller, subID, sub.Revision, req.Stage, pol)
-}
-
-// settleStage tallies a stage and, once decided, moves the submission on and
-// releases the workflow's waiting review task. Called after every vote and
-// when the workflow starts waiting, so whichever comes last releases it.
-func (s *Service) settleStage(ctx context.Context, caller directory.Person, subID string, rev int, stage decision.ReviewStage, pol policy.Document) (decision.StageTally, error) {
-	votes, err := s.Submissions.Votes(ctx, subID, rev, stage)
-	if err != nil {
-		return decision.StageTally{}, err
-	}
-	tally, err := decision.TallyStage(stage, plainVotes(votes), pol.Decision)
-	if err != nil {
-		return decision.StageTally{}, err
-	}
-	if tally.Result == decision.StageWaiting {
-		return tally, nil
-	}
-	sub, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, caller), subID, func(x *decision.Submission) (string, error) {
-		if x.Revision != rev || x.Status != stageStatusOf(stage) {
-			return "", store.ErrNoChange
+	// The vote, the check of the voter against the votes so far, and the
+	// stage's result are one transaction: every vote acknowledged is stored
+	// and counted, and a decided stage (a reject included) takes no more.
+	var tally decision.StageTally
+	sub, err := s.Submissions.CastVote(ctx, s.meta(ctx, caller), subID, req.Stage, func(x *decision.Submission, votes []store.Vote) (store.Vote, string, error) {
+		rc := decision.ReviewContext{Status: x.Status, Stage: req.Stage, Applicant: x.Applicant, PartnerID: x.PartnerID, Votes: plainVotes(votes)}
+		if err := decision.CheckVoter(voter, rc, pol.Decision); err != nil {
+			return store.Vote{}, "", fromRule(err, "vote")
 		}
-		next, err := decision.StatusAfterStage(stage, tally.Result)
+		v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment)},
+			Revision: x.Revision, Stage: req.Stage, At: s.Now().UTC()}
+		var err error
+		if tally, err = decision.TallyStage(req.Stage, append(plainVotes(votes), v.Vote), pol.Decision); err != nil {
+			return store.Vote{}, "", err
+		}
+		if tally.Result == decision.StageWaiting {
+			return v, "", nil
+		}
+		next, err := decision.StatusAfterStage(req.Stage, tally.Result)
 		if err != nil {
-			return "", err
+			return store.Vote{}, "", err
 		}
 		x.Status = next
 		x.Reviews = append(x.Reviews, tally)
 		if next == decision.StatusRejected || next == decision.StatusReturned {
 			x.Outcome = &decision.Outcome{Rule: tally.Rule, Reason: tally.Reason, At: s.Now().UTC()}
 		}
-		return "submission.review." + string(stage), nil
+		return v, "submission.review." + string(req.Stage), nil
 	})
 	if err != nil {
 		return decision.StageTally{}, err
 	}
-	if tok := sub.ReviewTokens[stage]; tok != "" && sub.Revision == rev {
+	if tok := sub.ReviewTokens[req.Stage]; tok != "" && tally.Result != decision.StageWaiting {
+		// The workflow waits on this stage: release it with the result.
 		s.release(ctx, tok, map[string]any{"result": tally.Result})
 	}
 	return tally, nil

@@ -28,10 +28,6 @@ var ErrStale = errors.New("app: revision superseded")
 // AwaitReview records the task token of a review stage the workflow now waits
 // on, and releases it at once if the votes already decided the stage.
 func (s *Service) AwaitReview(ctx context.Context, subID string, rev int, stage decision.ReviewStage, token string) error {
-	pol, err := s.Policy(ctx)
-	if err != nil {
-		return err
-	}
 	sub, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
 		if x.Revision != rev {
 			return "", ErrStale
@@ -50,8 +46,9 @@ func (s *Service) AwaitReview(ctx context.Context, subID string, rev int, stage 
 		return err
 	}
 	if sub.Status == stageStatusOf(stage) {
-		_, err = s.settleStage(ctx, system, subID, rev, stage, pol)
-		return err
+		// Undecided: the deciding vote releases the token, which it reads from
+		// this very item (votes and this write are serialized by version).
+		return nil
 	}
 	// Decided before the workflow got here: release with the recorded result.
 	for _, t := range sub.Reviews {

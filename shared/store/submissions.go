@@ -255,37 +255,18 @@ func votePrefix(rev int, stage decision.ReviewStage) string {
 	return fmt.Sprintf("VOTE#%04d#%s#", rev, stage)
 }
 
-// PutVote records a vote once: a second vote by the same person in the same
-// stage of the same revision is a conflict (one vote per person, SPEC 2.2).
-func (s *Store) PutVote(ctx context.Context, m audit.Meta, submissionID string, v Vote) error {
-	put, err := s.putItem(voteItem{
-		keys: keys{PK: submissionPK(submissionID), SK: votePrefix(v.Revision, v.Stage) + v.Voter},
-		Type: "vote", Voter: v.Voter, Verdict: string(v.Verdict), Comment: v.Comment, Revision: v.Revision,
-		Stage: string(v.Stage), At: v.At.UTC().Format(time.RFC3339Nano),
-	}, condNew, nil)
-	if err != nil {
-		return err
-	}
-	aud, err := s.auditPut(m, audit.Entity("submission", submissionID), "submission.vote", nil, v)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []ddbWrite{put, aud})
-	if cancelledAt(err, 0) {
-		return problem.Conflict("%s already voted in the %s review of revision %d", v.Voter, v.Stage, v.Revision)
-	}
-	if err != nil {
-		return fmt.Errorf("store: put vote: %w", err)
-	}
-	return nil
-}
 
-// Votes lists the votes of one stage of one revision, in voter order.
+// Votes lists the votes of one stage of one revision, in voter order. The
+// read is strongly consistent: a vote just acknowledged is always in it.
 func (s *Store) Votes(ctx context.Context, submissionID string, rev int, stage decision.ReviewStage) ([]Vote, error) {
 	var out []Vote
 	cursor := ""
 	for {
-		p, err := s.queryPage(ctx, "", "pk", submissionPK(submissionID), "sk", votePrefix(rev, stage), cursor, 100, true)
+		in := queryInput(s.table, "", "#pk = :pk AND begins_with(#sk, :prefix)", map[string]string{"#pk": "pk", "#sk": "sk"},
+			map[string]ddb.AttributeValue{":pk": &ddb.AttributeValueMemberS{Value: submissionPK(submissionID)},
+				":prefix": &ddb.AttributeValueMemberS{Value: votePrefix(rev, stage)}}, 100, true)
+		in.ConsistentRead = aws.Bool(true)
+		p, err := s.runQuery(ctx, in, cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -302,6 +283,78 @@ func (s *Store) Votes(ctx context.Context, submissionID string, rev int, stage d
 			return out, nil
 		}
 		cursor = p.cursor
+	}
+}
+
+// CastVote writes a review vote and what it decides in one transaction: it
+// reads the submission and the stage's votes, lets decide check the voter
+// against them and change the submission (the stage's result, once decided),
+// and writes the vote (once per voter), the submission (always, with its
+// version checked and bumped, so votes on one submission are serialized) and
+// their audit entries together. A concurrent vote makes it read and decide
+// again, so every acknowledged vote is stored and counted, and a decided
+// stage takes no further vote. decide returns the vote to write and the
+// audit action of the submission's change ("" when the vote decides nothing).
+func (s *Store) CastVote(ctx context.Context, m audit.Meta, id string, stage decision.ReviewStage,
+	decide func(sub *decision.Submission, votes []Vote) (Vote, string, error)) (decision.Submission, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := s.GetSubmission(ctx, id)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		votes, err := s.Votes(ctx, id, before.Revision, stage)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		after, err := copySubmission(before)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		v, action, err := decide(&after, votes)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		after.ID, after.Version, after.UpdatedAt = before.ID, before.Version+1, m.At.UTC()
+		voteWrite, err := s.putItem(voteItem{
+			keys: keys{PK: submissionPK(id), SK: votePrefix(v.Revision, v.Stage) + v.Voter},
+			Type: "vote", Voter: v.Voter, Verdict: string(v.Verdict), Comment: v.Comment, Revision: v.Revision,
+			Stage: string(v.Stage), At: v.At.UTC().Format(time.RFC3339Nano),
+		}, condNew, nil)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		it, err := toSubmissionItem(after)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		subWrite, err := s.putItem(it, condVersion, versionIs(before.Version))
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		voteAudit, err := s.auditPut(m, audit.Entity("submission", id), "submission.vote", nil, v)
+		if err != nil {
+			return decision.Submission{}, err
+		}
+		writes := []ddbWrite{voteWrite, subWrite, voteAudit}
+		if action != "" {
+			subAudit, err := s.auditPut(m, audit.Entity("submission", id), action, before, after)
+			if err != nil {
+				return decision.Submission{}, err
+			}
+			writes = append(writes, subAudit)
+		}
+		err = s.transact(ctx, writes)
+		switch {
+		case err == nil:
+			return after, nil
+		case cancelledAt(err, 0):
+			return decision.Submission{}, problem.Conflict("%s already voted in the %s review of revision %d", v.Voter, v.Stage, v.Revision)
+		case !cancelledAt(err, 1) || attempt >= maxUpdateAttempts:
+			return decision.Submission{}, fmt.Errorf("store: cast vote on %s: %w", id, err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return decision.Submission{}, err
+		}
 	}
 }
 
