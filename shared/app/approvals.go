@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -26,7 +27,14 @@ const (
 	LinkUsed       LinkState = "used"       // a decision was already made with it
 	LinkSuperseded LinkState = "superseded" // the revision or step is no longer current
 	LinkDecided    LinkState = "decided"    // this request just made the decision
+	// linkStalled is a decision claimed but cut off (its request's process
+	// stopped): the page shows it used; a POST, or the hourly sweep, completes it.
+	linkStalled LinkState = "stalled"
 )
+
+// claimLease is how long a claimed decision may be in flight before another
+// request may complete it: far longer than completing one takes.
+const claimLease = 30 * time.Second
 
 // ApprovalPage is everything the approval page shows.
 type ApprovalPage struct {
@@ -60,6 +68,9 @@ func (s *Service) ViewApproval(ctx context.Context, approvalID, sig string) (App
 	if err != nil || state == LinkInvalid {
 		return ApprovalPage{State: LinkInvalid}, err
 	}
+	if state == linkStalled {
+		state = LinkUsed // a GET never decides, nor completes a decision
+	}
 	return s.pageFor(ctx, a, state)
 }
 
@@ -77,7 +88,12 @@ func (s *Service) checkLink(ctx context.Context, approvalID, sig string) (store.
 		return a, LinkInvalid, nil
 	}
 	switch a.Status {
-	case store.ApprovalUsed, store.ApprovalDeciding:
+	case store.ApprovalDeciding:
+		if s.Now().Sub(a.DecidedAt) > claimLease {
+			return a, linkStalled, nil
+		}
+		return a, LinkUsed, nil
+	case store.ApprovalUsed:
 		return a, LinkUsed, nil
 	case store.ApprovalSuperseded:
 		return a, LinkSuperseded, nil
@@ -140,6 +156,9 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 	if err != nil || state == LinkInvalid {
 		return ApprovalPage{State: LinkInvalid}, err
 	}
+	if state == linkStalled {
+		return s.resumeDecision(ctx, a)
+	}
 	if state != LinkOpen {
 		return s.pageFor(ctx, a, state)
 	}
@@ -165,19 +184,31 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 		}
 		return s.pageFor(ctx, a, LinkSuperseded)
 	}
-	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalWaiting, store.ApprovalDeciding, f.Decision, d.Comment, s.Now()); err != nil {
+	if err := s.Approvals.ClaimApproval(ctx, a.ID, f.Decision, d.Comment, d.MinutesRef, s.Now()); err != nil {
 		if problem.CodeOf(err) == problem.CodeConflict {
 			return s.pageFor(ctx, a, LinkUsed)
 		}
 		return page, err
 	}
+	return s.completeStep(ctx, a, d, false)
+}
+
+// completeStep carries a claimed step decision through: the step decided on
+// the submission, the workflow's waiting task released, the link used. It is
+// safe to run again for the same claim (resuming sees what was done).
+func (s *Service) completeStep(ctx context.Context, a store.Approval, d decision.StepDecision, resuming bool) (ApprovalPage, error) {
 	approver := directory.Person{Sub: a.Approver}
 	var cancelled []decision.StepRecord
-	_, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, approver), sub.ID, func(x *decision.Submission) (string, error) {
-		cancelled = nil
+	recorded := false
+	_, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, approver), a.SubmissionID, func(x *decision.Submission) (string, error) {
+		cancelled, recorded = nil, false
 		i := x.StepIndex(a.Step)
 		if x.Revision != a.Revision || i < 0 || x.Steps[i].ApprovalID != a.ID {
 			return "", ErrStale
+		}
+		if resuming && x.Steps[i].DecidedAt != nil {
+			recorded = true // the cut-off request got this far
+			return "", store.ErrNoChange
 		}
 		next, p, err := decision.DecideStep(x.Plan, x.StepStatuses(), i, d)
 		if err != nil {
@@ -202,22 +233,65 @@ func (s *Service) DecideApproval(ctx context.Context, approvalID string, f Decis
 		if errors.Is(err, ErrStale) {
 			return s.pageFor(ctx, a, LinkSuperseded)
 		}
-		return page, fromRule(err, "decision")
+		return ApprovalPage{State: LinkOpen, Approval: a}, fromRule(err, "decision")
 	}
-	out := `{"decision":"` + f.Decision + `"}`
+	out := `{"decision":"` + string(d.Verdict) + `"}`
 	if _, err := s.Workflow.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(a.Token), Output: aws.String(out)}); err != nil {
 		var timedOut *sfntypes.TaskTimedOut
 		var gone *sfntypes.TaskDoesNotExist
-		if errors.As(err, &timedOut) || errors.As(err, &gone) {
+		var invalid *sfntypes.InvalidToken
+		released := errors.As(err, &timedOut) || errors.As(err, &gone) || errors.As(err, &invalid)
+		switch {
+		case released && recorded:
+			// The cut-off request had released the task already: only the
+			// link's last step is left.
+		case released:
 			_ = s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalExpired, "", "", s.Now())
 			return s.pageFor(ctx, a, LinkExpired)
+		default:
+			return ApprovalPage{State: LinkOpen, Approval: a}, err
 		}
-		return page, err
 	}
-	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalUsed, f.Decision, d.Comment, s.Now()); err != nil {
-		return page, err
+	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalUsed, string(d.Verdict), d.Comment, s.Now()); err != nil {
+		return ApprovalPage{State: LinkOpen, Approval: a}, err
 	}
 	s.cancelLinks(ctx, cancelled)
-	a.Decision = f.Decision
+	a.Decision = string(d.Verdict)
 	return s.pageFor(ctx, a, LinkDecided)
+}
+
+// resumeDecision completes a decision whose request was cut off (its process
+// crashed between claiming the link and using it): the link is reclaimed
+// (once, conditionally) and the recorded decision carried through, so the
+// workflow goes on and the link ends used (SPEC 2.4).
+func (s *Service) resumeDecision(ctx context.Context, a store.Approval) (ApprovalPage, error) {
+	if err := s.Approvals.ReclaimApproval(ctx, a.ID, a.DecidedAt, s.Now()); err != nil {
+		if problem.CodeOf(err) == problem.CodeConflict {
+			return s.pageFor(ctx, a, LinkUsed) // another request is completing it
+		}
+		return ApprovalPage{}, err
+	}
+	s.Log.Warn("resuming a decision cut off in flight", "approval", a.ID, "submission", a.SubmissionID, "claimedAt", a.DecidedAt)
+	if a.Kind != "" {
+		return s.completeStaged(ctx, a, a.Decision, a.Comment, true)
+	}
+	d := decision.StepDecision{Verdict: decision.Verdict(a.Decision), Comment: a.Comment, MinutesRef: a.MinutesRef}
+	return s.completeStep(ctx, a, d, true)
+}
+
+// ResumeStalledDecisions completes every decision cut off in flight more than
+// claimLease ago (the hourly sweep); it returns how many it completed.
+func (s *Service) ResumeStalledDecisions(ctx context.Context) (int, error) {
+	stalled, err := s.Approvals.StalledApprovals(ctx, s.Now().Add(-claimLease), 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range stalled {
+		if _, err := s.resumeDecision(ctx, a); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -227,29 +227,42 @@ func (s *Service) decideStaged(ctx context.Context, a store.Approval, f Decision
 		page.Errors = map[string]string{"comment": "is required with reject: the initiator must learn why"}
 		return page, nil
 	}
-	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalWaiting, store.ApprovalDeciding, f.Decision, comment, s.Now()); err != nil {
+	if err := s.Approvals.ClaimApproval(ctx, a.ID, f.Decision, comment, "", s.Now()); err != nil {
 		if problem.CodeOf(err) == problem.CodeConflict {
 			return s.stagedPage(ctx, a, LinkUsed)
 		}
 		return page, err
 	}
+	return s.completeStaged(ctx, a, f.Decision, comment, false)
+}
+
+// completeStaged carries a claimed staged decision through: the decision made
+// as the approver in the link's role, the link used. Resuming a cut-off one,
+// a decision that already went through is taken as done.
+func (s *Service) completeStaged(ctx context.Context, a store.Approval, verdict, comment string, resuming bool) (ApprovalPage, error) {
 	approver := directory.Person{Sub: a.Approver, Roles: []directory.Role{directory.Role(a.Role)}}
+	var err error
 	switch a.Kind {
 	case store.ApprovalKindProject:
-		_, err = s.decideProject(ctx, approver, a.SubmissionID, f.Decision, comment, true)
+		_, err = s.decideProject(ctx, approver, a.SubmissionID, verdict, comment, true)
 	case store.ApprovalKindRefund:
-		_, err = s.decideRefund(ctx, approver, a.SubmissionID, f.Decision, comment, true)
+		_, err = s.decideRefund(ctx, approver, a.SubmissionID, verdict, comment, true)
+	}
+	if err != nil && resuming && problem.CodeOf(err) == problem.CodeConflict {
+		if t, lerr := s.loadStaged(ctx, a.Kind, a.SubmissionID); lerr == nil && t.state.Stage == a.Revision && !awaits(t.state, a.Role) {
+			err = nil // the cut-off request had decided it
+		}
 	}
 	if err != nil {
 		_ = s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalSuperseded, "", "", s.Now())
 		if problem.CodeOf(err) == problem.CodeConflict {
 			return s.stagedPage(ctx, a, LinkSuperseded)
 		}
-		return page, err
+		return ApprovalPage{State: LinkOpen, Approval: a}, err
 	}
-	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalUsed, f.Decision, comment, s.Now()); err != nil {
-		return page, err
+	if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalDeciding, store.ApprovalUsed, verdict, comment, s.Now()); err != nil {
+		return ApprovalPage{State: LinkOpen, Approval: a}, err
 	}
-	a.Decision = f.Decision
+	a.Decision = verdict
 	return s.stagedPage(ctx, a, LinkDecided)
 }

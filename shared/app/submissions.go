@@ -40,6 +40,10 @@ type Approvals interface {
 	CreateApproval(ctx context.Context, m audit.Meta, a store.Approval) error
 	GetApproval(ctx context.Context, id string) (store.Approval, error)
 	TransitionApproval(ctx context.Context, id, from, to, decision, comment string, at time.Time) error
+	// ClaimApproval, ReclaimApproval and StalledApprovals: see the store's.
+	ClaimApproval(ctx context.Context, id, decision, comment, minutesRef string, at time.Time) error
+	ReclaimApproval(ctx context.Context, id string, claimedAt, at time.Time) error
+	StalledApprovals(ctx context.Context, before time.Time, limit int32) ([]store.Approval, error)
 	MarkReminded(ctx context.Context, id string) error
 	ApprovalsDue(ctx context.Context, now time.Time, limit int32) ([]store.Approval, error)
 }

@@ -37,6 +37,7 @@ type approvalItem struct {
 	Reminded     bool   `dynamodbav:"reminded"`
 	Decision     string `dynamodbav:"decision,omitempty"`
 	Comment      string `dynamodbav:"comment,omitempty"`
+	MinutesRef   string `dynamodbav:"minutesRef,omitempty"`
 	DecidedAt    string `dynamodbav:"decidedAt,omitempty"`
 	TTL          int64  `dynamodbav:"ttl"`
 }
@@ -58,13 +59,15 @@ type Approval struct {
 	Email        string
 	Token        string
 	// Status is waiting, deciding (claimed by one POST), used, superseded or expired.
-	Status    string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-	RemindAt  time.Time
-	Reminded  bool
-	Decision  string
-	Comment   string
+	Status     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	RemindAt   time.Time
+	Reminded   bool
+	Decision   string
+	Comment    string
+	MinutesRef string
+	// DecidedAt is when the decision was claimed (deciding) or made (used).
 	DecidedAt time.Time
 }
 
@@ -83,7 +86,10 @@ const (
 	ApprovalExpired    = "expired"
 )
 
-const approvalsWaiting = "APPROVALS#WAITING"
+const (
+	approvalsWaiting  = "APPROVALS#WAITING"
+	approvalsDeciding = "APPROVALS#DECIDING"
+)
 
 // keepExpiredLinks is how long an expired link's record stays, so its page
 // can still say it expired rather than that it never existed.
@@ -127,7 +133,7 @@ func (it approvalItem) approval() Approval {
 	return Approval{ID: it.ID, Kind: it.Kind, Role: it.Role, SubmissionID: it.SubmissionID, Revision: it.Revision, Step: it.Step, Approver: it.Approver,
 		Email: it.Email, Token: it.Token, Status: it.Status, CreatedAt: parseTS(it.CreatedAt), ExpiresAt: parseTS(it.ExpiresAt),
 		RemindAt: parseTS(it.RemindAt), Reminded: it.Reminded, Decision: it.Decision, Comment: it.Comment,
-		DecidedAt: parseTS(it.DecidedAt)}
+		MinutesRef: it.MinutesRef, DecidedAt: parseTS(it.DecidedAt)}
 }
 
 // GetApproval reads a link's record; not_found when absent.
@@ -182,6 +188,63 @@ func (s *Store) TransitionApproval(ctx context.Context, id, from, to, decision, 
 	return nil
 }
 
+// ClaimApproval moves a waiting link to deciding with the decision made on
+// its page (conditional: one claim per link), and lists it under deciding by
+// when, so a decision cut off by a crash can be found and completed.
+func (s *Store) ClaimApproval(ctx context.Context, id, decision, comment, minutesRef string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 keyOf("APPROVAL#"+id, "APPROVAL"),
+		ConditionExpression: aws.String("#status = :waiting"),
+		UpdateExpression: aws.String("SET #status = :deciding, decision = :d, #comment = :c, minutesRef = :m, decidedAt = :at, " +
+			"gsi1pk = :gpk, gsi1sk = :gsk"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#comment": "comment"},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{
+			":waiting": &ddb.AttributeValueMemberS{Value: ApprovalWaiting}, ":deciding": &ddb.AttributeValueMemberS{Value: ApprovalDeciding},
+			":d": &ddb.AttributeValueMemberS{Value: decision}, ":c": &ddb.AttributeValueMemberS{Value: comment},
+			":m": &ddb.AttributeValueMemberS{Value: minutesRef}, ":at": &ddb.AttributeValueMemberS{Value: ts(at)},
+			":gpk": &ddb.AttributeValueMemberS{Value: approvalsDeciding}, ":gsk": &ddb.AttributeValueMemberS{Value: ts(at) + "#" + id},
+		},
+	})
+	if isConditionFailure(err) {
+		return problem.Conflict("approval %s is not waiting", id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: claim approval %s: %w", id, err)
+	}
+	return nil
+}
+
+// ReclaimApproval takes over a decision that has been deciding since
+// claimedAt (its claimer stopped): conditional on that very claim, so one
+// recoverer completes it.
+func (s *Store) ReclaimApproval(ctx context.Context, id string, claimedAt, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      keyOf("APPROVAL#"+id, "APPROVAL"),
+		ConditionExpression:      aws.String("#status = :deciding AND decidedAt = :was"),
+		UpdateExpression:         aws.String("SET decidedAt = :at, gsi1sk = :gsk"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{
+			":deciding": &ddb.AttributeValueMemberS{Value: ApprovalDeciding}, ":was": &ddb.AttributeValueMemberS{Value: ts(claimedAt)},
+			":at": &ddb.AttributeValueMemberS{Value: ts(at)}, ":gsk": &ddb.AttributeValueMemberS{Value: ts(at) + "#" + id},
+		},
+	})
+	if isConditionFailure(err) {
+		return problem.Conflict("approval %s is no longer the same claim", id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: reclaim approval %s: %w", id, err)
+	}
+	return nil
+}
+
+// StalledApprovals lists links claimed (deciding) before the time given: their
+// decision was cut off and waits to be completed.
+func (s *Store) StalledApprovals(ctx context.Context, before time.Time, limit int32) ([]Approval, error) {
+	return s.approvalsListed(ctx, approvalsDeciding, "gsi1sk < :bound", ts(before), limit)
+}
+
 // MarkReminded records that a waiting link's reminder went out, once.
 func (s *Store) MarkReminded(ctx context.Context, id string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -203,18 +266,23 @@ func (s *Store) MarkReminded(ctx context.Context, id string) error {
 
 // ApprovalsDue lists waiting links whose reminder time has come.
 func (s *Store) ApprovalsDue(ctx context.Context, now time.Time, limit int32) ([]Approval, error) {
+	return s.approvalsListed(ctx, approvalsWaiting, "gsi1sk <= :bound", ts(now)+"#~", limit)
+}
+
+// approvalsListed reads the links listed under pk in gsi1 whose sort key
+// meets cond (against :bound).
+func (s *Store) approvalsListed(ctx context.Context, pk, cond, bound string, limit int32) ([]Approval, error) {
 	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),
 		IndexName:              aws.String(IndexGSI1),
-		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk <= :now"),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND " + cond),
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{
-			":pk":  &ddb.AttributeValueMemberS{Value: approvalsWaiting},
-			":now": &ddb.AttributeValueMemberS{Value: ts(now) + "#~"},
+			":pk": &ddb.AttributeValueMemberS{Value: pk}, ":bound": &ddb.AttributeValueMemberS{Value: bound},
 		},
 		Limit: aws.Int32(limit),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: approvals due: %w", err)
+		return nil, fmt.Errorf("store: approvals %s: %w", pk, err)
 	}
 	out := make([]Approval, 0, len(res.Items))
 	for _, raw := range res.Items {

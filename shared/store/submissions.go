@@ -255,7 +255,6 @@ func votePrefix(rev int, stage decision.ReviewStage) string {
 	return fmt.Sprintf("VOTE#%04d#%s#", rev, stage)
 }
 
-
 // Votes lists the votes of one stage of one revision, in voter order. The
 // read is strongly consistent: a vote just acknowledged is always in it.
 func (s *Store) Votes(ctx context.Context, submissionID string, rev int, stage decision.ReviewStage) ([]Vote, error) {

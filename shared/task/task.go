@@ -140,7 +140,8 @@ func Submissions(svc *app.Service) Handler {
 }
 
 // Notify handles the approval workflow's mail tasks: request_decision (a
-// signed link to the approver) and remind (the scheduled reminder sweep).
+// signed link to the approver) and remind (the scheduled sweep: reminders,
+// and decisions cut off in flight completed).
 func Notify(svc *app.Service) Handler {
 	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 		var ev Event
@@ -159,7 +160,12 @@ func Notify(svc *app.Service) Handler {
 				return nil, err
 			}
 			n, err := svc.SendReminders(ctx, at)
-			return ok(map[string]int{"reminded": n}, named(err))
+			if err != nil {
+				return nil, named(err)
+			}
+			// The same sweep completes decisions cut off by a crash (SPEC 2.4).
+			resumed, err := svc.ResumeStalledDecisions(ctx)
+			return ok(map[string]int{"reminded": n, "resumed": resumed}, named(err))
 		}
 		return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("unknown action %q", ev.Action)}
 	}
