@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"productgov/shared/app"
 	"productgov/shared/directory"
@@ -116,20 +118,23 @@ const requestIDHeader = "X-Request-Id"
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rid := r.Header.Get(requestIDHeader)
-		if rid == "" || len(rid) > 64 {
-			rid = id.New("req")
+		// The id is always made here; a client's own is only logged beside it.
+		rid, clientID := id.New("req"), r.Header.Get(requestIDHeader)
+		if len(clientID) > 64 || !utf8.ValidString(clientID) {
+			clientID = ""
 		}
 		w.Header().Set(requestIDHeader, rid)
-		r = r.WithContext(app.WithRequestID(r.Context(), rid))
+		ctx, cancel := context.WithTimeout(app.WithRequestID(r.Context(), rid), requestBudget)
+		defer cancel()
+		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
 		defer func() {
 			if v := recover(); v != nil {
 				s.Log.Error("panic", "requestId", rid, "panic", v, "stack", string(debug.Stack()))
 				s.writeError(rec, r, errors.New("panic"))
 			}
-			s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"ms", time.Since(start).Milliseconds(), "requestId", rid)
+			s.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"ms", time.Since(start).Milliseconds(), "requestId", rid, "clientRequestId", clientID)
 		}()
 		next.ServeHTTP(rec, r)
 	})
@@ -153,7 +158,13 @@ var statusOf = map[problem.Code]int{
 	problem.CodeForbidden:    http.StatusForbidden,
 	problem.CodeUnauthorized: http.StatusUnauthorized,
 	problem.CodeInternal:     http.StatusInternalServerError,
+	problem.CodeUnavailable:  http.StatusServiceUnavailable,
 }
+
+// requestBudget bounds a request's work, well inside Lambda's and API
+// Gateway's limits, so a database that does not answer gets a 503 in seconds
+// instead of a hang.
+const requestBudget = 10 * time.Second
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -163,12 +174,19 @@ type errorDetail struct {
 	Code    problem.Code      `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RequestID is the request's id, to quote when asking about it.
+	RequestID string `json:"requestId"`
 }
 
 // writeError answers with the error's code; internal errors are logged and
 // their details never shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem.As(err)
+	if (p == nil || p.Code == problem.CodeInternal) && unavailable(err) {
+		s.Log.Error("database unavailable", "requestId", app.RequestID(r.Context()), "method", r.Method,
+			"path", r.URL.Path, "err", err)
+		p = &problem.Error{Code: problem.CodeUnavailable, Message: "the database did not answer in time; nothing was changed, retry later (request id " + app.RequestID(r.Context()) + ")"}
+	}
 	if p == nil || p.Code == problem.CodeInternal {
 		s.Log.Error("internal error", "requestId", app.RequestID(r.Context()), "method", r.Method,
 			"path", r.URL.Path, "err", err)
@@ -177,7 +195,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Code == problem.CodeUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="productgov"`)
 	}
-	writeJSON(w, statusOf[p.Code], errorBody{Error: errorDetail{Code: p.Code, Message: p.Message, Fields: p.Fields}})
+	if p.Code == problem.CodeUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, statusOf[p.Code], errorBody{Error: errorDetail{Code: p.Code, Message: p.Message, Fields: p.Fields, RequestID: app.RequestID(r.Context())}})
+}
+
+// unavailable reports an error that says a dependency did not answer: the
+// request's budget ran out, or the connection failed or timed out.
+func unavailable(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

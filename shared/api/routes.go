@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"time"
 
 	"productgov/shared/directory"
 	"productgov/shared/period"
@@ -62,7 +64,9 @@ func (s *Server) routes() {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	if err := s.Health(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.Health(ctx); err != nil {
 		s.Log.Error("health check failed", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return nil

@@ -20,6 +20,9 @@ const (
 	CodeForbidden    Code = "forbidden"
 	CodeUnauthorized Code = "unauthorized"
 	CodeInternal     Code = "internal"
+	// CodeUnavailable is a dependency (the database) that did not answer in
+	// time: nothing was done, and the request may be retried.
+	CodeUnavailable Code = "unavailable"
 )
 
 // Error is an error with a code, a user-safe message and, for invalid input,

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"net"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -35,12 +39,25 @@ func NewClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, 
 
 // NewClientFromConfig returns a DynamoDB client on an AWS configuration
 // already loaded (a Lambda loads one for all its clients), at endpoint when
-// one is given.
+// one is given. A database that does not answer costs seconds, not minutes:
+// each attempt is bounded (connect 2 s, answer 5 s) and so are the waits
+// between the 5 attempts (at most 1 s), and callers bound the whole.
 func NewClientFromConfig(cfg aws.Config, endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-		o.RetryMaxAttempts = 5
+		o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(attemptTimeout).
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = connectTimeout })
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 5
+			so.MaxBackoff = time.Second
+		})
 	})
 }
+
+// Bounds of one DynamoDB request attempt.
+const (
+	connectTimeout = 2 * time.Second
+	attemptTimeout = 5 * time.Second
+)

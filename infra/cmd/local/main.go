@@ -9,16 +9,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -60,7 +61,7 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer ddb.Stop()
+	defer func() { ddb.Stop() }() // the instance running at the end, after any restart
 
 	secret, err := localSecret(filepath.Join(root, "var", "jwt-secret"))
 	if err != nil {
@@ -105,13 +106,23 @@ func run(port int, dataDir string, log *slog.Logger) error {
 
 	printWelcome(cfg, sys, seeded)
 
-	select {
-	case <-ctx.Done():
-		fmt.Println("\nstopping …")
-	case err := <-errc:
-		return err
-	case <-ddb.Done():
-		return errors.New("DynamoDB Local exited")
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Println("\nstopping …")
+		case err := <-errc:
+			return err
+		case <-ddb.Done():
+			// The database died: the functions answer 503 meanwhile; start it
+			// again on the same port and data, and they recover by themselves.
+			log.Error("DynamoDB Local exited; starting it again")
+			if ddb, err = restartDynamo(ctx, ddb, dataDir); err != nil {
+				return fmt.Errorf("restart DynamoDB Local: %w", err)
+			}
+			log.Info("DynamoDB Local is back", "endpoint", ddb.Endpoint)
+			continue
+		}
+		break
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -145,6 +156,32 @@ func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
 
 func envName(sub string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_", "@", "_").Replace(sub))
+}
+
+// restartDynamo starts DynamoDB Local again on the port the functions know.
+func restartDynamo(ctx context.Context, old *dynamolocal.Instance, dataDir string) (*dynamolocal.Instance, error) {
+	u, err := url.Parse(old.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return nil, err
+	}
+	var last error
+	for attempt := 0; attempt < 10; attempt++ {
+		inst, err := dynamolocal.Start(ctx, dynamolocal.Options{DataDir: dataDir, Port: port})
+		if err == nil {
+			return inst, nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second): // the port may still be held a moment
+		}
+	}
+	return nil, last
 }
 
 // functionLog is where the functions' output goes (the runtime's START/END/
