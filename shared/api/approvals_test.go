@@ -553,11 +553,16 @@ func TestExitThroughChengpiAndDelisting(t *testing.T) {
 	}
 
 	// P§11: after an approved demand the construction plan moves planning → building.
+	// A registered product is managed by the admin who registered it; another
+	// product manager may not record its plan (SPEC 6).
 	demand := createProduct(t, e, admin, map[string]any{"name": "规划中", "level": "city", "mode": "self_built", "stage": "planning"})["id"].(string)
-	if res := e.Do("POST", "/products/"+pid+"/construction-plan", pm, nil); res.Status != 409 {
+	if res := e.Do("POST", "/products/"+pid+"/construction-plan", admin, nil); res.Status != 409 {
 		t.Fatalf("plan for an exited product: %d", res.Status)
 	}
-	res = e.Do("POST", "/products/"+demand+"/construction-plan", pm, nil)
+	if res := e.Do("POST", "/products/"+demand+"/construction-plan", pm, nil); res.Status != 403 {
+		t.Fatalf("plan recorded by a product manager who does not manage the product: %d", res.Status)
+	}
+	res = e.Do("POST", "/products/"+demand+"/construction-plan", admin, nil)
 	if res.Status != 200 || res.Map(t)["stage"] != "building" || res.Map(t)["planSubmittedOn"] == nil {
 		t.Fatalf("construction plan: %d %s", res.Status, res.Body)
 	}

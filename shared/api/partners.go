@@ -17,12 +17,12 @@ import (
 // (SPEC 4, SPEC 8).
 func (s *Server) partnerRoutes() {
 	s.handle("POST", "/partners", false, s.createPartner)
-	s.handle("GET", "/partners/{id}", false, s.getPartner)
+	s.handle("GET", "/partners/{id}", false, partnerRead(s.getPartner))
 	s.handle("POST", "/partners/{id}/deposits", false, s.postDeposit)
 	s.handle("POST", "/partners/{id}/agreement", false, s.activateAgreement)
 	s.handle("POST", "/partners/{id}/penalties", false, s.addPenalty)
 	s.handle("POST", "/partners/{id}/staff-changes", false, s.addStaffChange)
-	s.handle("GET", "/partners/{id}/charges", false, s.partnerCharges)
+	s.handle("GET", "/partners/{id}/charges", false, partnerRead(s.partnerCharges))
 	s.handle("POST", "/partners/{id}/annual-assessments", false, s.assessPartnerYear)
 	s.handle("POST", "/partners/{id}/term-evaluation", false, s.evaluateTerm)
 	s.handle("POST", "/partners/{id}/termination", false, s.terminate)
@@ -30,7 +30,7 @@ func (s *Server) partnerRoutes() {
 	s.handle("POST", "/partners/{id}/deposit-refund/decisions", false, s.decideRefund)
 
 	s.handle("POST", "/support-projects", false, s.createProject)
-	s.handle("GET", "/support-projects/{id}", false, s.getProject)
+	s.handle("GET", "/support-projects/{id}", false, partnerRead(s.getProject))
 	s.handle("POST", "/support-projects/{id}/scores", false, s.scoreProject)
 	s.handle("POST", "/support-projects/{id}/approvals", false, s.decideProject)
 	s.handle("POST", "/support-projects/{id}/renewals", false, s.renewProject)
@@ -425,4 +425,14 @@ func (s *Server) putQuarter(w http.ResponseWriter, r *http.Request, caller direc
 	}
 	writeJSON(w, http.StatusOK, e)
 	return nil
+}
+
+// partnerRead lets only partner readers (app.CheckPartnerReader) through.
+func partnerRead(h func(http.ResponseWriter, *http.Request, directory.Person) error) func(http.ResponseWriter, *http.Request, directory.Person) error {
+	return func(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+		if err := app.CheckPartnerReader(caller); err != nil {
+			return err
+		}
+		return h(w, r, caller)
+	}
 }

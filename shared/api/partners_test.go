@@ -282,6 +282,10 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 	if res := e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 409 {
 		t.Fatalf("the deputy GM before the review: %d %s", res.Status, res.Body)
 	}
+	// SPEC 6: who requested the refund does not decide it.
+	if res := e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["inn1"], map[string]any{"decision": "approve"}); res.Status != 403 {
+		t.Fatalf("the refund's requester deciding it: %d %s", res.Status, res.Body)
+	}
 	mustStatus(t, e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["inn2"], map[string]any{"decision": "approve"}), 200, "innovation review")
 	mustStatus(t, e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["fin1"], map[string]any{"decision": "approve"}), 200, "finance review")
 	if res := e.Do("POST", "/partners/"+other+"/deposit-refund/decisions", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 403 {

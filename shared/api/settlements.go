@@ -20,16 +20,16 @@ import (
 
 func (s *Server) settlementRoutes() {
 	s.handle("POST", "/settlement-runs", false, s.startSettlement)
-	s.handle("GET", "/settlement-runs/{quarter}", false, s.settlementRun)
+	s.handle("GET", "/settlement-runs/{quarter}", false, partnerRead(s.settlementRun))
 	// GET /settlements/2026-Q1 answers JSON; GET /settlements/2026-Q1.xlsx the S-A3 tables.
-	s.handle("GET", "/settlements/{quarter}", false, s.settlements)
+	s.handle("GET", "/settlements/{quarter}", false, partnerRead(s.settlements))
 	s.handle("POST", "/settlements/{quarter}/{projectId}/confirm", false, s.decideStatement(app.StepConfirm))
 	s.handle("POST", "/settlements/{quarter}/{projectId}/approve", false, s.decideStatement(app.StepApprove))
 	s.handle("POST", "/annual-clearings", false, s.startAnnualClearing)
-	s.handle("GET", "/annual-clearings/{year}", false, s.annualClearing)
+	s.handle("GET", "/annual-clearings/{year}", false, partnerRead(s.annualClearing))
 	s.handle("POST", "/accrual-runs", false, s.startAccruals)
-	s.handle("GET", "/accrual-runs/{month}", false, s.accrualRun)
-	s.handle("GET", "/accruals/{month}", false, s.accruals)
+	s.handle("GET", "/accrual-runs/{month}", false, partnerRead(s.accrualRun))
+	s.handle("GET", "/accruals/{month}", false, partnerRead(s.accruals))
 }
 
 func (s *Server) startSettlement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {

@@ -146,6 +146,12 @@ func TestPartnerYear(t *testing.T) {
 	}
 	for _, who := range []string{"inn2", "mkt1", "fin1", "inn1"} {
 		v = mustStatus(t, e.Do("POST", "/support-projects/"+r+"/approvals", tok[who], map[string]any{"decision": "approve"}), 200, "approval by "+who)
+		if who == "inn2" {
+			// SPEC 6: who initiated the approval does not countersign it.
+			if res := e.Do("POST", "/support-projects/"+r+"/approvals", tok["inn2"], map[string]any{"decision": "approve"}); res.Status != 403 {
+				t.Fatalf("the initiator countersigning: %d %s", res.Status, res.Body)
+			}
+		}
 	}
 	// SPEC 2.4, 6: the deputy GM decides through the emailed link, not the API.
 	if res := e.Do("POST", "/support-projects/"+r+"/approvals", tok["dgm1"], map[string]any{"decision": "approve"}); res.Status != 403 {

@@ -46,7 +46,7 @@ func (s *Service) flagged(ctx context.Context, ps ...product.Product) ([]product
 // demand (P§11: due within 10 working days) and moves the product on to
 // building (self-built) or introducing (cooperative, P§15).
 func (s *Service) SubmitConstructionPlan(ctx context.Context, caller directory.Person, productID string) (product.Product, error) {
-	if err := require(caller, "submitting a construction plan", directory.RoleProductManager); err != nil {
+	if err := require(caller, "submitting a construction plan", directory.RoleProductManager, directory.RoleAdmin); err != nil {
 		return product.Product{}, err
 	}
 	pol, err := s.Policy(ctx)
@@ -55,6 +55,9 @@ func (s *Service) SubmitConstructionPlan(ctx context.Context, caller directory.P
 	}
 	now := s.Now()
 	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), productID, func(p *product.Product) (product.Change, error) {
+		if err := mayManage(caller, *p); err != nil {
+			return product.Change{}, err
+		}
 		if p.Stage != product.StagePlanning {
 			return product.Change{}, problem.Conflict("product %s is %s: a construction plan follows an approved demand, in planning", p.ID, p.Stage)
 		}

@@ -161,7 +161,19 @@ type PartnerView struct {
 	Owed money.Amount `json:"owed"`
 }
 
-// GetPartner reads a partner with its ledger; any signed-in person may.
+// partnerReaders are who read partner, project and settlement records: the
+// departments that work them, the executives who approve them and the
+// auditor (SPEC 6: any signed-in person reads products and submissions only).
+var partnerReaders = []directory.Role{directory.RoleAdmin, directory.RoleMarketing, directory.RoleFinance,
+	directory.RoleInnovation, directory.RoleAuditor, directory.RoleDeputyGM, directory.RoleVP, directory.RoleGM}
+
+// CheckPartnerReader refuses a caller who may not read partner, project and
+// settlement records.
+func CheckPartnerReader(caller directory.Person) error {
+	return require(caller, "reading partner, project and settlement records", partnerReaders...)
+}
+
+// GetPartner reads a partner with its ledger (callers: CheckPartnerReader).
 func (s *Service) GetPartner(ctx context.Context, pid string) (PartnerView, error) {
 	p, err := s.PartnerStore.GetPartner(ctx, pid)
 	if err != nil {
@@ -507,6 +519,9 @@ func (s *Service) decideRefund(ctx context.Context, caller directory.Person, pid
 	decided, err := s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
 		if p.Refund == nil {
 			return store.PartnerChange{}, problem.Conflict("no refund of partner %s was requested", pid)
+		}
+		if p.Refund.RequestedBy == caller.Sub {
+			return store.PartnerChange{}, problem.Forbidden("nobody approves their own proposal (SPEC 6): %s requested the refund of partner %s", caller.Sub, pid)
 		}
 		if !viaLink {
 			if err := refuseExecutiveByAPI(caller, p.Refund.Approval); err != nil {

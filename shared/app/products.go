@@ -102,13 +102,21 @@ func (s *Service) UpdateProduct(ctx context.Context, caller directory.Person, id
 	if patch.Customers != nil && *patch.Customers < 0 {
 		f.Add("customers", "must not be negative")
 	}
-	if patch.ExemptUntil != nil && !caller.Has(directory.RoleAdmin) {
+	admin := caller.Has(directory.RoleAdmin)
+	if patch.ExemptUntil != nil && !admin {
 		f.Add("exemptUntil", "only an admin may extend the exemption (P§19)")
+	}
+	if patch.Strategic != nil && !admin {
+		// The strategic list is policy: it changes routing and waives P§18.
+		return product.Product{}, problem.Forbidden("only an admin sets strategic: the strategic list is policy (P§18)")
 	}
 	if err := f.Err("invalid product update"); err != nil {
 		return product.Product{}, err
 	}
 	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), id, func(p *product.Product) (product.Change, error) {
+		if err := mayManage(caller, *p); err != nil {
+			return product.Change{}, err
+		}
 		if patch.Name != nil {
 			p.Name = strings.TrimSpace(*patch.Name)
 		}
@@ -127,6 +135,15 @@ func (s *Service) UpdateProduct(ctx context.Context, caller directory.Person, id
 		}
 		return product.Change{Action: "product.update"}, nil
 	})
+}
+
+// mayManage lets a product's own manager (the product manager who created
+// it) or an admin change its data; other product managers may not (SPEC 6).
+func mayManage(caller directory.Person, p product.Product) error {
+	if caller.Has(directory.RoleAdmin) || p.CreatedBy == caller.Sub {
+		return nil
+	}
+	return problem.Forbidden("product %s is managed by %s: only its manager or an admin changes it", p.ID, p.CreatedBy)
 }
 
 // StageHistory lists a product's stage changes.

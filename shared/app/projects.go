@@ -316,6 +316,9 @@ func (s *Service) decideProject(ctx context.Context, caller directory.Person, pr
 		if x.Status != settlement.ProjectApproving || x.Approval == nil {
 			return "", problem.Conflict("project %s is %s: nothing awaits a decision", projectID, x.Status)
 		}
+		if x.Approval.ProposedBy(caller.Sub) {
+			return "", problem.Forbidden("nobody approves their own proposal (SPEC 6): %s initiated the approval of project %s", caller.Sub, projectID)
+		}
 		if !viaLink {
 			if err := refuseExecutiveByAPI(caller, *x.Approval); err != nil {
 				return "", err

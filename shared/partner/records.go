@@ -156,6 +156,19 @@ func NewApproval(plan ApprovalPlan) ApprovalState {
 	return ApprovalState{Plan: plan, Status: ApprovalPending, Acts: []ApprovalAct{}}
 }
 
+// ProposedBy reports whether sub made the approval's proposal: an act of its
+// initiate stage (S§11). Nobody approves their own proposal (SPEC 6).
+func (a ApprovalState) ProposedBy(sub string) bool {
+	for _, act := range a.Acts {
+		for _, st := range a.Plan.Stages {
+			if st.Step == act.Step && st.Action == ActionInitiate && act.By == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Awaited returns the roles of the current stage that have not decided yet.
 func (a ApprovalState) Awaited() []string {
 	if a.Status != ApprovalPending || a.Stage >= len(a.Plan.Stages) {
