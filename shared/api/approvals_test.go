@@ -631,3 +631,20 @@ func TestNaturalExitNoticeAfterThreeMonths(t *testing.T) {
 		t.Fatalf("history has %d entries, want registration and one exit notice", n)
 	}
 }
+
+// Texts nobody writes (control characters, invalid UTF-8, a page of a
+// comment) are refused on the approval page without using the link up.
+func TestApprovalFormRefusesBadTextAndKeepsTheLink(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	id, link := waitingForVP(t, e, tokens)
+	for name, comment := range map[string]string{"NUL": "同意\x00", "ESC": "\x1b[2J同意", "not UTF-8": "\xff\xfe", "too long": strings.Repeat("长", 2001)} {
+		if st, html := page(t, link, url.Values{"decision": {"approve"}, "comment": {comment}, "minutesRef": {"会纪〔2026〕12号"}}); st != 400 || !strings.Contains(html, "comment") {
+			t.Fatalf("%s comment: %d", name, st)
+		}
+	}
+	if st, _ := decide(t, link, "approve"); st != 200 {
+		t.Fatalf("the link after refused posts: %d", st)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, tokens["pm1"], id)["status"] == "approved" })
+}

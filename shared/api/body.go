@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"productgov/shared/money"
 	"productgov/shared/period"
@@ -39,6 +40,9 @@ func decodeObject(r *http.Request) (*object, error) {
 
 func parseObject(b []byte) (*object, error) {
 	o := &object{errs: problem.Fields{}, read: map[string]bool{}}
+	if err := checkJSONText(b); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&o.raw); err != nil {
 		return nil, problem.InvalidField("body", "is not a JSON object: "+jsonReason(err))
@@ -50,6 +54,101 @@ func parseObject(b []byte) (*object, error) {
 		return nil, problem.InvalidField("body", "must be a JSON object, not null")
 	}
 	return o, nil
+}
+
+// Text limits of every JSON body: a string is at most maxText characters,
+// and one naming something (shortFields) at most maxShortText.
+const (
+	maxText      = 20000
+	maxShortText = 200
+)
+
+// shortFields are the fields that name or identify something: a person's or
+// a product's name, an email address, an id, a reference.
+var shortFields = map[string]bool{
+	"name": true, "email": true, "dept": true, "sub": true, "productId": true, "partnerId": true, "projectId": true,
+	"minutesRef": true, "reference": true, "title": true, "contact": true, "legalRepresentative": true,
+}
+
+// checkJSONText refuses what decoding would silently accept or alter: bytes
+// that are not UTF-8 (decoding turns them into U+FFFD), a key given twice in
+// one object (decoding keeps the last), control characters other than tab
+// and line breaks, and strings longer than maxText.
+func checkJSONText(b []byte) error {
+	if !utf8.Valid(b) {
+		return problem.InvalidField("body", "is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	type frame struct {
+		object  bool
+		keys    map[string]bool
+		wantKey bool
+		key     string // the member being read
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return nil // a syntax error: the decoder proper names it
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, wantKey: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.wantKey {
+				if top.keys[v] {
+					return problem.InvalidField(v, "is given twice; give each field once")
+				}
+				top.keys[v] = true
+				top.wantKey, top.key = false, v
+				if err := checkText(v, maxShortText); err != nil {
+					return problem.InvalidField("body", "has a field name that "+err.Error())
+				}
+				continue
+			}
+			if err := checkText(v, maxText); err != nil {
+				field := "body"
+				if top != nil && top.object {
+					field = top.key
+				}
+				return problem.InvalidField(field, err.Error())
+			}
+		}
+		if top != nil && top.object {
+			top.wantKey = true
+		}
+	}
+}
+
+// checkText refuses control characters (tab and line breaks aside) and
+// texts over max characters.
+func checkText(s string, max int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("is %d characters long; at most %d", n, max)
+	}
+	for _, r := range s {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return fmt.Errorf("holds the control character U+%04X", r)
+		}
+	}
+	return nil
 }
 
 func jsonReason(err error) string {
@@ -97,6 +196,10 @@ func (o *object) str(name string, required bool) string {
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
 		o.errs.Add(name, "must be a string")
+		return ""
+	}
+	if shortFields[name] && utf8.RuneCountInString(s) > maxShortText {
+		o.errs.Add(name, fmt.Sprintf("is %d characters long; at most %d", utf8.RuneCountInString(s), maxShortText))
 		return ""
 	}
 	if required && strings.TrimSpace(s) == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"unicode/utf8"
 
 	"productgov/shared/app"
 	"productgov/shared/assessment"
@@ -67,6 +68,9 @@ func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request, _ director
 	return renderPage(w, pageStatus[page.State], "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": sig})
 }
 
+// maxCommentText bounds an approver's comment on the approval page.
+const maxCommentText = 2000
+
 func (s *Server) approvalDecision(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
@@ -74,6 +78,26 @@ func (s *Server) approvalDecision(w http.ResponseWriter, r *http.Request, _ dire
 	}
 	form := app.DecisionForm{Sig: r.PostForm.Get("sig"), Decision: r.PostForm.Get("decision"),
 		Comment: r.PostForm.Get("comment"), MinutesRef: r.PostForm.Get("minutesRef")}
+	// Texts a person would not write are refused before anything is claimed.
+	bad := map[string]string{}
+	for field, limit := range map[string]int{"comment": maxCommentText, "minutesRef": maxShortText} {
+		v := r.PostForm.Get(field)
+		if !utf8.ValidString(v) {
+			bad[field] = "is not valid UTF-8"
+		} else if err := checkText(v, limit); err != nil {
+			bad[field] = err.Error()
+		}
+	}
+	if len(bad) > 0 {
+		page, err := s.App.ViewApproval(r.Context(), r.PathValue("id"), form.Sig)
+		if err != nil {
+			return err
+		}
+		if page.State == app.LinkOpen {
+			page.Errors = bad
+		}
+		return renderPage(w, http.StatusBadRequest, "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": form.Sig})
+	}
 	page, err := s.App.DecideApproval(r.Context(), r.PathValue("id"), form)
 	if err != nil {
 		return err

@@ -152,6 +152,15 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"register without notice", "POST", "/products", admin, map[string]any{"name": "x", "level": "city", "mode": "self_built", "stage": "commercial"}, 400, "invalid", "noticeDate"},
 		{"bad stage filter", "GET", "/products?stage=launched", pm, nil, 400, "invalid", "stage"},
 		{"bad cursor", "GET", "/products?cursor=bm90LWEtY3Vyc29y", pm, nil, 400, "invalid", "cursor"},
+		{"path month with a sign", "PUT", "/products/" + id + "/revenue/2026-+1", admin, map[string]any{"amount": "1.00"}, 400, "invalid", "month"},
+		{"path month with a space", "PUT", "/products/" + id + "/revenue/2026-%201", admin, map[string]any{"amount": "1.00"}, 400, "invalid", "month"},
+		{"import month with a sign", "POST", "/imports/revenue", admin, "product_id,month,value\n" + id + ",2001-+2,5.00\n", 400, "invalid", "line 2"},
+		{"a key given twice", "PATCH", "/products/" + id, pm, `{"name":"甲","name":"乙"}`, 400, "invalid", "name"},
+		{"a NUL in a name", "PATCH", "/products/" + id, pm, `{"name":"a\u0000b"}`, 400, "invalid", "name"},
+		{"an ESC in a name", "PATCH", "/products/" + id, pm, `{"name":"\u001b[31m红"}`, 400, "invalid", "name"},
+		{"bytes that are not UTF-8", "PATCH", "/products/" + id, pm, "{\"name\":\"\xff\xfe\"}", 400, "invalid", "body"},
+		{"a 900 KB name", "PATCH", "/products/" + id, pm, map[string]any{"name": strings.Repeat("名", 300000)}, 400, "invalid", "name"},
+		{"a name over 200 characters", "PATCH", "/products/" + id, pm, map[string]any{"name": strings.Repeat("名", 201)}, 400, "invalid", "name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

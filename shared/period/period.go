@@ -21,17 +21,37 @@ type Month struct {
 
 // ParseMonth reads "YYYY-MM"; month 13 or any other shape is refused.
 func ParseMonth(s string) (Month, error) {
-	var y, m int
-	if len(s) != 7 || s[4] != '-' {
+	if len(s) != 7 || s[4] != '-' || !digits(s[:4]) || !digits(s[5:]) {
 		return Month{}, errors.New("must be a month written YYYY-MM")
 	}
-	if _, err := fmt.Sscanf(s, "%04d-%02d", &y, &m); err != nil || y < 1900 || y > 9999 {
+	y, m := number(s[:4]), number(s[5:])
+	if y < 1900 {
 		return Month{}, errors.New("must be a month written YYYY-MM")
 	}
 	if m < 1 || m > 12 {
 		return Month{}, fmt.Errorf("month %02d is not between 01 and 12", m)
 	}
 	return Month{y, time.Month(m)}, nil
+}
+
+// digits reports whether s is only ASCII digits (Sscanf would take signs and
+// spaces: "2026-+1", "2026- 1").
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// number is the value of a string of digits.
+func number(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
 
 // MustMonth is ParseMonth for constants; it panics on bad input.
@@ -106,11 +126,11 @@ type Quarter struct {
 
 // ParseQuarter reads "YYYY-Qn" with n from 1 to 4.
 func ParseQuarter(s string) (Quarter, error) {
-	var y, q int
-	if len(s) != 7 || s[4:6] != "-Q" {
+	if len(s) != 7 || s[4:6] != "-Q" || !digits(s[:4]) || !digits(s[6:]) {
 		return Quarter{}, errors.New("must be a quarter written YYYY-Qn")
 	}
-	if _, err := fmt.Sscanf(s, "%04d-Q%d", &y, &q); err != nil || y < 1900 {
+	y, q := number(s[:4]), number(s[6:])
+	if y < 1900 {
 		return Quarter{}, errors.New("must be a quarter written YYYY-Qn")
 	}
 	if q < 1 || q > 4 {

@@ -18,6 +18,11 @@ func TestParseMonth(t *testing.T) {
 		{"2026-1", "", true},
 		{"26-01", "", true},
 		{"", "", true},
+		{"2026-+1", "", true},
+		{"2026- 1", "", true},
+		{"2001-+2", "", true},
+		{"+026-01", "", true},
+		{"2026-0x", "", true},
 	}
 	for _, tt := range tests {
 		m, err := ParseMonth(tt.in)
@@ -47,7 +52,7 @@ func TestMonthArithmetic(t *testing.T) {
 }
 
 func TestParseQuarter(t *testing.T) {
-	for in, ok := range map[string]bool{"2026-Q1": true, "2026-Q4": true, "2026-Q5": false, "2026-Q0": false, "2026Q1": false} {
+	for in, ok := range map[string]bool{"2026-Q1": true, "2026-Q4": true, "2026-Q5": false, "2026-Q0": false, "2026Q1": false, "2026-Q+": false, "+026-Q1": false, " 026-Q1": false} {
 		_, err := ParseQuarter(in)
 		if (err == nil) != ok {
 			t.Errorf("ParseQuarter(%q) err = %v", in, err)
