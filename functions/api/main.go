@@ -31,7 +31,7 @@ func main() {
 		log.Error("startup", "err", err)
 		os.Exit(1)
 	}
-	srv := &api.Server{App: sys.App, Auth: gatewayClaims, Health: sys.Store.Ping, Log: log}
+	srv := &api.Server{App: sys.App, Auth: gatewayClaims, Health: sys.Store.Ping, Idempotency: sys.Store, Log: log}
 	lambda.Start(httpadapter.NewV2(srv.Handler()).ProxyWithContext)
 }
 

@@ -53,6 +53,9 @@ type Server struct {
 	Issuer *identity.Issuer
 	// Health checks the store for /healthz.
 	Health func(ctx context.Context) error
+	// Idempotency keeps answers to POSTs sent with an Idempotency-Key; nil
+	// ignores the header.
+	Idempotency IdempotencyStore
 	Log    *slog.Logger
 
 	mux *http.ServeMux
@@ -90,6 +93,17 @@ func (s *Server) handle(method, pattern string, public bool, h func(w http.Respo
 				s.writeError(w, r, err)
 				return
 			}
+		}
+		if method == http.MethodPost && !public && s.Idempotency != nil && r.Header.Get(idempotencyHeader) != "" {
+			err := s.idempotent(w, r, caller.Sub, func(w http.ResponseWriter, r *http.Request) {
+				if err := h(w, r, caller); err != nil {
+					s.writeError(w, r, err)
+				}
+			})
+			if err != nil {
+				s.writeError(w, r, err)
+			}
+			return
 		}
 		if err := h(w, r, caller); err != nil {
 			s.writeError(w, r, err)
