@@ -7,6 +7,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 ARCHS ?= arm64 amd64
 
+
+.PHONY: fuzz
+# Every fuzz target for FUZZTIME (30s) each, with inputs tried and failures
+# per decoder; `make test` runs their seed corpora as ordinary tests.
+fuzz: deps-go
+	@FUZZTIME=$(or $(FUZZTIME),30s) bash infra/fuzz/run.sh
+
 .PHONY: run test deps deps-java deps-npm deps-go deps-chromium build bootstraps build-one bench vet clean
 
 run: deps
