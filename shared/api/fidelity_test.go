@@ -1,0 +1,114 @@
+package api_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"productgov/infra/localstack/stacktest"
+)
+
+// finishedRun starts a job through the API and polls its run record over HTTP
+// until one more run has ended, succeeded or failed; it never asks the engine.
+func finishedRun(t *testing.T, e *stacktest.Env, token, route string, body map[string]any, runPath string) map[string]any {
+	t.Helper()
+	before := 0
+	if res := e.Do("GET", runPath, token, nil); res.Status == 200 {
+		before = int(res.Map(t)["runs"].(float64))
+	}
+	mustStatus(t, e.Do("POST", route, token, body), 202, "start "+route)
+	var run map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res := e.Do("GET", runPath, token, nil)
+		if res.Status == 200 {
+			run = res.Map(t)
+			if int(run["runs"].(float64)) == before+1 && (run["status"] == "succeeded" || run["status"] == "failed") {
+				return run
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not end: last %v", runPath, run)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// revenueProject registers an approved revenue-mode project of a partner on a
+// product from 2025-01-01, with its 2025-Q3 workload and the product's Q3 revenue.
+func revenueProject(t *testing.T, e *stacktest.Env, tok map[string]string, pid, product string) string {
+	t.Helper()
+	prj := mustStatus(t, e.Do("POST", "/support-projects", tok["admin"], map[string]any{"partnerId": pid, "productId": product,
+		"benefitType": "direct", "contentType": "ordinary_content", "minWorkload": 0, "annualTarget": "1000000.00",
+		"status": "approved", "startDate": "2025-01-01"}), 201, "project")["id"].(string)
+	mustStatus(t, e.Do("PUT", "/support-projects/"+prj+"/quarters/2025-Q3", tok["inn1"],
+		map[string]any{"workload": 10, "serviceScore": 80}), 200, "quarter input")
+	return prj
+}
+
+// Defect 1 (issue 9): a core-staff change recorded without a notice date (S§21
+// 否则: no notice at all) round-trips through the store, is charged in its
+// quarter's settlement, and one partner's failure leaves the others settled.
+func TestStaffChangeWithoutNoticeSettles(t *testing.T) {
+	e := stacktest.New(t)
+	tok := staff(t, e, nil)
+	admin := tok["admin"]
+	x := createProduct(t, e, admin, map[string]any{"name": "视频彩铃", "level": "city", "mode": "self_built", "stage": "commercial", "noticeDate": "2024-06-01"})["id"].(string)
+	for _, m := range []string{"07", "08", "09"} {
+		mustStatus(t, e.Do("PUT", "/products/"+x+"/revenue/2025-"+m, admin, map[string]any{"amount": "100000.00"}), 200, "revenue")
+	}
+	a := activePartner(t, e, tok, "甲运营", "2025-01-01")
+	b := activePartner(t, e, tok, "乙运营", "2025-01-01")
+	c := activePartner(t, e, tok, "丙运营", "2025-01-01")
+	pa := revenueProject(t, e, tok, a, x)
+	pb := revenueProject(t, e, tok, b, x)
+	revenueProject(t, e, tok, c, x)
+
+	// Joined 2023-01-01, left 2025-08-15 after more than two years, and never
+	// applied: no noticeOn at all.
+	st := mustStatus(t, e.Do("POST", "/partners/"+a+"/staff-changes", tok["inn1"], map[string]any{"person": "赵六",
+		"joinedOn": "2023-01-01", "changedOn": "2025-08-15"}), 201, "staff change without notice")
+	if ch := st["charge"].(map[string]any); ch["penalised"] != true || ch["charge"] != "20000.00" || !strings.Contains(ch["reason"].(string), "without notice") {
+		t.Fatalf("staff change without notice %v", st)
+	}
+	charges := mustStatus(t, e.Do("GET", "/partners/"+a+"/charges", tok["mkt1"], nil), 200, "charges after a change without notice")
+	sc := charges["staffChanges"].([]any)
+	if len(sc) != 1 || sc[0].(map[string]any)["noticeOn"] != nil {
+		t.Fatalf("staff changes %v", sc)
+	}
+
+	// Partner C's record is unreadable (as a store fault would leave it): its
+	// settlement fails, named in the run, and A and B are settled all the same.
+	_, err := e.Sys.Store.Client().PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(e.Sys.Store.Table()),
+		Item: map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "PARTNER#" + c},
+			"sk": &ddb.AttributeValueMemberS{Value: "PENALTY#2025-Q3#broken"}, "type": &ddb.AttributeValueMemberS{Value: "penalty"},
+			"doc": &ddb.AttributeValueMemberS{Value: "{not json"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := finishedRun(t, e, admin, "/settlement-runs", map[string]any{"quarter": "2025-Q3"}, "/settlement-runs/2025-Q3")
+	if run["status"] != "failed" {
+		t.Fatalf("run %v: want failed, naming partner %s", run, c)
+	}
+	failures := run["failures"].([]any)
+	if len(failures) != 1 || failures[0].(map[string]any)["partnerId"] != c {
+		t.Fatalf("failures %v, want only %s", failures, c)
+	}
+	sts := byProject(mustStatus(t, e.Do("GET", "/settlements/2025-Q3", admin, nil), 200, "statements"))
+	// 300,000 × 2.7% = 8,100; A's charge of 20,000 takes it all and 11,900 of the deposit.
+	if s := sts[pa]; s == nil || s["fee"] != "8100.00" || s["payable"] != "0.00" || s["fromDeposit"] != "11900.00" {
+		t.Fatalf("A's statement %v", s)
+	}
+	if s := sts[pb]; s == nil || s["payable"] != "8100.00" {
+		t.Fatalf("B's statement %v", s)
+	}
+	if p := mustStatus(t, e.Do("GET", "/partners/"+a, admin, nil), 200, "partner A"); p["depositBalance"] != "288100.00" {
+		t.Fatalf("A's deposit %v", p["depositBalance"])
+	}
+	_ = fmt.Sprint
+}
