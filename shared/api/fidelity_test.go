@@ -112,3 +112,56 @@ func TestStaffChangeWithoutNoticeSettles(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// trailingWindow is the 12 complete months before now in Shanghai (SPEC 2.3).
+func trailingWindow() []string {
+	now := time.Now().In(time.FixedZone("Asia/Shanghai", 8*3600))
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	out := make([]string, 12)
+	for i := range out {
+		out[i] = first.AddDate(0, i-12, 0).Format("2006-01")
+	}
+	return out
+}
+
+// Defect 2 (issue 9): an exit is routed on the records, not on the figures the
+// applicant writes; both are shown on the submission.
+func TestExitRoutedOnRecords(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	pid := createProduct(t, e, admin, map[string]any{"name": "政企云盘", "level": "province", "mode": "self_built",
+		"stage": "commercial", "noticeDate": "2023-01-10", "customers": 500})["id"].(string)
+	// 11 recorded months of 1,000,000 = 11,000,000 (≥ 10,000,000: gm_office);
+	// the fourth month has no record and counts 0.
+	window := trailingWindow()
+	for i, m := range window {
+		if i == 3 {
+			continue
+		}
+		mustStatus(t, e.Do("PUT", "/products/"+pid+"/revenue/"+m, admin, map[string]any{"amount": "1000000.00"}), 200, "revenue "+m)
+	}
+	res := e.Do("POST", "/submissions", tokens["pm1"], map[string]any{"type": "exit", "productId": pid, "exitType": "pilot",
+		"evaluation": "收入下滑", "exitPlan": "分批迁移", "replacementProduct": "无", "exitDate": "2027-06-30",
+		"customerServicePlan": "客户经理逐户沟通", "trailingRevenue": "100.00", "customers": 1})
+	body := mustStatus(t, res, 201, "exit with small figures written")
+	if body["decisionLevel"] != "gm_office" {
+		t.Fatalf("decision level %v (%v); want gm_office from the records", body["decisionLevel"], body["routing"])
+	}
+	sub := submission(t, e, tokens["pm1"], body["id"].(string))
+	fig := sub["routing"].(map[string]any)["figures"].(map[string]any)
+	if fig["trailingRevenue"] != "11000000.00" || fig["customers"].(float64) != 500 ||
+		fig["applicantTrailingRevenue"] != "100.00" || fig["applicantCustomers"].(float64) != 1 {
+		t.Fatalf("figures %v", fig)
+	}
+	if ms := fig["missingMonths"].([]any); len(ms) != 1 || ms[0] != window[3] {
+		t.Fatalf("missing months %v, want [%s]", ms, window[3])
+	}
+	if reason := sub["routing"].(map[string]any)["reason"].(string); !strings.Contains(reason, window[3]) {
+		t.Fatalf("the routing reason does not name the month without a record: %s", reason)
+	}
+	content := sub["content"].(map[string]any)
+	if content["trailingRevenue"] != "100.00" {
+		t.Fatalf("the applicant's figure is kept in the content: %v", content["trailingRevenue"])
+	}
+}

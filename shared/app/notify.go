@@ -100,7 +100,27 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
 		}
-		sum.Figures = append(sum.Figures, KeyFigure{f.Label, text})
+		label := f.Label
+		if fig := sub.Routing.Figures; fig != nil && (f.Key == "trailingRevenue" || f.Key == "customers") {
+			if (f.Key == "trailingRevenue" && fig.ApplicantTrailingRevenue == nil) || (f.Key == "customers" && fig.ApplicantCustomers == nil) {
+				continue // taken from the records: shown once, below
+			}
+			label += "（申请人填写，不作定级依据）"
+		}
+		sum.Figures = append(sum.Figures, KeyFigure{label, text})
+	}
+	// SPEC 2.3 (decided): an exit's level comes from the records; show them.
+	if fig := sub.Routing.Figures; fig != nil {
+		rev := fmt.Sprintf("%s 元（%s 至 %s）", fig.TrailingRevenue, fig.From, fig.To)
+		if len(fig.MissingMonths) > 0 {
+			ms := make([]string, len(fig.MissingMonths))
+			for i, m := range fig.MissingMonths {
+				ms[i] = m.String()
+			}
+			rev += "；无收入记录按 0 计：" + strings.Join(ms, "、")
+		}
+		sum.Figures = append(sum.Figures, KeyFigure{"近12个月收入（系统记录，定级依据）", rev},
+			KeyFigure{"客户数（系统记录，定级依据）", fmt.Sprint(fig.Customers)})
 	}
 	return sum
 }

@@ -166,12 +166,22 @@ func (s *Service) productFacts(ctx context.Context, p product.Product, now time.
 	if err != nil {
 		return decision.ProductFacts{}, err
 	}
+	// SPEC 2.3 (decided): the 12 complete months before the submission; a
+	// month without a record counts 0 and is named.
 	var trailing money.Amount
+	have := map[period.Month]bool{}
 	for _, f := range figs {
 		trailing += money.Amount(f.Value)
+		have[f.Month] = true
 	}
 	facts := decision.ProductFacts{Mode: string(p.Mode), PartnerID: p.PartnerID, Strategic: p.Strategic, HadSpend: p.HadSpend,
-		TrailingRevenue: trailing, Customers: p.Customers, LastCommitteeApproval: p.LastCommitteeDecision}
+		TrailingRevenue: trailing, TrailingFrom: last.Add(-11), TrailingTo: last,
+		Customers: p.Customers, LastCommitteeApproval: p.LastCommitteeDecision}
+	for m := last.Add(-11); !m.After(last); m = m.Add(1) {
+		if !have[m] {
+			facts.MissingRevenueMonths = append(facts.MissingRevenueMonths, m)
+		}
+	}
 	for _, fl := range p.Flags {
 		if fl == product.FlagCommercialIneligible {
 			facts.CommercialIneligible = true

@@ -37,10 +37,19 @@ type ProductFacts struct {
 	// HadSpend is true when the product had investment or cost before, so a
 	// demand needs a benefit analysis of it (P§7(一)3).
 	HadSpend bool `json:"hadSpend"`
-	// TrailingRevenue is the product's revenue over the last 12 months from
-	// the revenue records; an exit submission uses it when it gives none.
+	// TrailingRevenue is the sum of the product's recorded revenue for the 12
+	// complete months before the submission (TrailingFrom..TrailingTo). An
+	// exit is routed on it, never on the applicant's figure (SPEC 2.3
+	// decided, P§19 以系统出具的结算数据为准, P annex 7 最近12个月业务收入);
+	// an exit submission's content takes it when the applicant gives none.
 	TrailingRevenue money.Amount `json:"trailingRevenue"`
-	// Customers is the product's current customer count.
+	// TrailingFrom and TrailingTo bound the 12 months TrailingRevenue sums.
+	TrailingFrom period.Month `json:"trailingFrom"`
+	TrailingTo   period.Month `json:"trailingTo"`
+	// MissingRevenueMonths are the months of the window without a revenue
+	// record: each counts 0 and the routing reason names it.
+	MissingRevenueMonths []period.Month `json:"missingRevenueMonths,omitempty"`
+	// Customers is the product record's customer count; exits route on it.
 	Customers int64 `json:"customers"`
 	// CommercialIneligible is the monthly assessment's P§18 flag.
 	CommercialIneligible bool `json:"commercialIneligible"`
@@ -130,9 +139,12 @@ type ExitContent struct {
 	ExitDate            period.Date `json:"exitDate"`
 	CustomerServicePlan string      `json:"customerServicePlan"`
 	// CooperationMatters is for cooperative products only (P§7(三)4).
-	CooperationMatters string       `json:"cooperationMatters,omitempty"`
-	TrailingRevenue    money.Amount `json:"trailingRevenue"`
-	Customers          int64        `json:"customers"`
+	CooperationMatters string `json:"cooperationMatters,omitempty"`
+	// TrailingRevenue and Customers are the applicant's figures, or the
+	// records' where the applicant gave none. They are kept and shown but
+	// never choose the level: Route reads the records (SPEC 2.3 decided).
+	TrailingRevenue money.Amount `json:"trailingRevenue"`
+	Customers       int64        `json:"customers"`
 	// FilledFromRecords names the fields taken from the product's records
 	// because the submission left them out; a note for the audit trail, not content.
 	FilledFromRecords []string `json:"-"`

@@ -19,9 +19,10 @@ const (
 	// and R&D cost (P§9(二)1, P§9(三)3); demand and demand_change only.
 	FactInvestmentOrRdCost Fact = "investmentOrRdCost"
 	// FactRevenue is the estimated annual revenue of a (trial) commercial
-	// submission, or an exit's trailing 12-month revenue (SPEC 2.3).
+	// submission, or for an exit the recorded revenue of the 12 complete
+	// months before it (SPEC 2.3 decided).
 	FactRevenue Fact = "revenue"
-	// FactCustomers is an exit's customer count, else the product's.
+	// FactCustomers is the product record's customer count.
 	FactCustomers Fact = "customers"
 	// FactCommitteeDecision holds when a committee decision on the product was
 	// approved within Years years before the routing day, the day itself
@@ -75,6 +76,62 @@ type Routing struct {
 	NeedsReview bool   `json:"needsReview"`
 	Rule        string `json:"rule"`
 	Reason      string `json:"reason"`
+	// Figures are, for an exit, the recorded figures the level was chosen on
+	// beside the applicant's (SPEC 2.3 decided).
+	Figures *ExitFigures `json:"figures,omitempty"`
+}
+
+// ExitFigures are the figures an exit is routed on, from the records, with
+// the applicant's own figures shown beside them (SPEC 2.3 decided: P§19
+// 以系统出具的结算数据为准, P annex 7 最近12个月业务收入).
+type ExitFigures struct {
+	// TrailingRevenue is the recorded revenue of From..To (12 complete months
+	// before the submission); a month without a record counts 0.
+	TrailingRevenue money.Amount `json:"trailingRevenue"`
+	From            period.Month `json:"from"`
+	To              period.Month `json:"to"`
+	// MissingMonths are the months of the window without a revenue record.
+	MissingMonths []period.Month `json:"missingMonths"`
+	// Customers is the product record's customer count.
+	Customers int64 `json:"customers"`
+	// ApplicantTrailingRevenue and ApplicantCustomers are what the applicant
+	// wrote; absent when the content took the records' figure.
+	ApplicantTrailingRevenue *money.Amount `json:"applicantTrailingRevenue,omitempty"`
+	ApplicantCustomers       *int64        `json:"applicantCustomers,omitempty"`
+	Rule                     string        `json:"rule"`
+}
+
+// exitFigures gathers the recorded figures an exit routes on and the
+// applicant's figures from its content.
+func exitFigures(c ExitContent, facts ProductFacts) *ExitFigures {
+	f := &ExitFigures{TrailingRevenue: facts.TrailingRevenue, From: facts.TrailingFrom, To: facts.TrailingTo,
+		MissingMonths: append([]period.Month{}, facts.MissingRevenueMonths...), Customers: facts.Customers,
+		Rule: "SPEC 2.3 (decided): P§19 以系统出具的结算数据为准, P annex 7 最近12个月业务收入"}
+	if !contains(c.FilledFromRecords, "trailingRevenue") {
+		v := c.TrailingRevenue
+		f.ApplicantTrailingRevenue = &v
+	}
+	if !contains(c.FilledFromRecords, "customers") {
+		v := c.Customers
+		f.ApplicantCustomers = &v
+	}
+	return f
+}
+
+// note says where the routed figures came from, for the routing reason.
+func (f *ExitFigures) note() string {
+	n := fmt.Sprintf("routed on the records: revenue %s of %s..%s, customers %d", f.TrailingRevenue, f.From, f.To, f.Customers)
+	if len(f.MissingMonths) > 0 {
+		ms := make([]string, len(f.MissingMonths))
+		for i, m := range f.MissingMonths {
+			ms[i] = m.String()
+		}
+		n += "; months without a revenue record count 0: " + strings.Join(ms, ", ")
+	}
+	if f.ApplicantTrailingRevenue != nil || f.ApplicantCustomers != nil {
+		n += "; the applicant's figures are shown, not used"
+	}
+	return n
 }
 
 // routingFacts are the values the criteria read, nil where the submission
@@ -100,6 +157,7 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 		today:             today,
 	}
 	var exitType ExitType
+	var figures *ExitFigures
 	switch c := c.(type) {
 	case DemandContent:
 		v := c.InvestmentOrRdCost()
@@ -107,8 +165,11 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 	case CommercialContent:
 		rf.revenue = &c.EstimatedAnnualRevenue
 	case ExitContent:
-		rf.revenue = &c.TrailingRevenue
-		rf.customers = c.Customers
+		// SPEC 2.3 (decided): an exit is routed on the records, never on
+		// the figures the applicant wrote.
+		figures = exitFigures(c, facts)
+		rf.revenue = &figures.TrailingRevenue
+		rf.customers = figures.Customers
 		exitType = c.ExitType
 	}
 	for i, row := range rules.Routing {
@@ -137,12 +198,16 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 		if len(held) > 0 {
 			reason += "; " + strings.Join(held, "; ")
 		}
+		if figures != nil && row.Level != LevelNone {
+			reason += "; " + figures.note()
+		}
 		return Routing{
 			Level:       row.Level,
 			Row:         i + 1,
 			NeedsReview: row.Level != LevelNone,
 			Rule:        row.Rule,
 			Reason:      reason + " → " + string(row.Level),
+			Figures:     figures,
 		}, nil
 	}
 	return Routing{}, fmt.Errorf("decision: no routing row matches a %s submission (mode %q)", t, facts.Mode)
