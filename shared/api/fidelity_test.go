@@ -165,3 +165,60 @@ func TestExitRoutedOnRecords(t *testing.T) {
 		t.Fatalf("the applicant's figure is kept in the content: %v", content["trailingRevenue"])
 	}
 }
+
+// finishedMonth runs a month's assessment through the API and polls its run.
+func finishedMonth(t *testing.T, e *stacktest.Env, admin, month string) map[string]any {
+	t.Helper()
+	return finishedRun(t, e, admin, "/assessment-runs", map[string]any{"month": month}, "/assessment-runs/"+month)
+}
+
+// Defect 3 (issue 9): a month whose previous month was never run first runs
+// the missing months in order (SPEC 3 "Missing months"): a product in warning
+// whose next month fails reaches exit, not warning again.
+func TestAssessmentCatchesUpMissingMonths(t *testing.T) {
+	e := stacktest.New(t)
+	people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	// Noticed 2025-01-01: January to March exempt, April the first assessed month.
+	id := createProduct(t, e, admin, map[string]any{"name": "补跑", "level": "city", "mode": "self_built",
+		"stage": "commercial", "noticeDate": "2025-01-01"})["id"].(string)
+	for _, m := range []string{"2025-02", "2025-03", "2025-04", "2025-05", "2025-06"} {
+		mustStatus(t, e.Do("PUT", "/products/"+id+"/revenue/"+m, admin, map[string]any{"amount": "10000.00"}), 200, "revenue "+m)
+	}
+	if run := finishedMonth(t, e, admin, "2025-04"); run["status"] != "succeeded" {
+		t.Fatalf("April run %v", run)
+	}
+	if r := results(t, e, admin, "2025-04")[id]; r["phaseAfter"] != "warning" {
+		t.Fatalf("April %v", r)
+	}
+	// May is never run; June's run catches it up first.
+	if run := finishedMonth(t, e, admin, "2025-06"); run["status"] != "succeeded" {
+		t.Fatalf("June run %v", run)
+	}
+	may := results(t, e, admin, "2025-05")[id]
+	if may == nil || may["phaseBefore"] != "warning" || may["phaseAfter"] != "exit" || may["opensExit"] != true || may["policyVersion"] == "" {
+		t.Fatalf("May caught up %v", may)
+	}
+	june := results(t, e, admin, "2025-06")[id]
+	if june["phaseBefore"] != "exit" || june["phaseAfter"] != "exit" {
+		t.Fatalf("June %v: want exit from the caught-up May", june)
+	}
+	if run := mustStatus(t, e.Do("GET", "/assessment-runs/2025-05", admin, nil), 200, "May's run"); run["status"] != "succeeded" || run["catchUpFor"] != "2025-06" {
+		t.Fatalf("May's run record %v", run)
+	}
+	if p := mustStatus(t, e.Do("GET", "/products/"+id, admin, nil), 200, "product"); p["phase"] != "exit" {
+		t.Fatalf("product phase %v", p["phase"])
+	}
+	exits := func() []any {
+		return mustStatus(t, e.Do("GET", "/submissions?productId="+id+"&type=exit", admin, nil), 200, "exits")["items"].([]any)
+	}
+	eventually(t, "the exit opened by the caught-up May", func() bool { return len(exits()) == 1 })
+	// A re-run of June catches up nothing more and gives the same record.
+	finishedMonth(t, e, admin, "2025-06")
+	if again := results(t, e, admin, "2025-06")[id]; fmt.Sprint(again) != fmt.Sprint(june) {
+		t.Fatalf("re-run of June differs:\n%v\n%v", june, again)
+	}
+	if n := len(exits()); n != 1 {
+		t.Fatalf("%d exits after the re-run", n)
+	}
+}

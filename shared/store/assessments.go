@@ -126,6 +126,9 @@ type Run struct {
 	FinishedAt    *time.Time      `json:"finishedAt,omitempty"`
 	Summary       json.RawMessage `json:"summary,omitempty"`
 	Runs          int             `json:"runs"`
+	// CatchUpFor names the later month whose run assessed this month as a
+	// missing month (SPEC 3 "Missing months").
+	CatchUpFor string `json:"catchUpFor,omitempty"`
 	// Failures names what failed in a run that ended failed.
 	Failures []RunFailure `json:"failures,omitempty"`
 }
