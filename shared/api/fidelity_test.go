@@ -222,3 +222,44 @@ func TestAssessmentCatchesUpMissingMonths(t *testing.T) {
 		t.Fatalf("%d exits after the re-run", n)
 	}
 }
+
+// Defect 4 (issue 9): a missing revenue figure leaves the quality track
+// assessed (SPEC 3 "Missing data"): two consecutive quality fails reach exit.
+func TestQualityTrackAssessedWhileRevenueMissing(t *testing.T) {
+	e := stacktest.New(t)
+	people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_tracks", "si", "质量伙伴"); err != nil {
+		t.Fatal(err)
+	}
+	id := createProduct(t, e, admin, map[string]any{"name": "双轨", "level": "city", "mode": "cooperative", "partnerId": "ptn_tracks",
+		"stage": "commercial", "noticeDate": "2025-01-01"})["id"].(string)
+	// Revenue passes in April (60,000 a month); May's revenue never arrives.
+	for _, m := range []string{"2025-02", "2025-03", "2025-04"} {
+		mustStatus(t, e.Do("PUT", "/products/"+id+"/revenue/"+m, admin, map[string]any{"amount": "60000.00"}), 200, "revenue "+m)
+	}
+	for _, m := range []string{"2025-04", "2025-05"} {
+		mustStatus(t, e.Do("PUT", "/products/"+id+"/quality/"+m, admin, map[string]any{"score": "59.99"}), 200, "quality "+m)
+	}
+	finishedMonth(t, e, admin, "2025-04")
+	if r := results(t, e, admin, "2025-04")[id]; r["phaseAfter"] != "warning" || r["qualityTrackAfter"] != "warning" || r["revenueTrackAfter"] != "assessment" {
+		t.Fatalf("April %v", r)
+	}
+	run := finishedMonth(t, e, admin, "2025-05")
+	may := results(t, e, admin, "2025-05")[id]
+	if may["result"] != "fail" || may["qualityTrackAfter"] != "exit" || may["revenueTrackAfter"] != "assessment" ||
+		may["phaseAfter"] != "exit" || may["opensExit"] != true || may["revenuePass"] != nil || may["qualityPass"] != false {
+		t.Fatalf("May %v", may)
+	}
+	pt := may["pendingTracks"].([]any)
+	if len(pt) != 1 || pt[0].(map[string]any)["track"] != "revenue" {
+		t.Fatalf("pending tracks %v", pt)
+	}
+	if tracks := run["summary"].(map[string]any)["pendingTracks"].([]any); len(tracks) != 1 || tracks[0].(map[string]any)["productId"] != id {
+		t.Fatalf("the run report's pending tracks %v", tracks)
+	}
+	page := e.Do("GET", "/assessments/2025-05/report.html", admin, nil)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "收入考核") || !strings.Contains(string(page.Body), "revenue of 2025-05") {
+		t.Fatalf("report page %d lacks the pending revenue track", page.Status)
+	}
+}

@@ -605,7 +605,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 			}
 			total++
 			counts[r.Result.Result]++
-			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData {
+			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0 {
 				listed = append(listed, r.Result)
 			}
 		}
