@@ -11,6 +11,7 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"productgov/infra/localstack/stacktest"
+	"productgov/shared/directory"
 )
 
 // finishedRun starts a job through the API and polls its run record over HTTP
@@ -263,3 +264,116 @@ func TestQualityTrackAssessedWhileRevenueMissing(t *testing.T) {
 		t.Fatalf("report page %d lacks the pending revenue track", page.Status)
 	}
 }
+
+// directoryOf puts people in the user directory (sub → roles and
+// department) and returns their tokens.
+func directoryOf(t *testing.T, e *stacktest.Env, entries map[string][2]any) map[string]string {
+	t.Helper()
+	admin := e.Token("admin", "admin")
+	tokens := map[string]string{}
+	for sub, u := range entries {
+		roles := u[0].([]string)
+		mustStatus(t, e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test",
+			"roles": roles, "dept": u[1], "relatedPartners": []string{}}), 200, "put user "+sub)
+		var rs []directory.Role
+		for _, r := range roles {
+			rs = append(rs, directory.Role(r))
+		}
+		tokens[sub] = e.Token(sub, rs...)
+	}
+	return tokens
+}
+
+// reviewers are five voters drawn from the three departments P§8 composes
+// both review stages from.
+var reviewers = map[string][2]any{
+	"r1": {[]string{"reviewer"}, "集团客户部"}, "r2": {[]string{"reviewer"}, "集团客户部"},
+	"r3": {[]string{"reviewer"}, "政企客户中心"}, "r4": {[]string{"reviewer"}, "系统集成"},
+	"r5": {[]string{"reviewer"}, "财务部"},
+}
+
+func passReviews(t *testing.T, e *stacktest.Env, tokens map[string]string, subID, applicant string) {
+	t.Helper()
+	for _, stage := range []string{"group", "cross_department"} {
+		for _, r := range []string{"r1", "r2", "r3", "r4", "r5"} {
+			if st := vote(t, e, tokens[r], subID, stage, "approve"); st != 201 {
+				t.Fatalf("%s vote by %s: %d", stage, r, st)
+			}
+		}
+		if stage == "group" {
+			eventually(t, "cross review", func() bool { return submission(t, e, tokens[applicant], subID)["status"] != "group_review" })
+		}
+	}
+}
+
+// outboxTo lists the mails sent to an address, oldest first.
+func outboxTo(t *testing.T, e *stacktest.Env, to string) []map[string]any {
+	t.Helper()
+	var msgs []map[string]any
+	e.Do("GET", "/dev/outbox", "", nil).JSON(t, &msgs)
+	var out []map[string]any
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i]["to"] == to {
+			out = append(out, msgs[i])
+		}
+	}
+	return out
+}
+
+// Defect 5 (issue 9): when nobody eligible holds the approver's role (the
+// applicant is the only VP), the step is unassigned, the submission says so,
+// every admin is emailed, and the step starts once the directory gains an
+// eligible holder.
+func TestUnassignedStepStartsWhenDirectoryGainsHolder(t *testing.T) {
+	e := stacktest.New(t)
+	entries := map[string][2]any{
+		"pmvp": {[]string{"product_manager", "vp"}, "集团客户部"},
+		"adm1": {[]string{"admin"}, "信息化部"}, "adm2": {[]string{"admin"}, "信息化部"},
+	}
+	for k, v := range reviewers {
+		entries[k] = v
+	}
+	tokens := directoryOf(t, e, entries)
+	pid := createProduct(t, e, tokens["pmvp"], map[string]any{"name": "无人审批", "level": "city", "mode": "self_built"})["id"].(string)
+	res := mustStatus(t, e.Do("POST", "/submissions", tokens["pmvp"], demandContent(pid, "100000.00")), 201, "demand")
+	id := res["id"].(string)
+	if res["decisionLevel"] != "special_meeting" {
+		t.Fatalf("level %v", res["decisionLevel"])
+	}
+	passReviews(t, e, tokens, id, "pmvp")
+	var sub map[string]any
+	eventually(t, "the VP step unassigned", func() bool {
+		sub = submission(t, e, tokens["pmvp"], id)
+		steps := sub["steps"].([]any)
+		return len(steps) == 1 && steps[0].(map[string]any)["status"] == "unassigned"
+	})
+	if sub["status"] != "deciding" || !strings.Contains(fmt.Sprint(sub["statusNote"]), "unassigned") {
+		t.Fatalf("the submission does not say the step is unassigned: %v %v", sub["status"], sub["statusNote"])
+	}
+	for _, adm := range []string{"adm1@example.test", "adm2@example.test"} {
+		eventually(t, "the admins' notice to "+adm, func() bool {
+			for _, m := range outboxTo(t, e, adm) {
+				if strings.Contains(m["subject"].(string), "无人可审批") && strings.Contains(m["text"].(string), "pmvp 是申请人") {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if n := len(linksTo(t, e, "pmvp@example.test")); n != 0 {
+		t.Fatalf("the applicant got %d approval links for their own submission", n)
+	}
+	// A second VP joins the directory: the step starts with a link to them.
+	directoryOf(t, e, map[string][2]any{"vp2": {[]string{"vp"}, "公司领导"}})
+	link := linkFor(t, e, "vp2@example.test", 0)
+	sub = submission(t, e, tokens["pmvp"], id)
+	step := sub["steps"].([]any)[0].(map[string]any)
+	if step["status"] != "waiting" || step["approver"] != "vp2" || sub["statusNote"] != nil {
+		t.Fatalf("after the directory change: step %v, note %v", step, sub["statusNote"])
+	}
+	if st, _ := decide(t, link, "approve"); st != 200 {
+		t.Fatalf("vp2's decision: %d", st)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, tokens["pmvp"], id)["status"] == "approved" })
+}
+

@@ -11,6 +11,7 @@ import (
 	texttemplate "text/template"
 
 	"productgov/shared/decision"
+	"productgov/shared/directory"
 	"productgov/shared/id"
 	"productgov/shared/mail"
 	"productgov/shared/problem"
@@ -224,5 +225,61 @@ func (s *Service) notifyApplicant(ctx context.Context, sub decision.Submission) 
 		Text: text, HTML: strings.ReplaceAll(html, "\n", "<br>"), Links: []string{}, SentAt: s.Now().UTC()})
 	if err != nil {
 		s.logf("notify applicant %s: %v", sub.Applicant, err)
+	}
+}
+
+var unassignedText = texttemplate.Must(texttemplate.New("unassigned").Parse(`您好，
+
+以下{{.S.Type}}事项的审批环节「{{.Step}}」目前没有可以审批的人，审批无法开始：
+
+事项编号：{{.S.ID}}（第{{.S.Revision}}版）
+产品：{{.S.Product}}
+申请人：{{.S.Applicant}}
+需要的角色：{{.RoleName}}（{{.Role}}）
+原因：{{.Why}}
+
+请在用户目录中为该角色添加一位不是申请人、且未声明与本产品合作伙伴存在关联的人员。添加后系统会立即向其发送审批邮件。
+该环节的审批时限照常计算，到期仍无人处理的，事项将按过期处理。
+
+—— 政企产品管理系统
+`))
+
+// mailAdminsUnassigned tells every admin that a step has nobody eligible to
+// approve it and what the directory needs (SPEC 2.3). Failures are logged.
+func (s *Service) mailAdminsUnassigned(ctx context.Context, sub decision.Submission, st decision.StepRecord, none *decision.NoApproverError) {
+	admins, err := s.Users.UsersWithRole(ctx, directory.RoleAdmin)
+	if err != nil {
+		s.logf("admins for unassigned step %s of %s: %v", st.Name, sub.ID, err)
+		return
+	}
+	why := "用户目录中没有人担任该角色"
+	if len(none.Skipped) > 0 {
+		var parts []string
+		for _, sk := range none.Skipped {
+			if sk.Rule == "SPEC 6" {
+				parts = append(parts, sk.Sub+" 是申请人，不能审批自己的事项")
+			} else {
+				parts = append(parts, sk.Sub+" 声明了与合作伙伴的关联（第二十四条），须回避")
+			}
+		}
+		why = strings.Join(parts, "；")
+	}
+	data := map[string]any{"S": s.Summarize(ctx, sub), "Step": StepName(st.Name), "Role": st.Role,
+		"RoleName": nameOr(stepNames, st.Role), "Why": why}
+	var text bytes.Buffer
+	if err := unassignedText.Execute(&text, data); err != nil {
+		s.logf("unassigned mail: %v", err)
+		return
+	}
+	subject := fmt.Sprintf("【无人可审批】%s：%s（%s）", data["S"].(Summary).Type, data["S"].(Summary).Product, StepName(st.Name))
+	for _, a := range admins {
+		if a.Email == "" {
+			continue
+		}
+		html := "<pre style=\"font-family:sans-serif;white-space:pre-wrap\">" + htmltemplate.HTMLEscapeString(text.String()) + "</pre>"
+		if err := s.Mail.Send(ctx, mail.Message{ID: id.New("mail"), To: a.Email, Subject: subject, Text: text.String(),
+			HTML: html, Links: []string{}, SentAt: s.Now().UTC()}); err != nil {
+			s.logf("unassigned mail to %s: %v", a.Sub, err)
+		}
 	}
 }

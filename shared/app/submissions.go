@@ -40,6 +40,8 @@ type Approvals interface {
 	TransitionApproval(ctx context.Context, id, from, to, decision, comment string, at time.Time) error
 	MarkReminded(ctx context.Context, id string) error
 	ApprovalsDue(ctx context.Context, now time.Time, limit int32) ([]store.Approval, error)
+	UnassignedApprovals(ctx context.Context, role string) ([]store.Approval, error)
+	AssignApproval(ctx context.Context, m audit.Meta, a store.Approval) error
 }
 
 // Workflow is the part of the Step Functions client the use cases call; the

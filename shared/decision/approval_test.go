@@ -243,3 +243,57 @@ func TestDecideStepRefusals(t *testing.T) {
 		t.Errorf("expiring a pending step: err = %v", err)
 	}
 }
+
+// SPEC 2.3: a started step without an eligible approver is unassigned: it
+// cannot be decided, it becomes waiting when assigned, it can expire, and a
+// reject elsewhere cancels it.
+func TestUnassignedSteps(t *testing.T) {
+	twoDepts := DefaultRules()
+	twoDepts.Approval.Countersigners = map[SubmissionType][]string{TypeExit: {"finance", "marketing"}}
+	chengpi, _ := PlanSteps(TypeExit, LevelChengpi, twoDepts) // 0 finance, 1 marketing, 2 vp
+	start, _, err := StartPlan(chengpi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := UnassignStep(start, 1)
+	if err != nil || un[1] != StepUnassigned || start[1] != StepWaiting {
+		t.Fatalf("unassign: %v %v", un, err)
+	}
+	if _, err := UnassignStep(un, 2); err == nil {
+		t.Error("a pending step cannot be unassigned")
+	}
+	if _, _, err := DecideStep(chengpi, un, 1, StepDecision{Verdict: VerdictApprove}); err == nil {
+		t.Error("an unassigned step cannot be decided")
+	}
+	p, err := Advance(chengpi, un)
+	if err != nil || p.Status != StatusDeciding || !strings.Contains(p.Reason, "unassigned") {
+		t.Errorf("advance with an unassigned step: %+v %v", p, err)
+	}
+	// The other countersign approving does not start the VP.
+	next, p, err := DecideStep(chengpi, un, 0, StepDecision{Verdict: VerdictApprove})
+	if err != nil || p.Status != StatusDeciding || len(p.Start) != 0 || next[2] != StepPending {
+		t.Errorf("approve beside an unassigned step: %v %+v %v", next, p, err)
+	}
+	as, err := AssignStep(next, 1)
+	if err != nil || as[1] != StepWaiting {
+		t.Fatalf("assign: %v %v", as, err)
+	}
+	if _, err := AssignStep(as, 1); err == nil {
+		t.Error("a waiting step cannot be assigned again")
+	}
+	exp, p, err := ExpireStep(chengpi, un, 1)
+	if err != nil || p.Status != StatusExpired || exp[1] != StepExpired || exp[0] != StepCancelled {
+		t.Errorf("expire an unassigned step: %v %+v %v", exp, p, err)
+	}
+	rej, p, err := DecideStep(chengpi, un, 0, StepDecision{Verdict: VerdictReject, Comment: "不同意"})
+	if err != nil || p.Status != StatusRejected || rej[1] != StepCancelled {
+		t.Errorf("reject beside an unassigned step: %v %+v %v", rej, p, err)
+	}
+	steps := []StepRecord{{Name: "countersign:finance", Status: StepWaiting}, {Name: "countersign:marketing", Status: StepUnassigned}}
+	if n := UnassignedNote(steps); !strings.Contains(n, "countersign:marketing") || strings.Contains(n, "finance") {
+		t.Errorf("note %q", n)
+	}
+	if n := UnassignedNote(steps[:1]); n != "" {
+		t.Errorf("note without unassigned steps %q", n)
+	}
+}
