@@ -377,3 +377,35 @@ func TestUnassignedStepStartsWhenDirectoryGainsHolder(t *testing.T) {
 	eventually(t, "approved", func() bool { return submission(t, e, tokens["pmvp"], id)["status"] == "approved" })
 }
 
+// Defect 6 (issue 9): a large cooperative exit goes to the special meeting
+// (P§9(二)4 limits only self-built revenue); a small one stays 呈批.
+func TestCooperativeExitRouting(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_exit", "si", "合作方"); err != nil {
+		t.Fatal(err)
+	}
+	coop := func(name string, customers int) string {
+		return createProduct(t, e, admin, map[string]any{"name": name, "level": "city", "mode": "cooperative", "partnerId": "ptn_exit",
+			"stage": "commercial", "noticeDate": "2023-01-10", "customers": customers})["id"].(string)
+	}
+	exit := func(pid string) map[string]any {
+		return mustStatus(t, e.Do("POST", "/submissions", tokens["pm1"], map[string]any{"type": "exit", "productId": pid,
+			"exitType": "application", "evaluation": "合作方申请退出", "exitPlan": "分批迁移", "replacementProduct": "无",
+			"exitDate": "2027-06-30", "customerServicePlan": "逐户沟通", "cooperationMatters": "结清分成"}), 201, "exit")
+	}
+	large := coop("大合作", 10)
+	for _, m := range trailingWindow() {
+		mustStatus(t, e.Do("PUT", "/products/"+large+"/revenue/"+m, admin, map[string]any{"amount": "100000.00"}), 200, "revenue")
+	}
+	if lv := exit(large)["decisionLevel"]; lv != "special_meeting" {
+		t.Fatalf("a cooperative exit with recorded revenue 1,200,000: %v, want special_meeting", lv)
+	}
+	if lv := exit(coop("多客户", 100_000))["decisionLevel"]; lv != "special_meeting" {
+		t.Fatalf("a cooperative exit with 100,000 customers: %v, want special_meeting", lv)
+	}
+	if lv := exit(coop("小合作", 99_999))["decisionLevel"]; lv != "chengpi" {
+		t.Fatalf("a small cooperative exit: %v, want chengpi", lv)
+	}
+}

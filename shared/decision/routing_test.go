@@ -58,24 +58,30 @@ func TestRoute(t *testing.T) {
 		{"major change cooperative", MajorChangeContent{}, cooperative, LevelChengpi, 8},
 		// Row 9: natural exit.
 		{"natural exit", ExitContent{ExitType: ExitNatural, TrailingRevenue: money.FromYuan(50_000_000)}, cooperative, LevelNone, 9},
-		// Row 10: cooperative exits, whatever the figures.
-		{"cooperative breach exit with large figures", ExitContent{ExitType: ExitBreach},
-			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.FromYuan(50_000_000), Customers: 20_000_000}, LevelChengpi, 10},
-		// Row 11: committee.
-		{"committee: revenue 10,000,000, customers 10,000,001, decision 2 years ago to the day",
-			selfExit, committeeOn("10000000.00", 10_000_001, "2024-03-10"), LevelCommittee, 11},
-		{"decision 2 years and a day ago", selfExit, committeeOn("10000000.00", 10_000_001, "2024-03-09"), LevelGMOffice, 12},
-		{"customers exactly 10,000,000", selfExit, committeeOn("10000000.00", 10_000_000, "2026-01-01"), LevelGMOffice, 12},
-		{"no committee decision", selfExit, records("20000000.00", 30_000_000), LevelGMOffice, 12},
-		// Row 12: gm office.
-		{"revenue exactly 10,000,000", selfExit, records("10000000.00", 0), LevelGMOffice, 12},
-		{"revenue one fen below 10,000,000", selfExit, committeeOn("9999999.99", 10_000_001, "2026-01-01"), LevelSpecialMeeting, 13},
-		// Row 13: special meeting.
-		{"revenue exactly 1,200,000", selfExit, records("1200000.00", 0), LevelSpecialMeeting, 13},
-		{"customers exactly 100,000 (decided: higher level)", selfExit, records("0", 100_000), LevelSpecialMeeting, 13},
-		// Row 14: chengpi.
-		{"revenue one fen below 1,200,000 and 99,999 customers", selfExit, records("1199999.99", 99_999), LevelChengpi, 14},
-		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 14},
+		// Row 10: committee, strict on both figures (decided).
+		{"committee: revenue 10,000,000.01, customers 10,000,001, decision 2 years ago to the day",
+			selfExit, committeeOn("10000000.01", 10_000_001, "2024-03-10"), LevelCommittee, 10},
+		{"revenue exactly 10,000,000 (超千万 strict)", selfExit, committeeOn("10000000.00", 10_000_001, "2026-01-01"), LevelGMOffice, 11},
+		{"decision 2 years and a day ago", selfExit, committeeOn("10000000.01", 10_000_001, "2024-03-09"), LevelGMOffice, 11},
+		{"customers exactly 10,000,000", selfExit, committeeOn("10000000.01", 10_000_000, "2026-01-01"), LevelGMOffice, 11},
+		{"no committee decision", selfExit, records("20000000.00", 30_000_000), LevelGMOffice, 11},
+		// Row 11: gm office.
+		{"revenue exactly 10,000,000", selfExit, records("10000000.00", 0), LevelGMOffice, 11},
+		{"revenue one fen below 10,000,000", selfExit, committeeOn("9999999.99", 10_000_001, "2026-01-01"), LevelSpecialMeeting, 12},
+		// Row 12: special meeting, any mode.
+		{"revenue exactly 1,200,000", selfExit, records("1200000.00", 0), LevelSpecialMeeting, 12},
+		{"customers exactly 100,000 (decided: higher level)", selfExit, records("0", 100_000), LevelSpecialMeeting, 12},
+		{"cooperative breach exit with large figures (decided)", ExitContent{ExitType: ExitBreach},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.FromYuan(50_000_000), Customers: 20_000_000}, LevelSpecialMeeting, 12},
+		{"cooperative exit at 1,200,000", ExitContent{ExitType: ExitApplication},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.FromYuan(1_200_000)}, LevelSpecialMeeting, 12},
+		{"cooperative exit at 100,000 customers", ExitContent{ExitType: ExitAssessment},
+			ProductFacts{Mode: ModeCooperative, Customers: 100_000}, LevelSpecialMeeting, 12},
+		// Row 13: chengpi, any mode.
+		{"revenue one fen below 1,200,000 and 99,999 customers", selfExit, records("1199999.99", 99_999), LevelChengpi, 13},
+		{"small cooperative exit", ExitContent{ExitType: ExitBreach},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.MustParse("1199999.99"), Customers: 99_999}, LevelChengpi, 13},
+		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 13},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,17 +103,17 @@ func TestRoute(t *testing.T) {
 }
 
 func TestRouteReasonShowsFigures(t *testing.T) {
-	c := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.FromYuan(10_000_000), Customers: 10_000_001, FilledFromRecords: []string{"trailingRevenue", "customers"}}
-	facts := ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr("2024-03-10"), TrailingRevenue: money.FromYuan(10_000_000),
+	c := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.MustParse("10000000.01"), Customers: 10_000_001, FilledFromRecords: []string{"trailingRevenue", "customers"}}
+	facts := ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr("2024-03-10"), TrailingRevenue: money.MustParse("10000000.01"),
 		Customers: 10_000_001, TrailingFrom: period.MustMonth("2025-03"), TrailingTo: period.MustMonth("2026-02")}
 	r, err := Route(c, facts, period.MustDate("2026-03-10"), DefaultRules())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "routing row 11 (P§9(三)3): self-built, revenue ≥ 10,000,000, customers > 10,000,000 and a committee decision within 2 years; " +
-		"revenue 10000000.00 ≥ 10000000.00; customers 10000001 > 10000000; " +
+	want := "routing row 10 (P§9(三)3): self-built, revenue > 10,000,000, customers > 10,000,000 and a committee decision within 2 years (超千万: strict, decided); " +
+		"revenue 10000000.01 > 10000000.00; customers 10000001 > 10000000; " +
 		"committee decision of 2024-03-10 within 2 years (on or after 2024-03-10); " +
-		"routed on the records: revenue 10000000.00 of 2025-03..2026-02, customers 10000001 → committee"
+		"routed on the records: revenue 10000000.01 of 2025-03..2026-02, customers 10000001 → committee"
 	if r.Reason != want {
 		t.Errorf("reason:\n got %s\nwant %s", r.Reason, want)
 	}

@@ -67,26 +67,29 @@ func DefaultRules() Rules {
 				Rule: "P annex 5 step 5", Description: "major change of a cooperative product"},
 			{Types: exit, ExitTypes: []ExitType{ExitNatural}, Level: LevelNone, Rule: "P§21(二)4",
 				Description: "natural exit: the agreement expired and was not renewed; no review, no decision"},
-			{Types: exit, Mode: ModeCooperative, Level: LevelChengpi, Rule: "P annex 7 step 6",
-				Description: "exit of a cooperative product"},
+			// SPEC 2.3 (decided): P§9(三)3 writes 超千万 without （含）, so the
+			// committee row is strict on both figures.
 			{Types: exit, Mode: ModeSelfBuilt, Level: LevelCommittee, Rule: "P§9(三)3",
 				AllOf: []Criterion{
-					{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(10_000_000)},
+					{Fact: FactRevenue, Compare: MoreThan, Amount: yuan(10_000_000)},
 					{Fact: FactCustomers, Compare: MoreThan, Count: 10_000_000},
 					{Fact: FactCommitteeDecision, Years: 2},
 				},
-				Description: "self-built, revenue ≥ 10,000,000, customers > 10,000,000 and a committee decision within 2 years"},
+				Description: "self-built, revenue > 10,000,000, customers > 10,000,000 and a committee decision within 2 years (超千万: strict, decided)"},
 			{Types: exit, Mode: ModeSelfBuilt, Level: LevelGMOffice, Rule: "P annex 7 step 5",
 				AllOf:       []Criterion{{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(10_000_000)}},
-				Description: "self-built, trailing 12-month revenue ≥ 10,000,000"},
-			{Types: exit, Mode: ModeSelfBuilt, Level: LevelSpecialMeeting, Rule: "P§9(二)4, P annex 7 step 4",
+				Description: "self-built, trailing 12-month revenue ≥ 10,000,000 (annex 7: >=1000万)"},
+			// SPEC 2.3 (decided): P§9(二)4 limits only self-built revenue, so a
+			// large cooperative exit goes to the special meeting too; annex 7
+			// step 6 (呈批件 for cooperative products) is the form of the small ones.
+			{Types: exit, Level: LevelSpecialMeeting, Rule: "P§9(二)4, P annex 7 step 4",
 				AnyOf: []Criterion{
 					{Fact: FactCustomers, Compare: AtLeast, Count: 100_000},
 					{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(1_200_000)},
 				},
-				Description: "self-built, customers ≥ 100,000 or revenue ≥ 1,200,000 (at exactly 100,000 customers the higher level, decided)"},
-			{Types: exit, Mode: ModeSelfBuilt, Level: LevelChengpi, Rule: "P§9(一)2",
-				Description: "self-built, revenue below 1,200,000 and customers below 100,000"},
+				Description: "customers ≥ 100,000 or revenue ≥ 1,200,000, any mode (at exactly 100,000 customers the higher level, decided)"},
+			{Types: exit, Level: LevelChengpi, Rule: "P§9(一)2, P annex 7 step 6",
+				Description: "revenue below 1,200,000 and customers below 100,000, any mode"},
 		},
 		Review: ReviewRules{
 			GroupMinVoters:             5,
