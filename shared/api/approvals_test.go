@@ -35,7 +35,13 @@ func people(t *testing.T, e *stacktest.Env, related map[string][]string) map[str
 		if rel == nil {
 			rel = []string{}
 		}
-		res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles, "dept": "集团客户部", "relatedPartners": rel})
+		// P§8: reviewers come from the three review departments in turn.
+		dept := "集团客户部"
+		var n int
+		if _, err := fmt.Sscanf(sub, "rev%d", &n); err == nil {
+			dept = []string{"集团客户部", "政企客户中心", "系统集成"}[(n-1)%3]
+		}
+		res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles, "dept": dept, "relatedPartners": rel})
 		if res.Status != 200 {
 			t.Fatalf("put user %s: %d %s", sub, res.Status, res.Body)
 		}

@@ -409,3 +409,36 @@ func TestCooperativeExitRouting(t *testing.T) {
 		t.Fatalf("a small cooperative exit: %v, want chengpi", lv)
 	}
 }
+
+// Defect 7 (issue 9): five approving votes from one department do not pass a
+// review; P§8 composes both stages from 集团客户部, 政企客户中心 and 系统集成.
+func TestReviewNeedsEveryDepartment(t *testing.T) {
+	e := stacktest.New(t)
+	entries := map[string][2]any{"pm": {[]string{"product_manager"}, "集团客户部"}}
+	for i := 1; i <= 5; i++ {
+		entries[fmt.Sprintf("g%d", i)] = [2]any{[]string{"reviewer"}, "集团客户部"}
+	}
+	entries["z1"] = [2]any{[]string{"reviewer"}, "政企客户中心"}
+	entries["x1"] = [2]any{[]string{"reviewer"}, "系统集成"}
+	tokens := directoryOf(t, e, entries)
+	pid := createProduct(t, e, tokens["pm"], map[string]any{"name": "评审组成", "level": "city", "mode": "self_built"})["id"].(string)
+	id := mustStatus(t, e.Do("POST", "/submissions", tokens["pm"], demandContent(pid, "100000.00")), 201, "demand")["id"].(string)
+	var last map[string]any
+	for i := 1; i <= 5; i++ {
+		last = mustStatus(t, e.Do("POST", "/submissions/"+id+"/votes", tokens[fmt.Sprintf("g%d", i)],
+			map[string]any{"stage": "group", "vote": "approve"}), 201, "group vote")
+	}
+	if last["result"] != "waiting" || fmt.Sprint(last["missingDepartments"]) != "[政企客户中心 系统集成]" ||
+		!strings.Contains(last["reason"].(string), "政企客户中心") {
+		t.Fatalf("five votes of 集团客户部: %v", last)
+	}
+	if st := submission(t, e, tokens["pm"], id)["status"]; st != "group_review" {
+		t.Fatalf("status %v after five votes of one department", st)
+	}
+	mustStatus(t, e.Do("POST", "/submissions/"+id+"/votes", tokens["z1"], map[string]any{"stage": "group", "vote": "approve"}), 201, "政企客户中心")
+	last = mustStatus(t, e.Do("POST", "/submissions/"+id+"/votes", tokens["x1"], map[string]any{"stage": "group", "vote": "approve"}), 201, "系统集成")
+	if last["result"] != "passed" {
+		t.Fatalf("with every department: %v", last)
+	}
+	eventually(t, "cross review", func() bool { return submission(t, e, tokens["pm"], id)["status"] == "cross_review" })
+}

@@ -335,7 +335,7 @@ func (s *Service) Vote(ctx context.Context, caller directory.Person, subID strin
 	if err := decision.CheckVoter(voter, rc, pol.Decision); err != nil {
 		return decision.StageTally{}, fromRule(err, "vote")
 	}
-	v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment)},
+	v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment), Dept: voter.Dept},
 		Revision: sub.Revision, Stage: req.Stage, At: s.Now().UTC()}
 	if err := s.Submissions.PutVote(ctx, s.meta(ctx, caller), subID, v); err != nil {
 		return decision.StageTally{}, err
