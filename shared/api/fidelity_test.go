@@ -442,3 +442,57 @@ func TestReviewNeedsEveryDepartment(t *testing.T) {
 	}
 	eventually(t, "cross review", func() bool { return submission(t, e, tokens["pm"], id)["status"] == "cross_review" })
 }
+
+// Defect 8 (issue 9): guarantee scores are rounded half-up to whole points
+// before the band applies (84.5 → 100%, 59.5 → 50%), and the content-
+// maintenance sheet (S-A3 表二) has one total score for its combined fee.
+func TestGuaranteeSharesRoundAndSheet(t *testing.T) {
+	e := stacktest.New(t)
+	tok := staff(t, e, nil)
+	admin := tok["admin"]
+	x := createProduct(t, e, admin, map[string]any{"name": "内容运营", "level": "city", "mode": "self_built", "stage": "commercial", "noticeDate": "2024-06-01"})["id"].(string)
+	pid := activePartner(t, e, tok, "保障伙伴", "2025-01-01")
+	// A sheet item on an unknown sheet is refused, naming the field.
+	if f := fieldsOf(t, e.Do("POST", "/support-projects", admin, map[string]any{"partnerId": pid, "productId": x,
+		"benefitType": "guarantee", "contentType": "ordinary_content", "status": "approved", "startDate": "2025-01-01",
+		"items": []map[string]any{{"name": "信息更新与审核", "unitPrice": "100.00", "sheet": "planning"}}})); f["items[0].sheet"] == nil {
+		t.Fatalf("unknown sheet: %v", f)
+	}
+	g := mustStatus(t, e.Do("POST", "/support-projects", admin, map[string]any{"partnerId": pid, "productId": x,
+		"benefitType": "guarantee", "contentType": "ordinary_content", "status": "approved", "startDate": "2025-01-01",
+		"items": []map[string]any{
+			{"name": "信息更新与审核", "unitPrice": "100.00", "sheet": "content_maintenance"},
+			{"name": "用户咨询与投诉", "unitPrice": "100.00", "sheet": "content_maintenance"},
+			{"name": "页面制作", "unitPrice": "1000.00"},
+		}}), 201, "guarantee project")["id"].(string)
+	put := func(q string, body map[string]any) stacktest.Response {
+		return e.Do("PUT", "/support-projects/"+g+"/quarters/"+q, tok["inn1"], body)
+	}
+	// The sheet's items carry no score of their own; the sheet score is required.
+	res := put("2025-Q1", map[string]any{"serviceScore": 80, "items": []map[string]any{
+		{"name": "信息更新与审核", "workload": 10, "score": 90}, {"name": "用户咨询与投诉", "workload": 5}, {"name": "页面制作", "workload": 2}}})
+	if f := fieldsOf(t, res); res.Status != 400 || f["items[0].score"] == nil || f["items[2].score"] == nil || f["sheetScores.content_maintenance"] == nil {
+		t.Fatalf("bad sheet input: %d %s", res.Status, res.Body)
+	}
+	items := []map[string]any{{"name": "信息更新与审核", "workload": 10}, {"name": "用户咨询与投诉", "workload": 5}, {"name": "页面制作", "workload": 2, "score": 59.5}}
+	mustStatus(t, put("2025-Q1", map[string]any{"serviceScore": 80, "items": items,
+		"sheetScores": map[string]any{"content_maintenance": 84.5}}), 200, "Q1 input")
+	items[2]["score"] = 59.49
+	mustStatus(t, put("2025-Q2", map[string]any{"serviceScore": 80, "items": items,
+		"sheetScores": map[string]any{"content_maintenance": 84.49}}), 200, "Q2 input")
+
+	// Q1: the sheet's 1,500 at 84.5 → 85 → 100%; the page's 2,000 at 59.5 → 60 → 50%.
+	q1 := byProject(settle(t, e, admin, "2025-Q1"))[g]
+	if q1["fee"] != "2500.00" || q1["base"] != "3500.00" {
+		t.Fatalf("Q1 %v", q1)
+	}
+	sheets := q1["sheets"].([]any)
+	if len(sheets) != 1 || sheets[0].(map[string]any)["share"] != "1" || sheets[0].(map[string]any)["scoredPoints"].(float64) != 85 ||
+		sheets[0].(map[string]any)["base"] != "1500.00" {
+		t.Fatalf("Q1 sheet %v", sheets)
+	}
+	// Q2: the sheet at 84.49 → 84 → 98% (1,470); the page at 59.49 → 59 → 40% (800).
+	if q2 := byProject(settle(t, e, admin, "2025-Q2"))[g]; q2["fee"] != "2270.00" {
+		t.Fatalf("Q2 %v", q2)
+	}
+}

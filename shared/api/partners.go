@@ -293,7 +293,8 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, caller di
 		d.MinWorkload = *q
 	}
 	for i, it := range o.objects("items", false) {
-		item := settlement.PlannedWorkItem{Name: it.str("name", true), UnitPrice: it.amount("unitPrice", true)}
+		item := settlement.PlannedWorkItem{Name: it.str("name", true), UnitPrice: it.amount("unitPrice", true),
+			Sheet: it.oneOf("sheet", false, settlement.Sheets()...)}
 		if q := it.quantity("plannedWorkload", false); q != nil {
 			item.PlannedWorkload = *q
 		}
@@ -398,18 +399,17 @@ func (s *Server) putQuarter(w http.ResponseWriter, r *http.Request, caller direc
 	if err != nil {
 		return err
 	}
-	in := app.QuarterInput{Workload: o.quantity("workload", false), ServiceScore: o.score("serviceScore", true)}
+	in := app.QuarterInput{Workload: o.quantity("workload", false), ServiceScore: o.score("serviceScore", true),
+		SheetScores: o.scoreMap("sheetScores", false)}
 	if _, ok := o.raw["items"]; ok {
-		in.Items = []settlement.QuarterItem{}
+		in.Items = []app.QuarterItemInput{}
 	}
 	for i, it := range o.objects("items", false) {
-		item := settlement.QuarterItem{Name: it.str("name", true)}
+		item := app.QuarterItemInput{Name: it.str("name", true)}
 		if v := it.quantity("workload", true); v != nil {
 			item.Workload = *v
 		}
-		if v := it.score("score", true); v != nil {
-			item.Score = *v
-		}
+		item.Score = it.score("score", false) // required unless the item is on a sheet scored as a whole (S-A3 表二)
 		o.merge(fmt.Sprintf("items[%d]", i), it)
 		in.Items = append(in.Items, item)
 	}

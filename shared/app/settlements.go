@@ -419,15 +419,17 @@ func projectStatement(in roundInputs, p settlement.Project, q period.Quarter, le
 			return settlement.Statement{}, missing, nil
 		}
 		prices := map[string]money.Amount{}
+		sheets := map[string]string{}
 		for _, it := range p.Items {
-			prices[it.Name] = it.UnitPrice
+			prices[it.Name], sheets[it.Name] = it.UnitPrice, it.Sheet
 		}
 		items := make([]settlement.GuaranteeItem, len(entry.Items))
 		for i, it := range entry.Items {
-			items[i] = settlement.GuaranteeItem{Name: it.Name, Workload: it.Workload, UnitPrice: prices[it.Name], Score: it.Score}
+			items[i] = settlement.GuaranteeItem{Name: it.Name, Workload: it.Workload, UnitPrice: prices[it.Name],
+				Score: it.Score, Sheet: sheets[it.Name]}
 		}
 		st, err := settlement.SettleQuarter(settlement.QuarterInput{ProjectID: p.ID, Quarter: q, BenefitType: p.BenefitType,
-			Items: items, Ledger: ledger}, rules)
+			Items: items, SheetScores: entry.SheetScores, Ledger: ledger}, rules)
 		return st, nil, err
 	}
 }
