@@ -496,3 +496,71 @@ func TestGuaranteeSharesRoundAndSheet(t *testing.T) {
 		t.Fatalf("Q2 %v", q2)
 	}
 }
+
+// Seed rule P§9(二)2, P§16: pricing and revenue-share decisions are
+// submission types with their required content; the special meeting decides
+// at an estimated annual revenue of 1,200,000 or more, 呈批 below (decided).
+func TestPricingAndRevenueShareSubmissions(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	pm := tokens["pm1"]
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_share", "si", "分成伙伴"); err != nil {
+		t.Fatal(err)
+	}
+	self := createProduct(t, e, admin, map[string]any{"name": "定价产品", "level": "city", "mode": "self_built",
+		"stage": "commercial", "noticeDate": "2024-01-10"})["id"].(string)
+	coop := createProduct(t, e, admin, map[string]any{"name": "分成产品", "level": "city", "mode": "cooperative",
+		"partnerId": "ptn_share", "stage": "commercial", "noticeDate": "2024-01-10"})["id"].(string)
+	pricing := func(revenue string) map[string]any {
+		return map[string]any{"type": "pricing", "productId": self, "pricingKind": "optimisation", "tariffs": "30 元/月",
+			"discounts": "8 折", "discountAuthority": "集团客户部", "costMeasurement": "单用户成本 12 元/月",
+			"benefitEvaluation": "年收入提升", "effectiveDate": "2027-01-01", "estimatedAnnualRevenue": revenue}
+	}
+	share := func(revenue string) map[string]any {
+		return map[string]any{"type": "revenue_share", "productId": coop, "shareKind": "renewal", "partnerId": "ptn_share",
+			"revenueShareModel": "三七分成", "revenueShareEstimate": "360000.00", "revenueShareMonths": 12,
+			"agreementStart": "2027-01-01", "agreementEnd": "2029-12-31", "benefitEvaluation": "续约后年收入稳定",
+			"estimatedAnnualRevenue": revenue}
+	}
+	for _, tt := range []struct {
+		name  string
+		body  map[string]any
+		level string
+	}{
+		{"pricing at 1,200,000", pricing("1200000.00"), "special_meeting"},
+		{"pricing one fen below", pricing("1199999.99"), "chengpi"},
+		{"revenue share at 1,200,000", share("1200000.00"), "special_meeting"},
+		{"revenue share one fen below", share("1199999.99"), "chengpi"},
+	} {
+		if lv := mustStatus(t, e.Do("POST", "/submissions", pm, tt.body), 201, tt.name)["decisionLevel"]; lv != tt.level {
+			t.Errorf("%s: %v, want %s", tt.name, lv, tt.level)
+		}
+	}
+	// Every missing field is named; a revenue share needs a cooperative product.
+	res := e.Do("POST", "/submissions", pm, map[string]any{"type": "pricing", "productId": self, "pricingKind": "new_product"})
+	if f := fieldsOf(t, res); res.Status != 400 || f["tariffs"] == nil || f["costMeasurement"] == nil || f["estimatedAnnualRevenue"] == nil || f["effectiveDate"] == nil {
+		t.Fatalf("pricing without content: %d %s", res.Status, res.Body)
+	}
+	bad := share("100.00")
+	bad["productId"], bad["revenueShareMonths"] = self, 11
+	res = e.Do("POST", "/submissions", pm, bad)
+	if f := fieldsOf(t, res); res.Status != 400 || f["productId"] == nil || f["revenueShareMonths"] == nil {
+		t.Fatalf("revenue share of a self-built product: %d %s", res.Status, res.Body)
+	}
+	// A small pricing decision through 呈批: finance countersigns, the VP approves; the stage stays.
+	id := mustStatus(t, e.Do("POST", "/submissions", pm, pricing("500000.00")), 201, "small pricing")["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	if st, _ := decide(t, linkFor(t, e, "fin1@example.test", 0), "approve"); st != 200 {
+		t.Fatalf("finance countersign: %d", st)
+	}
+	if st, _ := decide(t, linkFor(t, e, "vp1@example.test", 0), "approve"); st != 200 {
+		t.Fatalf("vp: %d", st)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
+	if p := mustStatus(t, e.Do("GET", "/products/"+self, admin, nil), 200, "product"); p["stage"] != "commercial" {
+		t.Fatalf("stage after pricing %v", p["stage"])
+	}
+}

@@ -24,6 +24,7 @@ var (
 		decision.TypeDemand: "需求立项", decision.TypeDemandChange: "需求变更", decision.TypeTrialCommercial: "试商用",
 		decision.TypeCommercial: "正式商用", decision.TypeExit: "产品退出", decision.TypeMajorChange: "重大变更",
 		decision.TypePromotionPlan: "推广方案", decision.TypeBasicRules: "基础规则",
+		decision.TypePricing: "资费定价", decision.TypeRevenueShare: "分成产品引入/续约",
 	}
 	levelNames = map[decision.Level]string{
 		decision.LevelChengpi: "呈批", decision.LevelSpecialMeeting: "专题办公会", decision.LevelCommittee: "产品委员会",
@@ -47,6 +48,9 @@ var (
 		{"changeKind", "变更类型"}, {"partnerId", "合作伙伴"}, {"revenueShareEstimate", "分成预估"},
 		{"marketAnalysis", "市场分析"}, {"feasibility", "可行性"}, {"businessModel", "商业模式"},
 		{"evaluation", "退出评估"}, {"background", "背景与原因"}, {"ruleKind", "规则类别"},
+		{"pricingKind", "定价类型"}, {"tariffs", "资费体系"}, {"effectiveDate", "执行时间"},
+		{"shareKind", "分成事项"}, {"revenueShareModel", "分成模式"}, {"revenueShareMonths", "分成测算周期（月）"},
+		{"agreementStart", "协议开始"}, {"agreementEnd", "协议结束"},
 	}
 )
 

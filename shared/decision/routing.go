@@ -18,8 +18,8 @@ const (
 	// FactInvestmentOrRdCost is the larger of a demand's estimated investment
 	// and R&D cost (P§9(二)1, P§9(三)3); demand and demand_change only.
 	FactInvestmentOrRdCost Fact = "investmentOrRdCost"
-	// FactRevenue is the estimated annual revenue of a (trial) commercial
-	// submission, or for an exit the recorded revenue of the 12 complete
+	// FactRevenue is the estimated annual revenue of a (trial) commercial,
+	// pricing or revenue-share submission, or for an exit the recorded revenue of the 12 complete
 	// months before it (SPEC 2.3 decided).
 	FactRevenue Fact = "revenue"
 	// FactCustomers is the product record's customer count.
@@ -164,6 +164,10 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 		rf.investmentOrRdCost = &v
 	case CommercialContent:
 		rf.revenue = &c.EstimatedAnnualRevenue
+	case PricingContent:
+		rf.revenue = &c.EstimatedAnnualRevenue
+	case RevenueShareContent:
+		rf.revenue = &c.EstimatedAnnualRevenue
 	case ExitContent:
 		// SPEC 2.3 (decided): an exit is routed on the records, never on
 		// the figures the applicant wrote.
@@ -254,7 +258,7 @@ func (cr Criterion) holds(rf routingFacts) (bool, string, error) {
 		return cr.compareAmount("estimated investment or R&D cost", *rf.investmentOrRdCost)
 	case FactRevenue:
 		if rf.revenue == nil {
-			return false, "", fmt.Errorf("fact %s applies to trial_commercial, commercial and exit only", cr.Fact)
+			return false, "", fmt.Errorf("fact %s applies to trial_commercial, commercial, exit, pricing and revenue_share only", cr.Fact)
 		}
 		return cr.compareAmount("revenue", *rf.revenue)
 	case FactCustomers:
@@ -300,7 +304,7 @@ func (c Comparison) symbol() string {
 // factTypes says which submission types carry each fact that not every type has.
 var factTypes = map[Fact][]SubmissionType{
 	FactInvestmentOrRdCost: {TypeDemand, TypeDemandChange},
-	FactRevenue:            {TypeTrialCommercial, TypeCommercial, TypeExit},
+	FactRevenue:            {TypeTrialCommercial, TypeCommercial, TypeExit, TypePricing, TypeRevenueShare},
 }
 
 // validate checks one row of the table for Rules.Validate.

@@ -82,6 +82,12 @@ func TestRoute(t *testing.T) {
 		{"small cooperative exit", ExitContent{ExitType: ExitBreach},
 			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.MustParse("1199999.99"), Customers: 99_999}, LevelChengpi, 13},
 		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 13},
+		// Rows 14–15: pricing and revenue share (P§9(二)2; below 1,200,000 呈批, decided).
+		{"pricing at 1,200,000", PricingContent{EstimatedAnnualRevenue: money.FromYuan(1_200_000)}, selfBuilt, LevelSpecialMeeting, 14},
+		{"pricing one fen below", PricingContent{EstimatedAnnualRevenue: money.MustParse("1199999.99")}, selfBuilt, LevelChengpi, 15},
+		{"revenue share at 1,200,000", RevenueShareContent{EstimatedAnnualRevenue: money.FromYuan(1_200_000)}, cooperative, LevelSpecialMeeting, 14},
+		{"revenue share one fen below", RevenueShareContent{EstimatedAnnualRevenue: money.MustParse("1199999.99")}, cooperative, LevelChengpi, 15},
+		{"strategic pricing still by revenue", PricingContent{EstimatedAnnualRevenue: money.FromYuan(1)}, ProductFacts{Mode: ModeSelfBuilt, Strategic: true}, LevelChengpi, 15},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

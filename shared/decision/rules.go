@@ -90,6 +90,12 @@ func DefaultRules() Rules {
 				Description: "customers ≥ 100,000 or revenue ≥ 1,200,000, any mode (at exactly 100,000 customers the higher level, decided)"},
 			{Types: exit, Level: LevelChengpi, Rule: "P§9(一)2, P annex 7 step 6",
 				Description: "revenue below 1,200,000 and customers below 100,000, any mode"},
+			// P§9(二)2: （预估）年收入超过120万（含）产品…定价、分成产品引入、续约.
+			{Types: []SubmissionType{TypePricing, TypeRevenueShare}, Level: LevelSpecialMeeting, Rule: "P§9(二)2",
+				AllOf:       []Criterion{{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(1_200_000)}},
+				Description: "pricing, or a revenue-share product's introduction or renewal, with estimated annual revenue ≥ 1,200,000"},
+			{Types: []SubmissionType{TypePricing, TypeRevenueShare}, Level: LevelChengpi, Rule: "P§9(二)2, P§9(一) (decided)",
+				Description: "pricing or revenue share with estimated annual revenue below 1,200,000 (decided: 呈批)"},
 		},
 		Review: ReviewRules{
 			GroupMinVoters:             5,
@@ -153,6 +159,12 @@ func DefaultRules() Rules {
 				Rule: "P§9(二)3", Description: "a promotion plan is for a (trial) commercial product"},
 			{Types: []SubmissionType{TypeBasicRules}, AnyStage: true,
 				Rule: "P§9(一)1", Description: "basic rules change the policy, not a product"},
+			{Types: []SubmissionType{TypePricing},
+				From: []string{stagePlanning, stageBuilding, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
+				Rule: "P§16", Description: "a product's pricing keeps its stage"},
+			{Types: []SubmissionType{TypeRevenueShare},
+				From: []string{stagePlanning, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
+				Rule: "P§9(二)2", Description: "a revenue-share introduction or renewal keeps the product's stage"},
 		},
 	}
 }

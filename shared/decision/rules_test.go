@@ -55,7 +55,7 @@ func TestDefaultRulesFigures(t *testing.T) {
 		{"constructionPlanWorkingDays (P§11)", r.Timing.ConstructionPlanWorkingDays, 10},
 		{"trialUseMaxMonths (P§17(一))", r.Timing.TrialUseMaxMonths, 3},
 		{"naturalNoticeMonths (P§21(二)4)", r.Exit.NaturalNoticeMonths, 3},
-		{"routing rows (SPEC 2.3)", len(r.Routing), 13},
+		{"routing rows (SPEC 2.3)", len(r.Routing), 15},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
