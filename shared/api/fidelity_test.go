@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -329,6 +330,7 @@ func TestUnassignedStepStartsWhenDirectoryGainsHolder(t *testing.T) {
 	entries := map[string][2]any{
 		"pmvp": {[]string{"product_manager", "vp"}, "集团客户部"},
 		"adm1": {[]string{"admin"}, "信息化部"}, "adm2": {[]string{"admin"}, "信息化部"},
+		"gc1": {[]string{"group_customer"}, "集团客户部"},
 	}
 	for k, v := range reviewers {
 		entries[k] = v
@@ -341,11 +343,12 @@ func TestUnassignedStepStartsWhenDirectoryGainsHolder(t *testing.T) {
 		t.Fatalf("level %v", res["decisionLevel"])
 	}
 	passReviews(t, e, tokens, id, "pmvp")
+	countersignMinutes(t, e, tokens["pmvp"], id)
 	var sub map[string]any
 	eventually(t, "the VP step unassigned", func() bool {
 		sub = submission(t, e, tokens["pmvp"], id)
 		steps := sub["steps"].([]any)
-		return len(steps) == 1 && steps[0].(map[string]any)["status"] == "unassigned"
+		return len(steps) == 2 && steps[1].(map[string]any)["status"] == "unassigned"
 	})
 	if sub["status"] != "deciding" || !strings.Contains(fmt.Sprint(sub["statusNote"]), "unassigned") {
 		t.Fatalf("the submission does not say the step is unassigned: %v %v", sub["status"], sub["statusNote"])
@@ -367,7 +370,7 @@ func TestUnassignedStepStartsWhenDirectoryGainsHolder(t *testing.T) {
 	directoryOf(t, e, map[string][2]any{"vp2": {[]string{"vp"}, "公司领导"}})
 	link := linkFor(t, e, "vp2@example.test", 0)
 	sub = submission(t, e, tokens["pmvp"], id)
-	step := sub["steps"].([]any)[0].(map[string]any)
+	step := sub["steps"].([]any)[1].(map[string]any)
 	if step["status"] != "waiting" || step["approver"] != "vp2" || sub["statusNote"] != nil {
 		t.Fatalf("after the directory change: step %v, note %v", step, sub["statusNote"])
 	}
@@ -563,4 +566,37 @@ func TestPricingAndRevenueShareSubmissions(t *testing.T) {
 	if p := mustStatus(t, e.Do("GET", "/products/"+self, admin, nil), 200, "product"); p["stage"] != "commercial" {
 		t.Fatalf("stage after pricing %v", p["stage"])
 	}
+}
+
+// Seed rule P§9(二): a special meeting's minutes are countersigned by 集团客户部
+// (through an email link like every step) before the VP signs them.
+func TestSpecialMeetingMinutesCountersignedBeforeVP(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	pm := tokens["pm1"]
+	pid := createProduct(t, e, pm, map[string]any{"name": "纪要会签", "level": "city", "mode": "self_built"})["id"].(string)
+	id := mustStatus(t, e.Do("POST", "/submissions", pm, demandContent(pid, "100000.00")), 201, "demand")["id"].(string)
+	reviewAll(t, e, tokens, id, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, id, "cross_department")
+	eventually(t, "the minutes countersign waits", func() bool {
+		steps := submission(t, e, pm, id)["steps"].([]any)
+		return len(steps) == 2 && steps[0].(map[string]any)["name"] == "minutes:group_customer" &&
+			steps[0].(map[string]any)["status"] == "waiting" && steps[1].(map[string]any)["status"] == "pending"
+	})
+	if n := len(linksTo(t, e, "vp1@example.test")); n != 0 {
+		t.Fatalf("the VP got %d links before the minutes were countersigned", n)
+	}
+	link := linkFor(t, e, "gc1@example.test", 0)
+	if st, html := page(t, link, nil); st != 200 || !strings.Contains(html, "会议纪要会签") {
+		t.Fatalf("countersign page: %d", st)
+	}
+	if st, _ := page(t, link, url.Values{"decision": {"approve"}}); st != 200 {
+		t.Fatalf("countersign: %d", st)
+	}
+	vp := linkFor(t, e, "vp1@example.test", 0)
+	if st, _ := decide(t, vp, "approve"); st != 200 {
+		t.Fatalf("vp: %d", st)
+	}
+	eventually(t, "approved", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
 }

@@ -37,7 +37,7 @@ var (
 	}
 	stepNames = map[string]string{
 		"vp": "分管副总", "gm": "总经理", "committee_director": "产品委员会主任", "deputy_gm": "分管副总经理",
-		"finance": "财务部", "marketing": "市场部", "innovation": "产品创新部",
+		"finance": "财务部", "marketing": "市场部", "innovation": "产品创新部", "group_customer": "集团客户部",
 	}
 	verdictNames = map[string]string{"approve": "同意", "reject": "驳回", "return": "退回", "cancelled": "已取消"}
 	// fieldNames label the content fields people read, in the order shown.
@@ -58,6 +58,9 @@ var (
 func StepName(step string) string {
 	if role, ok := strings.CutPrefix(step, decision.CountersignPrefix); ok {
 		return "会签：" + nameOr(stepNames, role)
+	}
+	if role, ok := strings.CutPrefix(step, decision.MinutesPrefix); ok {
+		return "会议纪要会签：" + nameOr(stepNames, role)
 	}
 	return nameOr(stepNames, step)
 }

@@ -11,6 +11,11 @@ import (
 type StepTemplate struct {
 	Role           string `json:"role"`
 	RecordsMinutes bool   `json:"recordsMinutes,omitempty"`
+	// MinutesCountersigned: the meeting's minutes are countersigned by 集团客户部
+	// and the related departments before this step's holder signs them
+	// (P§9(二): 形成会议纪要经集团客户部及相关业务主管部门会签同意后，呈公司分管副总经理签发);
+	// the countersigns are a phase of their own just before the step.
+	MinutesCountersigned bool `json:"minutesCountersigned,omitempty"`
 }
 
 // LevelPlan says what a decision level means as approval steps (SPEC 2.3):
@@ -33,6 +38,13 @@ type ApprovalRules struct {
 	DefaultCountersigners []string `json:"defaultCountersigners"`
 	// Countersigners overrides DefaultCountersigners per submission type.
 	Countersigners map[SubmissionType][]string `json:"countersigners,omitempty"`
+	// DefaultMinutesCountersigners are the roles that countersign a special
+	// meeting's minutes before the VP signs them (P§9(二): 集团客户部及相关业务
+	// 主管部门), when MinutesCountersigners has no entry for the type.
+	DefaultMinutesCountersigners []string `json:"defaultMinutesCountersigners,omitempty"`
+	// MinutesCountersigners overrides DefaultMinutesCountersigners per
+	// submission type (the related departments of the matter).
+	MinutesCountersigners map[SubmissionType][]string `json:"minutesCountersigners,omitempty"`
 	// ApproverOrder names, per role, which holders approve first when several
 	// hold it (SPEC 2.3: the policy names which); holders not listed follow in
 	// the directory's order.
@@ -41,6 +53,10 @@ type ApprovalRules struct {
 
 // CountersignPrefix starts the name of a countersign step, e.g. "countersign:finance".
 const CountersignPrefix = "countersign:"
+
+// MinutesPrefix starts the name of a minutes countersign step, e.g.
+// "minutes:group_customer" (P§9(二)).
+const MinutesPrefix = "minutes:"
 
 // Step is one step of an approval plan. Steps with the same Phase run in
 // parallel; a phase starts when every step of the previous one approved.
@@ -98,6 +114,20 @@ func PlanSteps(t SubmissionType, level Level, rules Rules) (Plan, error) {
 		}
 	}
 	for _, st := range lp.Steps {
+		if st.MinutesCountersigned {
+			// P§9(二): the minutes are countersigned before the VP signs them.
+			roles := rules.Approval.MinutesCountersigners[t]
+			if roles == nil {
+				roles = rules.Approval.DefaultMinutesCountersigners
+			}
+			for _, role := range roles {
+				p.Steps = append(p.Steps, Step{Name: MinutesPrefix + role, Role: role, Phase: phase, Rule: "P§9(二)"})
+			}
+			if len(roles) > 0 {
+				names = append(names, "minutes countersigned by "+strings.Join(roles, ", ")+" in parallel")
+				phase++
+			}
+		}
 		p.Steps = append(p.Steps, Step{Name: st.Role, Role: st.Role, Phase: phase, RecordsMinutes: st.RecordsMinutes, Rule: lp.Rule})
 		names = append(names, st.Role)
 		phase++

@@ -28,6 +28,9 @@ const (
 	RoleVP                = "vp"
 	RoleGM                = "gm"
 	RoleCommitteeDirector = "committee_director"
+	// RoleGroupCustomer is 集团客户部, the line's lead department: it
+	// countersigns a special meeting's minutes (P§9(二)).
+	RoleGroupCustomer = "group_customer"
 )
 
 // DefaultRules returns SPEC's defaults.
@@ -108,16 +111,19 @@ func DefaultRules() Rules {
 			Levels: []LevelPlan{
 				{Level: LevelChengpi, Countersign: true, Steps: []StepTemplate{{Role: RoleVP}},
 					Rule: "P§9(一)", Description: "呈批: the related departments countersign, then the VP in charge approves"},
-				{Level: LevelSpecialMeeting, Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}},
-					Rule: "P§9(二)", Description: "专题办公会: the VP in charge decides and signs the minutes"},
+				{Level: LevelSpecialMeeting, Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true, MinutesCountersigned: true}},
+					Rule: "P§9(二)", Description: "专题办公会: 集团客户部 and the related departments countersign the minutes, then the VP in charge signs them"},
 				{Level: LevelCommittee,
-					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}, {Role: RoleCommitteeDirector, RecordsMinutes: true}},
-					Rule:  "P§8, P§9(三)", Description: "产品委员会: the special meeting (VP) first, then the committee director"},
+					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true, MinutesCountersigned: true}, {Role: RoleCommitteeDirector, RecordsMinutes: true}},
+					Rule:  "P§8, P§9(二), P§9(三)", Description: "产品委员会: the special meeting first (its minutes countersigned, then the VP), then the committee director"},
 				{Level: LevelGMOffice,
 					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}, {Role: RoleGM, RecordsMinutes: true}},
 					Rule:  "P§18, P annex 7 step 5", Description: "总经办: the VP first, then the general manager"},
 			},
 			DefaultCountersigners: []string{RoleFinance},
+			// P§9(二): 会议纪要经集团客户部及相关业务主管部门会签; the policy
+			// may add related departments per type.
+			DefaultMinutesCountersigners: []string{RoleGroupCustomer},
 		},
 		Timing: TimingRules{
 			ReminderWorkingDays:         2,
@@ -242,6 +248,18 @@ func (r Rules) Validate() error {
 	}
 	if countersigns && len(r.Approval.DefaultCountersigners) == 0 {
 		errs.add("approval.defaultCountersigners", "must name at least one department role")
+	}
+	for _, lp := range r.Approval.Levels {
+		for _, st := range lp.Steps {
+			if st.MinutesCountersigned && len(r.Approval.DefaultMinutesCountersigners) == 0 {
+				errs.add("approval.defaultMinutesCountersigners", "must name at least one role: a step's minutes are countersigned (P§9(二))")
+			}
+		}
+	}
+	for t := range r.Approval.MinutesCountersigners {
+		if !t.Valid() {
+			errs.add("approval.minutesCountersigners", fmt.Sprintf("unknown submission type %q", t))
+		}
 	}
 	for t := range r.Approval.Countersigners {
 		if !t.Valid() {
