@@ -600,3 +600,54 @@ func TestSpecialMeetingMinutesCountersignedBeforeVP(t *testing.T) {
 	}
 	eventually(t, "approved", func() bool { return submission(t, e, pm, id)["status"] == "approved" })
 }
+
+// coopDemand is a cooperative product's demand content.
+func coopDemand(productID, partnerID string) map[string]any {
+	c := demandContent(productID, "100000.00")
+	c["buildModel"], c["partnerId"], c["revenueShareModel"] = "合作引入", partnerID, "三七分成"
+	c["revenueShareEstimate"], c["revenueShareMonths"] = "120000.00", 12
+	return c
+}
+
+// Seed rule P§15(三): a new SI partner starts pending its qualification
+// review; 集团客户部 (or an admin) records it; a cooperative product cannot be
+// introduced with a partner not yet qualified.
+func TestSIQualificationBeforeIntroduction(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	inn := e.Token("inn1", directory.RoleInnovation)
+	si := mustStatus(t, e.Do("POST", "/partners", inn, map[string]any{"kind": "si", "name": "新集成商"}), 201, "si partner")
+	pid := si["id"].(string)
+	if si["status"] != "pending_review" {
+		t.Fatalf("a new si partner %v", si["status"])
+	}
+	prd := createProduct(t, e, tokens["pm1"], map[string]any{"name": "合作引入", "level": "city", "mode": "cooperative", "partnerId": pid})["id"].(string)
+	res := e.Do("POST", "/submissions", tokens["pm1"], coopDemand(prd, pid))
+	if res.Status != 409 || !strings.Contains(string(res.Body), "P§15(三)") {
+		t.Fatalf("a demand with an unreviewed partner: %d %s", res.Status, res.Body)
+	}
+	review := func(token string, body map[string]any) stacktest.Response {
+		return e.Do("POST", "/partners/"+pid+"/qualification", token, body)
+	}
+	if res := review(tokens["pm1"], map[string]any{"result": "passed"}); res.Status != 403 {
+		t.Fatalf("a product manager reviewing: %d", res.Status)
+	}
+	if f := fieldsOf(t, review(tokens["gc1"], map[string]any{"result": "failed"})); f["comment"] == nil {
+		t.Fatalf("a failed review without why: %v", f)
+	}
+	p := mustStatus(t, review(tokens["gc1"], map[string]any{"result": "failed", "comment": "系统集成资质过期"}), 200, "failed review")
+	if p["status"] != "unqualified" || p["qualification"].(map[string]any)["rule"] != "P§15(三)" {
+		t.Fatalf("after a failed review %v", p)
+	}
+	if res := e.Do("POST", "/submissions", tokens["pm1"], coopDemand(prd, pid)); res.Status != 409 {
+		t.Fatalf("a demand with an unqualified partner: %d", res.Status)
+	}
+	p = mustStatus(t, review(tokens["gc1"], map[string]any{"result": "passed", "comment": "资质已更新"}), 200, "passed review")
+	if p["status"] != "active" {
+		t.Fatalf("after a passed review %v", p["status"])
+	}
+	if res := review(tokens["gc1"], map[string]any{"result": "passed"}); res.Status != 409 {
+		t.Fatalf("reviewing an active partner again: %d", res.Status)
+	}
+	mustStatus(t, e.Do("POST", "/submissions", tokens["pm1"], coopDemand(prd, pid)), 201, "a demand with a qualified partner")
+}

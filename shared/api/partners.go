@@ -20,6 +20,7 @@ func (s *Server) partnerRoutes() {
 	s.handle("GET", "/partners/{id}", false, s.getPartner)
 	s.handle("POST", "/partners/{id}/deposits", false, s.postDeposit)
 	s.handle("POST", "/partners/{id}/agreement", false, s.activateAgreement)
+	s.handle("POST", "/partners/{id}/qualification", false, s.reviewQualification)
 	s.handle("POST", "/partners/{id}/penalties", false, s.addPenalty)
 	s.handle("POST", "/partners/{id}/staff-changes", false, s.addStaffChange)
 	s.handle("GET", "/partners/{id}/charges", false, s.partnerCharges)
@@ -424,5 +425,24 @@ func (s *Server) putQuarter(w http.ResponseWriter, r *http.Request, caller direc
 		return err
 	}
 	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+// reviewQualification records an si partner's SI qualification review (P§15(三)).
+func (s *Server) reviewQualification(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	result := o.oneOf("result", true, partner.QualificationPassed, partner.QualificationFailed)
+	comment := o.str("comment", false)
+	if err := o.done("qualification review"); err != nil {
+		return err
+	}
+	p, err := s.App.ReviewQualification(r.Context(), caller, r.PathValue("id"), result, comment)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
 	return nil
 }

@@ -119,7 +119,7 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 		t.Fatalf("marketing applying a partner: %d", res.Status)
 	}
 	si := mustStatus(t, e.Do("POST", "/partners", tok["inn1"], map[string]any{"kind": "si", "name": "集成伙伴"}), 201, "si partner")
-	if si["status"] != "active" || si["screening"] != nil {
+	if si["status"] != "pending_review" || si["screening"] != nil {
 		t.Fatalf("si partner %v", si)
 	}
 

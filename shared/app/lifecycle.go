@@ -54,6 +54,16 @@ func (s *Service) SubmitConstructionPlan(ctx context.Context, caller directory.P
 		return product.Product{}, err
 	}
 	now := s.Now()
+	cur, err := s.Products.GetProduct(ctx, productID)
+	if err != nil {
+		return product.Product{}, err
+	}
+	if cur.Mode == product.ModeCooperative {
+		// P§15(三): no 合作引入 with an SI partner whose qualification review has not passed.
+		if err := s.checkPartnerQualified(ctx, cur.PartnerID, "the cooperative product's introduction"); err != nil {
+			return product.Product{}, err
+		}
+	}
 	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), productID, func(p *product.Product) (product.Change, error) {
 		if p.Stage != product.StagePlanning {
 			return product.Change{}, problem.Conflict("product %s is %s: a construction plan follows an approved demand, in planning", p.ID, p.Stage)

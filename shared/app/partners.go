@@ -92,8 +92,8 @@ type PartnerApplication struct {
 
 // CreatePartner records a partner. A support partner is screened against every
 // intake standard (S§8) and the re-entry ban (S§21), each failure named with
-// its article; an si partner (P§2) is active at once. Product innovation and
-// admins apply partners.
+// its article; an si partner (P§2) waits for its qualification review
+// (P§15(三)). Product innovation and admins apply partners.
 func (s *Service) CreatePartner(ctx context.Context, caller directory.Person, a PartnerApplication) (partner.Partner, error) {
 	if err := require(caller, "recording a partner", partnerManagers...); err != nil {
 		return partner.Partner{}, err
@@ -107,7 +107,9 @@ func (s *Service) CreatePartner(ctx context.Context, caller directory.Person, a 
 		PolicyVersion: pol.Version, CreatedBy: caller.Sub, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	switch a.Kind {
 	case partner.KindSI:
-		p.Status = partner.StatusActive
+		// P§15(三): a new SI partner's qualification is reviewed before any
+		// cooperative product with it is introduced.
+		p.Status = partner.StatusPendingReview
 	case partner.KindSupport:
 		if a.Facts == nil {
 			return partner.Partner{}, problem.InvalidField("facts", "are required for a support partner")
@@ -538,4 +540,45 @@ func (s *Service) decideRefund(ctx context.Context, caller directory.Person, pid
 		return decided, s.mailStage(ctx, store.ApprovalKindRefund, pid)
 	}
 	return decided, nil
+}
+
+// qualificationReviewers record an si partner's qualification review: 集团客户部
+// organises the product introduction (P§15), and admins.
+var qualificationReviewers = []directory.Role{directory.RoleGroupCustomer, directory.RoleAdmin}
+
+// ReviewQualification records an si partner's SI qualification review
+// (P§15(三)); passed makes the partner active, failed unqualified. A person
+// related to the partner may not review it (P§24).
+func (s *Service) ReviewQualification(ctx context.Context, caller directory.Person, pid, result, comment string) (partner.Partner, error) {
+	if err := require(caller, "reviewing an SI partner's qualification", qualificationReviewers...); err != nil {
+		return partner.Partner{}, err
+	}
+	if err := s.notRelated(ctx, caller.Sub, pid, "the qualification review"); err != nil {
+		return partner.Partner{}, err
+	}
+	now := s.Now()
+	return s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
+		next, q, err := partner.ReviewQualification(*p, result, comment, caller.Sub, now)
+		if err != nil {
+			return store.PartnerChange{}, fromPartnerRule(err, "qualification review")
+		}
+		p.Status, p.Qualification, p.UpdatedAt = next, &q, now.UTC()
+		return store.PartnerChange{Action: "partner.qualification." + result}, nil
+	})
+}
+
+// checkPartnerQualified refuses to introduce a cooperative product with an si
+// partner whose qualification review has not passed (P§15(三)).
+func (s *Service) checkPartnerQualified(ctx context.Context, pid, what string) error {
+	if pid == "" {
+		return nil
+	}
+	p, err := s.PartnerStore.GetPartner(ctx, pid)
+	if problem.CodeOf(err) == problem.CodeNotFound {
+		return problem.InvalidField("partnerId", "names no existing partner")
+	}
+	if err != nil {
+		return err
+	}
+	return fromPartnerRule(partner.CheckQualified(p), what)
 }

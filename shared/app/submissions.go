@@ -139,6 +139,20 @@ func (s *Service) prepareRevision(ctx context.Context, sub *decision.Submission,
 	if err != nil {
 		return fromRule(err, "submission")
 	}
+	// P§15(三): the SI partner's qualification review passes before a
+	// cooperative product with it is introduced (or a partner is changed to it).
+	switch c := content.(type) {
+	case decision.DemandContent, decision.CommercialContent, decision.RevenueShareContent:
+		if p.Mode == product.ModeCooperative {
+			if err := s.checkPartnerQualified(ctx, p.PartnerID, "the "+string(req.Type)+" submission"); err != nil {
+				return err
+			}
+		}
+	case decision.MajorChangeContent:
+		if err := s.checkPartnerQualified(ctx, c.NewPartnerID, "the major change to partner "+c.NewPartnerID); err != nil {
+			return err
+		}
+	}
 	routing, err := decision.Route(content, facts, period.DateOf(now), pol.Decision)
 	if err != nil {
 		return fromRule(err, "submission")
