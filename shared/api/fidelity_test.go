@@ -651,3 +651,62 @@ func TestSIQualificationBeforeIntroduction(t *testing.T) {
 	}
 	mustStatus(t, e.Do("POST", "/submissions", tokens["pm1"], coopDemand(prd, pid)), 201, "a demand with a qualified partner")
 }
+
+// Seed rule P§17(三): trial commercial use is stopped on a major problem
+// (trial_suspended, with the reason and who); only a new trial_commercial
+// decision resumes it.
+func TestTrialSuspendedResumesThroughTrialCommercial(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	pm := tokens["pm1"]
+	id := createProduct(t, e, admin, map[string]any{"name": "试商暂停", "level": "city", "mode": "self_built",
+		"stage": "trial_commercial", "noticeDate": "2026-01-05"})["id"].(string)
+	res := e.Do("POST", "/products/"+id+"/trial-suspension", pm, map[string]any{"problem": "pricing", "reason": ""})
+	if f := fieldsOf(t, res); res.Status != 400 || f["problem"] == nil || f["reason"] == nil {
+		t.Fatalf("bad suspension: %d %s", res.Status, res.Body)
+	}
+	if res := e.Do("POST", "/products/"+id+"/trial-suspension", tokens["rev1"], map[string]any{"problem": "platform", "reason": "宕机"}); res.Status != 403 {
+		t.Fatalf("a reviewer stopping the trial: %d", res.Status)
+	}
+	p := mustStatus(t, e.Do("POST", "/products/"+id+"/trial-suspension", pm, map[string]any{"problem": "security", "reason": "发现用户数据泄露风险"}), 200, "suspend")
+	if s := p["suspension"].(map[string]any); p["stage"] != "trial_suspended" || s["by"] != "pm1" || s["problem"] != "security" || s["rule"] != "P§17(三)" {
+		t.Fatalf("suspended %v", p)
+	}
+	if res := e.Do("POST", "/products/"+id+"/trial-suspension", pm, map[string]any{"problem": "platform", "reason": "again"}); res.Status != 409 {
+		t.Fatalf("suspending twice: %d", res.Status)
+	}
+	// Commercial use does not follow a stopped trial; only trial_commercial resumes it.
+	commercial := map[string]any{"type": "commercial", "productId": id, "commercialName": "试商暂停", "startDate": "2027-01-01",
+		"scope": "全市", "tariffs": "30 元/月", "discounts": "无", "discountAuthority": "集团客户部", "marketSize": "1000 户",
+		"benefitEvaluation": "整改后恢复", "estimatedAnnualRevenue": "1500000.00"}
+	if f := fieldsOf(t, e.Do("POST", "/submissions", pm, commercial)); f["stage"] == nil {
+		t.Fatalf("a commercial decision for a stopped trial: %v", f)
+	}
+	resume := map[string]any{}
+	for k, v := range commercial {
+		resume[k] = v
+	}
+	resume["type"] = "trial_commercial"
+	sub := mustStatus(t, e.Do("POST", "/submissions", pm, resume), 201, "resume")
+	subID := sub["id"].(string)
+	reviewAll(t, e, tokens, subID, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, pm, subID)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, subID, "cross_department")
+	countersignMinutes(t, e, pm, subID)
+	if st, _ := decide(t, linkFor(t, e, "vp1@example.test", 0), "approve"); st != 200 {
+		t.Fatalf("vp: %d", st)
+	}
+	eventually(t, "resumed", func() bool {
+		return mustStatus(t, e.Do("GET", "/products/"+id, pm, nil), 200, "product")["stage"] == "trial_commercial"
+	})
+	hist := mustStatus(t, e.Do("GET", "/products/"+id+"/history", pm, nil), 200, "history")["items"].([]any)
+	var moves []string
+	for _, h := range hist {
+		m := h.(map[string]any)
+		moves = append(moves, fmt.Sprint(m["from"], "→", m["to"]))
+	}
+	if got := strings.Join(moves, ","); !strings.Contains(got, "trial_commercial→trial_suspended,trial_suspended→trial_commercial") {
+		t.Fatalf("history %s", got)
+	}
+}

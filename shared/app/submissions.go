@@ -139,6 +139,13 @@ func (s *Service) prepareRevision(ctx context.Context, sub *decision.Submission,
 	if err != nil {
 		return fromRule(err, "submission")
 	}
+	// SPEC 1: a decision must apply to the product's stage (e.g. a product
+	// whose trial was stopped resumes only through trial_commercial, P§17(三)).
+	if p.ID != "" {
+		if _, err := decision.StageAfterApproval(req.Type, string(p.Stage), pol.Decision); err != nil {
+			return fromRule(err, "submission")
+		}
+	}
 	// P§15(三): the SI partner's qualification review passes before a
 	// cooperative product with it is introduced (or a partner is changed to it).
 	switch c := content.(type) {

@@ -55,6 +55,7 @@ const (
 	StageIntroducing     Stage = "introducing"
 	StageTrialUse        Stage = "trial_use"
 	StageTrialCommercial Stage = "trial_commercial"
+	StageTrialSuspended  Stage = "trial_suspended" // stopped on a major problem (P§17(三)): not assessed
 	StageCommercial      Stage = "commercial"
 	StageExiting         Stage = "exiting"
 	StageExited          Stage = "exited"
@@ -63,7 +64,7 @@ const (
 func (s Stage) valid() bool {
 	switch s {
 	case StageDemand, StagePlanning, StageBuilding, StageIntroducing, StageTrialUse,
-		StageTrialCommercial, StageCommercial, StageExiting, StageExited:
+		StageTrialCommercial, StageTrialSuspended, StageCommercial, StageExiting, StageExited:
 		return true
 	}
 	return false
