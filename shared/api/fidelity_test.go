@@ -673,6 +673,9 @@ func TestTrialSuspendedResumesThroughTrialCommercial(t *testing.T) {
 	if s := p["suspension"].(map[string]any); p["stage"] != "trial_suspended" || s["by"] != "pm1" || s["problem"] != "security" || s["rule"] != "P§17(三)" {
 		t.Fatalf("suspended %v", p)
 	}
+	if got := mustStatus(t, e.Do("GET", "/products/"+id, pm, nil), 200, "product"); got["suspension"] == nil || got["stage"] != "trial_suspended" {
+		t.Fatalf("the suspension is not kept: %v", got)
+	}
 	if res := e.Do("POST", "/products/"+id+"/trial-suspension", pm, map[string]any{"problem": "platform", "reason": "again"}); res.Status != 409 {
 		t.Fatalf("suspending twice: %d", res.Status)
 	}
@@ -708,5 +711,108 @@ func TestTrialSuspendedResumesThroughTrialCommercial(t *testing.T) {
 	}
 	if got := strings.Join(moves, ","); !strings.Contains(got, "trial_commercial→trial_suspended,trial_suspended→trial_commercial") {
 		t.Fatalf("history %s", got)
+	}
+}
+
+// Seed rule P§20: each month a cooperative product's SI is settled: recorded
+// revenue × the SI's share from the agreement, with the month's assessment
+// result; an exit-phase product's statements are held until the exit
+// decision; finance approves; XLSX like the other statements.
+func TestSISettlementOfCooperativeProducts(t *testing.T) {
+	e := stacktest.New(t)
+	tokens := people(t, e, nil)
+	admin := e.Token("admin", "admin")
+	if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_si", "si", "集成伙伴"); err != nil {
+		t.Fatal(err)
+	}
+	coop := func(name string) string {
+		return createProduct(t, e, admin, map[string]any{"name": name, "level": "city", "mode": "cooperative", "partnerId": "ptn_si",
+			"stage": "commercial", "noticeDate": "2025-01-01"})["id"].(string)
+	}
+	good, failing := coop("达标合作"), coop("退出合作")
+	agreement := func(token, id string, body map[string]any) stacktest.Response {
+		return e.Do("PUT", "/products/"+id+"/si-agreement", token, body)
+	}
+	if res := agreement(tokens["pm1"], good, map[string]any{"share": "0.3", "startDate": "2025-01-01", "endDate": "2027-12-31"}); res.Status != 403 {
+		t.Fatalf("a product manager recording the agreement: %d", res.Status)
+	}
+	res := agreement(tokens["gc1"], good, map[string]any{"share": "1.5", "startDate": "2025-01-01", "endDate": "2024-12-31"})
+	if f := fieldsOf(t, res); res.Status != 400 || f["share"] == nil || f["endDate"] == nil {
+		t.Fatalf("bad agreement: %d %s", res.Status, res.Body)
+	}
+	for _, id := range []string{good, failing} {
+		mustStatus(t, agreement(tokens["gc1"], id, map[string]any{"share": "0.3", "startDate": "2025-01-01", "endDate": "2027-12-31"}), 200, "agreement")
+	}
+	for _, m := range []string{"2025-02", "2025-03", "2025-04", "2025-05"} {
+		mustStatus(t, e.Do("PUT", "/products/"+good+"/revenue/"+m, admin, map[string]any{"amount": "60000.00"}), 200, "revenue")
+		mustStatus(t, e.Do("PUT", "/products/"+failing+"/revenue/"+m, admin, map[string]any{"amount": "10000.01"}), 200, "revenue")
+	}
+	finishedMonth(t, e, admin, "2025-04")
+	finishedMonth(t, e, admin, "2025-05") // the failing product reaches exit: its exit submission opens
+	run := func() map[string]any {
+		return mustStatus(t, e.Do("POST", "/si-settlement-runs", tokens["fin1"], map[string]any{"month": "2025-05"}), 200, "SI run")
+	}
+	if r := run(); r["statements"].(float64) != 2 || r["held"].(float64) != 1 {
+		t.Fatalf("SI run %v", r)
+	}
+	statements := func() map[string]map[string]any {
+		out := map[string]map[string]any{}
+		for _, it := range mustStatus(t, e.Do("GET", "/si-settlements/2025-05", admin, nil), 200, "SI statements")["items"].([]any) {
+			m := it.(map[string]any)
+			out[m["productId"].(string)] = m
+		}
+		return out
+	}
+	sts := statements()
+	// 60,000 × 0.3 = 18,000; 10,000.01 × 0.3 = 3,000.003 → 3,000.00.
+	if s := sts[good]; s["fee"] != "18000.00" || s["status"] != "draft" || s["assessment"].(map[string]any)["result"] != "pass" || s["rule"] != "P§20" {
+		t.Fatalf("good product's statement %v", s)
+	}
+	if s := sts[failing]; s["fee"] != "3000.00" || s["status"] != "held" || s["assessment"].(map[string]any)["phaseAfter"] != "exit" {
+		t.Fatalf("exit-phase product's statement %v", s)
+	}
+	approve := func(token, id string) stacktest.Response {
+		return e.Do("POST", "/si-settlements/2025-05/"+id+"/approve", token, map[string]any{"comment": "已核"})
+	}
+	if res := approve(tokens["pm1"], good); res.Status != 403 {
+		t.Fatalf("a product manager approving: %d", res.Status)
+	}
+	if s := mustStatus(t, approve(tokens["fin1"], good), 200, "finance approves"); s["status"] != "approved" {
+		t.Fatalf("approved %v", s)
+	}
+	if res := approve(tokens["fin1"], failing); res.Status != 409 || !strings.Contains(string(res.Body), "P§20") {
+		t.Fatalf("approving a held statement: %d %s", res.Status, res.Body)
+	}
+
+	// The exit decision (呈批: finance countersigns, the VP approves) releases the held statement.
+	var exitID string
+	eventually(t, "the assessment exit", func() bool {
+		items := mustStatus(t, e.Do("GET", "/submissions?productId="+failing+"&type=exit", admin, nil), 200, "exits")["items"].([]any)
+		if len(items) == 1 {
+			exitID = items[0].(map[string]any)["id"].(string)
+		}
+		return exitID != ""
+	})
+	reviewAll(t, e, tokens, exitID, "group")
+	eventually(t, "cross review", func() bool { return submission(t, e, admin, exitID)["status"] == "cross_review" })
+	reviewAll(t, e, tokens, exitID, "cross_department")
+	if st, _ := decide(t, linkFor(t, e, "fin1@example.test", 0), "approve"); st != 200 {
+		t.Fatalf("finance countersign: %d", st)
+	}
+	if st, _ := decide(t, linkFor(t, e, "vp1@example.test", 0), "approve"); st != 200 {
+		t.Fatalf("vp: %d", st)
+	}
+	eventually(t, "the exit approved", func() bool { return submission(t, e, admin, exitID)["status"] == "approved" })
+	if r := run(); r["held"].(float64) != 0 || r["final"].(float64) != 1 {
+		t.Fatalf("SI re-run after the exit decision %v", r)
+	}
+	sts = statements()
+	if sts[failing]["status"] != "draft" || sts[good]["status"] != "approved" {
+		t.Fatalf("after the exit decision: %v / %v", sts[failing]["status"], sts[good]["status"])
+	}
+	mustStatus(t, approve(tokens["fin1"], failing), 200, "approve the released statement")
+	xlsx := e.Do("GET", "/si-settlements/2025-05.xlsx", admin, nil)
+	if xlsx.Status != 200 || !strings.HasPrefix(string(xlsx.Body), "PK") {
+		t.Fatalf("SI statements XLSX: %d", xlsx.Status)
 	}
 }

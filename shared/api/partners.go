@@ -38,6 +38,7 @@ func (s *Server) partnerRoutes() {
 	s.handle("PUT", "/support-projects/{id}/quarters/{quarter}", false, s.putQuarter)
 
 	s.settlementRoutes()
+	s.siRoutes()
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, caller directory.Person) error {

@@ -53,6 +53,11 @@ type PartnerStore interface {
 	PutAccruals(ctx context.Context, m audit.Meta, month period.Month, recs []settlement.AccrualRecord) error
 	Accruals(ctx context.Context, ks []store.AccrualKey) (map[store.AccrualKey]settlement.AccrualRecord, error)
 	MonthAccruals(ctx context.Context, month period.Month) ([]settlement.AccrualRecord, error)
+
+	PutSIStatement(ctx context.Context, m audit.Meta, before *settlement.SIStatement, after settlement.SIStatement) (settlement.SIStatement, error)
+	GetSIStatement(ctx context.Context, month period.Month, productID string) (settlement.SIStatement, error)
+	MonthSIStatements(ctx context.Context, month period.Month) ([]settlement.SIStatement, error)
+	UpdateSIStatement(ctx context.Context, m audit.Meta, month period.Month, productID string, fn func(*settlement.SIStatement) (string, error)) (settlement.SIStatement, error)
 }
 
 // fromPartnerRule turns a partner or settlement rule's error into the

@@ -108,6 +108,8 @@ type Product struct {
 	Exit *Exit `json:"exit,omitempty"`
 	// Suspension is the latest stop of trial commercial use (P§17(三)).
 	Suspension *Suspension `json:"suspension,omitempty"`
+	// SIAgreement is a cooperative product's settlement terms with its SI (P§20).
+	SIAgreement *SIAgreement `json:"siAgreement,omitempty"`
 	// Flags are warnings computed by rules, e.g. trial_use_overdue, commercial_ineligible.
 	Flags     []string  `json:"flags,omitempty"`
 	Version   int64     `json:"version"`
@@ -462,4 +464,50 @@ func (p *Product) SuspendTrial(problemKind, reason, by, policyVersion string, no
 	}
 	p.Suspension = &Suspension{Problem: problemKind, Reason: strings.TrimSpace(reason), By: by, At: now.UTC(), Rule: "P§17(三)"}
 	return ch, nil
+}
+
+// SIAgreement is a cooperative product's settlement terms with its SI
+// partner (P§20: 根据合作产品协议条款): the partner's share of the product's
+// recorded revenue, over the agreement's days.
+type SIAgreement struct {
+	Share     money.Rate  `json:"share"`
+	StartDate period.Date `json:"startDate"`
+	EndDate   period.Date `json:"endDate"`
+	By        string      `json:"by"`
+	At        time.Time   `json:"at"`
+	Rule      string      `json:"rule"`
+}
+
+// Covers reports whether the agreement is in force on some day of month m.
+func (a SIAgreement) Covers(m period.Month) bool {
+	return !m.Last().Before(a.StartDate) && !m.First().After(a.EndDate)
+}
+
+// SetSIAgreement records a cooperative product's SI agreement (P§20): the
+// share must lie strictly between 0 and 1 and the agreement end after it
+// starts. Bad input names every field; a self-built product is a conflict.
+func (p *Product) SetSIAgreement(share *money.Rate, start, end *period.Date, by string, now time.Time) error {
+	f := problem.Fields{}
+	if share == nil {
+		f.Add("share", "is required: the SI's share of the product's revenue, e.g. 0.3 (P§20)")
+	} else if share.Rat().Sign() <= 0 || share.Cmp(money.NewRate(1, 1)) >= 0 {
+		f.Add("share", "must be greater than 0 and less than 1")
+	}
+	if start == nil {
+		f.Add("startDate", "is required")
+	}
+	if end == nil {
+		f.Add("endDate", "is required")
+	} else if start != nil && !end.After(*start) {
+		f.Add("endDate", "must be after startDate")
+	}
+	if err := f.Err("invalid SI agreement"); err != nil {
+		return err
+	}
+	if p.Mode != ModeCooperative {
+		return problem.Conflict("product %s is %s: an SI agreement is for a cooperative product (P§20)", p.ID, p.Mode)
+	}
+	p.SIAgreement = &SIAgreement{Share: *share, StartDate: *start, EndDate: *end, By: by, At: now.UTC(), Rule: "P§20"}
+	p.UpdatedAt = now.UTC()
+	return nil
 }
