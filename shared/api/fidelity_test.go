@@ -816,3 +816,54 @@ func TestSISettlementOfCooperativeProducts(t *testing.T) {
 		t.Fatalf("SI statements XLSX: %d", xlsx.Status)
 	}
 }
+
+// Seed rules S§8.6, S§20: the deposit is paid in one sum within the 10
+// working days before the agreement is signed; an instalment or a late or
+// early payment is refused with the article named; a lost receipt needs a
+// recorded commitment letter (承诺函) before the refund.
+func TestDepositInOneSumBeforeSigningAndLostReceipt(t *testing.T) {
+	e := stacktest.New(t)
+	tok := staff(t, e, nil)
+	apply := func(name string) string {
+		return mustStatus(t, e.Do("POST", "/partners", tok["inn1"], supportFacts(name)), 201, "apply")["id"].(string)
+	}
+	deposit := func(pid, amount, date string) stacktest.Response {
+		return e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": amount, "date": date})
+	}
+	sign := func(pid, start string) stacktest.Response {
+		return e.Do("POST", "/partners/"+pid+"/agreement", tok["inn1"], map[string]any{"startDate": start})
+	}
+	a := apply("一次交清")
+	if res := deposit(a, "150000.00", "2025-03-20"); res.Status != 409 || !strings.Contains(string(res.Body), "S§8.6(1), S§20") {
+		t.Fatalf("an instalment: %d %s", res.Status, res.Body)
+	}
+	// 2025-03-18 is the 10th working day before Tuesday 2025-04-01: inside.
+	mustStatus(t, deposit(a, "300000.00", "2025-03-18"), 201, "the deposit in one sum")
+	if p := mustStatus(t, sign(a, "2025-04-01"), 200, "signed"); p["depositPaidOn"] != "2025-03-18" || p["status"] != "active" {
+		t.Fatalf("signed %v", p)
+	}
+	if res := deposit(a, "300000.00", "2025-04-02"); res.Status != 409 || !strings.Contains(string(res.Body), "late") {
+		t.Fatalf("a receipt after the signing: %d %s", res.Status, res.Body)
+	}
+	b := apply("提前交款")
+	mustStatus(t, deposit(b, "300000.00", "2025-03-17"), 201, "an 11th-working-day deposit")
+	if res := sign(b, "2025-04-01"); res.Status != 409 || !strings.Contains(string(res.Body), "depositDate") || !strings.Contains(string(res.Body), "S§20") {
+		t.Fatalf("signing 11 working days after the deposit: %d %s", res.Status, res.Body)
+	}
+	if res := sign(b, "2025-03-14"); res.Status != 409 || !strings.Contains(string(res.Body), "late") {
+		t.Fatalf("signing before the deposit was paid: %d %s", res.Status, res.Body)
+	}
+	mustStatus(t, sign(b, "2025-03-31"), 200, "signed within the window")
+
+	// The refund: a lost receipt needs the commitment letter on record.
+	mustStatus(t, e.Do("POST", "/partners/"+a+"/termination", tok["inn1"], map[string]any{"noticeDate": "2026-01-05", "transitionMonths": 1}), 200, "termination")
+	res := e.Do("POST", "/partners/"+a+"/deposit-refund", tok["inn1"], map[string]any{"receipt": "lost"})
+	if f := fieldsOf(t, res); res.Status != 400 || f["commitmentLetter"] == nil || !strings.Contains(fmt.Sprint(f["commitmentLetter"]), "S§20") {
+		t.Fatalf("a lost receipt without a commitment letter: %d %s", res.Status, res.Body)
+	}
+	p := mustStatus(t, e.Do("POST", "/partners/"+a+"/deposit-refund", tok["inn1"], map[string]any{"receipt": "lost",
+		"commitmentLetter": "承诺函〔2026〕3号：收据遗失，由我司承担一切责任"}), 200, "refund request with the letter")
+	if r := p["refund"].(map[string]any); r["receipt"] != "lost" || !strings.Contains(r["commitmentLetter"].(string), "承诺函") {
+		t.Fatalf("refund request %v", r)
+	}
+}

@@ -250,7 +250,16 @@ func (s *Server) terminate(w http.ResponseWriter, r *http.Request, caller direct
 }
 
 func (s *Server) requestRefund(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
-	p, err := s.App.RequestRefund(r.Context(), caller, r.PathValue("id"))
+	o, err := decodeOptionalObject(r)
+	if err != nil {
+		return err
+	}
+	receipt := o.oneOf("receipt", false, partner.ReceiptProvided, partner.ReceiptLost)
+	letter := o.str("commitmentLetter", false)
+	if err := o.done("refund request"); err != nil {
+		return err
+	}
+	p, err := s.App.RequestRefund(r.Context(), caller, r.PathValue("id"), receipt, letter)
 	if err != nil {
 		return err
 	}

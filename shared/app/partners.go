@@ -255,6 +255,14 @@ func (s *Service) PostDeposit(ctx context.Context, caller directory.Person, pid 
 		if d.Kind == partner.PostingReceipt && p.Status != partner.StatusApplied && p.Status != partner.StatusActive {
 			return store.PartnerChange{}, problem.Conflict("partner %s is %s: a deposit is received from an applied or active partner (S§20)", pid, p.Status)
 		}
+		if d.Kind == partner.PostingReceipt {
+			// S§8.6(1), S§20: one sum, before the agreement is signed.
+			if err := partner.CheckDepositReceipt(*p, d.Amount, pol.Partner.Deposit); err != nil {
+				return store.PartnerChange{}, fromPartnerRule(err, "deposit receipt")
+			}
+			paid := day
+			p.DepositPaidOn = &paid
+		}
 		e, err := partner.ApplyPosting(partner.DepositAccount{Balance: p.DepositBalance},
 			partner.Posting{Kind: d.Kind, Amount: d.Amount, Date: day, Reference: ref}, pol.Partner.Deposit)
 		if err != nil {
@@ -302,7 +310,7 @@ func (s *Service) ActivateAgreement(ctx context.Context, caller directory.Person
 			sc = *p.Screening
 		}
 		a, err := partner.Activate(partner.ActivationInput{Screening: sc, DepositBalance: p.DepositBalance,
-			ActivePartners: active, StartDate: *start}, pol.Partner)
+			DepositPaidOn: p.DepositPaidOn, Calendar: pol.Calendar.Calendar(), ActivePartners: active, StartDate: *start}, pol.Partner)
 		if err != nil {
 			return store.PartnerChange{}, fromPartnerRule(err, "agreement")
 		}
@@ -445,9 +453,15 @@ func roleNames(p directory.Person) []string {
 // RequestRefund asks for the deposit balance back after the partnership ended
 // (S§20): refundable three months after termination when nothing is owed;
 // product innovation and finance review, the deputy GM approves.
-func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pid string) (partner.Partner, error) {
+func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pid, receipt, commitmentLetter string) (partner.Partner, error) {
 	if err := require(caller, "requesting a deposit refund", directory.RoleInnovation, directory.RoleFinance, directory.RoleAdmin); err != nil {
 		return partner.Partner{}, err
+	}
+	if receipt == "" {
+		receipt = partner.ReceiptProvided
+	}
+	if err := partner.CheckRefundProof(receipt, commitmentLetter); err != nil {
+		return partner.Partner{}, fromPartnerRule(err, "refund request")
 	}
 	pol, err := s.Policy(ctx)
 	if err != nil {
@@ -466,6 +480,7 @@ func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pi
 			return store.PartnerChange{}, err
 		}
 		p.Refund = &partner.RefundRequest{Amount: p.DepositBalance, RequestedBy: caller.Sub, RequestedAt: now.UTC(),
+			Receipt: receipt, CommitmentLetter: strings.TrimSpace(commitmentLetter),
 			Approval: partner.NewApproval(partner.DepositRefundPlan(pol.Partner.Deposit))}
 		return store.PartnerChange{Action: "partner.refund.request"}, nil
 	})

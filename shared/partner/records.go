@@ -42,7 +42,9 @@ type Partner struct {
 	// Qualification is the latest SI qualification review (si partners, P§15(三)).
 	Qualification  *Qualification `json:"qualification,omitempty"`
 	DepositBalance money.Amount   `json:"depositBalance"`
-	Agreement      *Agreement     `json:"agreement,omitempty"`
+	// DepositPaidOn is the day the deposit was paid, in one sum (S§20).
+	DepositPaidOn *period.Date `json:"depositPaidOn,omitempty"`
+	Agreement     *Agreement   `json:"agreement,omitempty"`
 	// Exclusivity is the exclusivity the agreement carries (S§8.6(3)).
 	Exclusivity *Exclusivity `json:"exclusivity,omitempty"`
 	// ActivationWarnings are the warnings given when the agreement became active (S§7).
@@ -242,10 +244,15 @@ func joinOr(roles []string) string {
 
 // RefundRequest is a request to return the deposit balance (S§20) and its approval.
 type RefundRequest struct {
-	Amount      money.Amount  `json:"amount"`
-	RequestedBy string        `json:"requestedBy"`
-	RequestedAt time.Time     `json:"requestedAt"`
-	Approval    ApprovalState `json:"approval"`
+	Amount      money.Amount `json:"amount"`
+	RequestedBy string       `json:"requestedBy"`
+	RequestedAt time.Time    `json:"requestedAt"`
+	// Receipt is how the partner proves its payment: the deposit receipt
+	// (provided), or, when it was lost, its commitment letter (S§20: 如合作伙伴
+	// 保证金收据丢失，还需合作伙伴出具承诺函).
+	Receipt          string        `json:"receipt"`
+	CommitmentLetter string        `json:"commitmentLetter,omitempty"`
+	Approval         ApprovalState `json:"approval"`
 	// Entry is the ledger posting once the refund was approved and paid.
 	Entry *LedgerEntry `json:"entry,omitempty"`
 }
