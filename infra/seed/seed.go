@@ -41,6 +41,7 @@ var Users = []DemoUser{
 	{"fin.sun", "孙财务", "财务部", []directory.Role{directory.RoleFinance}},
 	{"mkt.zheng", "郑市场", "市场部", []directory.Role{directory.RoleMarketing}},
 	{"inn.feng", "冯创新", "产品创新部", []directory.Role{directory.RoleInnovation}},
+	{"gc.gao", "高集客", "集团客户部", []directory.Role{directory.RoleGroupCustomer}},
 	{"vp.he", "何副总", "公司领导", []directory.Role{directory.RoleVP}},
 	{"gm.xu", "徐总经理", "公司领导", []directory.Role{directory.RoleGM}},
 	{"cd.ma", "马主任", "产品委员会", []directory.Role{directory.RoleCommitteeDirector}},
@@ -148,8 +149,9 @@ func Run(ctx context.Context, st *store.Store, svc *app.Service, now time.Time) 
 	return true, nil
 }
 
-// demoSubmission puts a demand decision through both reviews, so the VP's
-// approval email is waiting in the outbox when `make run` starts.
+// demoSubmission puts a demand decision through both reviews, so the
+// special meeting's first approval email (集团客户部 countersigns the minutes,
+// P§9(二); the VP signs next) is waiting in the outbox when `make run` starts.
 func demoSubmission(ctx context.Context, st *store.Store, svc *app.Service) error {
 	page, _, err := st.ListProducts(ctx, product.Filter{Stage: product.StageDemand}, "", 10)
 	if err != nil || len(page) == 0 {

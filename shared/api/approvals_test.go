@@ -24,7 +24,7 @@ func people(t *testing.T, e *stacktest.Env, related map[string][]string) map[str
 	entries := map[string][]directory.Role{
 		"pm1": {directory.RoleProductManager}, "pm2": {directory.RoleProductManager, directory.RoleReviewer},
 		"vp1": {directory.RoleVP}, "cd1": {directory.RoleCommitteeDirector}, "gm1": {directory.RoleGM},
-		"fin1": {directory.RoleFinance},
+		"fin1": {directory.RoleFinance}, "gc1": {directory.RoleGroupCustomer},
 	}
 	for i := 1; i <= 7; i++ {
 		entries[fmt.Sprintf("rev%d", i)] = []directory.Role{directory.RoleReviewer}
@@ -35,7 +35,13 @@ func people(t *testing.T, e *stacktest.Env, related map[string][]string) map[str
 		if rel == nil {
 			rel = []string{}
 		}
-		res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles, "dept": "集团客户部", "relatedPartners": rel})
+		// P§8: reviewers come from the three review departments in turn.
+		dept := "集团客户部"
+		var n int
+		if _, err := fmt.Sscanf(sub, "rev%d", &n); err == nil {
+			dept = []string{"集团客户部", "政企客户中心", "系统集成"}[(n-1)%3]
+		}
+		res := e.Do("PUT", "/users/"+sub, admin, map[string]any{"name": sub, "email": sub + "@example.test", "roles": roles, "dept": dept, "relatedPartners": rel})
 		if res.Status != 200 {
 			t.Fatalf("put user %s: %d %s", sub, res.Status, res.Body)
 		}
@@ -69,6 +75,34 @@ func reviewAll(t *testing.T, e *stacktest.Env, tokens map[string]string, subID, 
 		if st := vote(t, e, tokens[fmt.Sprintf("rev%d", i)], subID, stage, "approve"); st != 201 {
 			t.Fatalf("%s vote %d: %d", stage, i, st)
 		}
+	}
+}
+
+// countersignMinutes approves a special meeting's minutes countersign
+// (P§9(二): 集团客户部 countersigns before the VP signs) through gc1's link.
+func countersignMinutes(t *testing.T, e *stacktest.Env, token, subID string) {
+	t.Helper()
+	eventually(t, "the minutes countersign of "+subID, func() bool {
+		for _, st := range submission(t, e, token, subID)["steps"].([]any) {
+			m := st.(map[string]any)
+			if m["name"] == "minutes:group_customer" && m["status"] == "waiting" && m["approver"] == "gc1" {
+				return true
+			}
+		}
+		return false
+	})
+	var link string
+	eventually(t, "gc1's link for "+subID, func() bool {
+		links := linksTo(t, e, "gc1@example.test")
+		if len(links) == 0 {
+			return false
+		}
+		link = links[len(links)-1]
+		st, html := page(t, link, nil)
+		return st == 200 && strings.Contains(html, subID)
+	})
+	if st, _ := page(t, link, url.Values{"decision": {"approve"}, "comment": {"纪要无误"}}); st != 200 {
+		t.Fatalf("minutes countersign of %s: %d", subID, st)
 	}
 }
 
@@ -188,6 +222,7 @@ func TestDemandThroughCommitteeToPlanning(t *testing.T) {
 	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
 	reviewAll(t, e, tokens, id, "cross_department")
 
+	countersignMinutes(t, e, pm, id)
 	vpLink := linkFor(t, e, "vp1@example.test", 0)
 	if strings.Contains(vpLink, "token") {
 		t.Fatalf("link exposes a task token: %s", vpLink)
@@ -198,7 +233,7 @@ func TestDemandThroughCommitteeToPlanning(t *testing.T) {
 		t.Fatalf("approval page: %d\n%s", st, html)
 	}
 	sub := submission(t, e, pm, id)
-	if sub["status"] != "deciding" || sub["steps"].([]any)[0].(map[string]any)["status"] != "waiting" {
+	if sub["status"] != "deciding" || sub["steps"].([]any)[1].(map[string]any)["status"] != "waiting" {
 		t.Fatalf("after GET: %v", sub["steps"])
 	}
 	// A reject or return needs a comment; a form mistake does not use the link.
@@ -222,7 +257,7 @@ func TestDemandThroughCommitteeToPlanning(t *testing.T) {
 	})
 	sub = submission(t, e, pm, id)
 	steps := sub["steps"].([]any)
-	if len(steps) != 2 || steps[0].(map[string]any)["approver"] != "vp1" || steps[1].(map[string]any)["approver"] != "cd1" {
+	if len(steps) != 3 || steps[0].(map[string]any)["approver"] != "gc1" || steps[1].(map[string]any)["approver"] != "vp1" || steps[2].(map[string]any)["approver"] != "cd1" {
 		t.Fatalf("steps %v", steps)
 	}
 	hist := e.Do("GET", "/products/"+pid+"/history", pm, nil).Map(t)["items"].([]any)
@@ -262,6 +297,7 @@ func TestRejectReturnAndResubmit(t *testing.T) {
 	// The new revision restarts the group review; earlier votes do not count.
 	reviewAll(t, e, tokens, id2, "group")
 	reviewAll(t, e, tokens, id2, "cross_department")
+	countersignMinutes(t, e, pm, id2)
 	vpLink := linkFor(t, e, "vp1@example.test", 0)
 	// special_meeting: the VP returns it; the link's page then shows it used.
 	if st, _ := page(t, vpLink, url.Values{"decision": {"return"}, "comment": {"补充测算"}, "minutesRef": {"会纪1号"}}); st != 200 {
@@ -320,6 +356,7 @@ func TestForgedExpiredConcurrentLinksAndConflictedVoter(t *testing.T) {
 	}
 	reviewAll(t, e, tokens, id, "group")
 	reviewAll(t, e, tokens, id, "cross_department")
+	countersignMinutes(t, e, tokens["pm1"], id)
 	link := linkFor(t, e, "vp1@example.test", 0)
 
 	u, _ := url.Parse(link)
@@ -367,6 +404,7 @@ func TestRestartWhileAStepWaits(t *testing.T) {
 	reviewAll(t, e, tokens, id, "group")
 	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
 	reviewAll(t, e, tokens, id, "cross_department")
+	countersignMinutes(t, e, pm, id)
 	vpLink := linkFor(t, e, "vp1@example.test", 0)
 
 	// The local stack stops and starts again while the VP's step waits.
@@ -398,11 +436,12 @@ func TestNobodyApprovesTheirOwnSubmission(t *testing.T) {
 	reviewAll(t, e, tokens, id, "group")
 	eventually(t, "cross review", func() bool { return submission(t, e, applicant, id)["status"] == "cross_review" })
 	reviewAll(t, e, tokens, id, "cross_department")
+	countersignMinutes(t, e, applicant, id)
 	eventually(t, "a VP chosen", func() bool {
 		steps := submission(t, e, applicant, id)["steps"].([]any)
-		return steps[0].(map[string]any)["approver"] != nil
+		return steps[1].(map[string]any)["approver"] != nil
 	})
-	approver := submission(t, e, applicant, id)["steps"].([]any)[0].(map[string]any)["approver"]
+	approver := submission(t, e, applicant, id)["steps"].([]any)[1].(map[string]any)["approver"]
 	if approver == "pmvp" {
 		t.Fatal("the applicant was chosen to approve their own submission")
 	}
@@ -418,6 +457,7 @@ func waitingForVP(t *testing.T, e *stacktest.Env, tokens map[string]string) (str
 	reviewAll(t, e, tokens, id, "group")
 	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
 	reviewAll(t, e, tokens, id, "cross_department")
+	countersignMinutes(t, e, pm, id)
 	return id, linkFor(t, e, "vp1@example.test", 0)
 }
 
@@ -483,7 +523,7 @@ func TestUnansweredStepExpires(t *testing.T) {
 	// SPEC 2.4: after the step's timeout (7 days) the submission expires.
 	// Once the step waits (its approver chosen and mailed), nobody answers for 7 days.
 	eventually(t, "the step waiting", func() bool {
-		return submission(t, e, tokens["pm1"], id)["steps"].([]any)[0].(map[string]any)["approver"] == "vp1"
+		return submission(t, e, tokens["pm1"], id)["steps"].([]any)[1].(map[string]any)["approver"] == "vp1"
 	})
 	time.Sleep(300 * time.Millisecond)
 	eventually(t, "expired", func() bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -89,8 +90,18 @@ type monthReport struct {
 	Counts  []countLine
 	Changes []app.AssessmentRecord
 	Pending []app.AssessmentRecord
-	Total   int
+	// Tracks lists every pending track, also one pending while the other
+	// track was assessed (SPEC 3 "Missing data").
+	Tracks []pendingTrackLine
+	Total  int
 }
+
+// pendingTrackLine is one pending track as the report page shows it.
+type pendingTrackLine struct {
+	ProductID, Track, Missing string
+}
+
+var trackNames = map[assessment.Track]string{assessment.TrackRevenue: "收入考核", assessment.TrackQuality: "质量考核"}
 
 type countLine struct {
 	Name  string
@@ -116,6 +127,10 @@ func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentReco
 		}
 		if res.Result.Result == assessment.OutcomePendingData {
 			rep.Pending = append(rep.Pending, res)
+		}
+		for _, pt := range res.PendingTracks {
+			rep.Tracks = append(rep.Tracks, pendingTrackLine{ProductID: res.ProductID, Track: trackNames[pt.Track],
+				Missing: strings.Join(pt.Missing, "、")})
 		}
 	}
 	for _, o := range assessment.Outcomes {

@@ -191,6 +191,7 @@ func TestBrowserApprovesThroughEmailLink(t *testing.T) {
 	reviewAll(t, e, tokens, id, "group")
 	eventually(t, "cross review", func() bool { return submission(t, e, pm, id)["status"] == "cross_review" })
 	reviewAll(t, e, tokens, id, "cross_department")
+	countersignMinutes(t, e, pm, id)
 	link := linkFor(t, e, "vp1@example.test", 0)
 
 	// The page from the mail: the submission, its review record and the form.
@@ -218,7 +219,7 @@ func TestBrowserApprovesThroughEmailLink(t *testing.T) {
 	browse(t, ctx, "screenshot", chromedp.FullScreenshot(&shot, 100))
 	saveScreenshot(t, "approval.png", shot)
 	// Opening the page decided nothing.
-	if sub := submission(t, e, pm, id); sub["status"] != "deciding" || sub["steps"].([]any)[0].(map[string]any)["status"] != "waiting" {
+	if sub := submission(t, e, pm, id); sub["status"] != "deciding" || sub["steps"].([]any)[1].(map[string]any)["status"] != "waiting" {
 		t.Fatalf("after opening the page: %v %v", sub["status"], sub["steps"])
 	}
 
@@ -253,10 +254,10 @@ func TestBrowserApprovesThroughEmailLink(t *testing.T) {
 	}
 	sub := submission(t, e, pm, id)
 	steps := sub["steps"].([]any)
-	if sub["status"] != "approved" || len(steps) != 1 {
+	if sub["status"] != "approved" || len(steps) != 2 {
 		t.Fatalf("after the second visit: %v %v", sub["status"], steps)
 	}
-	if step := steps[0].(map[string]any); step["status"] != "approved" || step["approver"] != "vp1" {
+	if step := steps[1].(map[string]any); step["status"] != "approved" || step["approver"] != "vp1" {
 		t.Fatalf("step %v", step)
 	}
 

@@ -20,6 +20,7 @@ func (s *Server) partnerRoutes() {
 	s.handle("GET", "/partners/{id}", false, partnerRead(s.getPartner))
 	s.handle("POST", "/partners/{id}/deposits", false, s.postDeposit)
 	s.handle("POST", "/partners/{id}/agreement", false, s.activateAgreement)
+	s.handle("POST", "/partners/{id}/qualification", false, s.reviewQualification)
 	s.handle("POST", "/partners/{id}/penalties", false, s.addPenalty)
 	s.handle("POST", "/partners/{id}/staff-changes", false, s.addStaffChange)
 	s.handle("GET", "/partners/{id}/charges", false, partnerRead(s.partnerCharges))
@@ -37,6 +38,7 @@ func (s *Server) partnerRoutes() {
 	s.handle("PUT", "/support-projects/{id}/quarters/{quarter}", false, s.putQuarter)
 
 	s.settlementRoutes()
+	s.siRoutes()
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
@@ -248,7 +250,16 @@ func (s *Server) terminate(w http.ResponseWriter, r *http.Request, caller direct
 }
 
 func (s *Server) requestRefund(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
-	p, err := s.App.RequestRefund(r.Context(), caller, r.PathValue("id"))
+	o, err := decodeOptionalObject(r)
+	if err != nil {
+		return err
+	}
+	receipt := o.oneOf("receipt", false, partner.ReceiptProvided, partner.ReceiptLost)
+	letter := o.str("commitmentLetter", false)
+	if err := o.done("refund request"); err != nil {
+		return err
+	}
+	p, err := s.App.RequestRefund(r.Context(), caller, r.PathValue("id"), receipt, letter)
 	if err != nil {
 		return err
 	}
@@ -293,7 +304,8 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request, caller di
 		d.MinWorkload = *q
 	}
 	for i, it := range o.objects("items", false) {
-		item := settlement.PlannedWorkItem{Name: it.str("name", true), UnitPrice: it.amount("unitPrice", true)}
+		item := settlement.PlannedWorkItem{Name: it.str("name", true), UnitPrice: it.amount("unitPrice", true),
+			Sheet: it.oneOf("sheet", false, settlement.Sheets()...)}
 		if q := it.quantity("plannedWorkload", false); q != nil {
 			item.PlannedWorkload = *q
 		}
@@ -398,18 +410,17 @@ func (s *Server) putQuarter(w http.ResponseWriter, r *http.Request, caller direc
 	if err != nil {
 		return err
 	}
-	in := app.QuarterInput{Workload: o.quantity("workload", false), ServiceScore: o.score("serviceScore", true)}
+	in := app.QuarterInput{Workload: o.quantity("workload", false), ServiceScore: o.score("serviceScore", true),
+		SheetScores: o.scoreMap("sheetScores", false)}
 	if _, ok := o.raw["items"]; ok {
-		in.Items = []settlement.QuarterItem{}
+		in.Items = []app.QuarterItemInput{}
 	}
 	for i, it := range o.objects("items", false) {
-		item := settlement.QuarterItem{Name: it.str("name", true)}
+		item := app.QuarterItemInput{Name: it.str("name", true)}
 		if v := it.quantity("workload", true); v != nil {
 			item.Workload = *v
 		}
-		if v := it.score("score", true); v != nil {
-			item.Score = *v
-		}
+		item.Score = it.score("score", false) // required unless the item is on a sheet scored as a whole (S-A3 表二)
 		o.merge(fmt.Sprintf("items[%d]", i), it)
 		in.Items = append(in.Items, item)
 	}
@@ -435,4 +446,23 @@ func partnerRead(h func(http.ResponseWriter, *http.Request, directory.Person) er
 		}
 		return h(w, r, caller)
 	}
+}
+
+// reviewQualification records an si partner's SI qualification review (P§15(三)).
+func (s *Server) reviewQualification(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	result := o.oneOf("result", true, partner.QualificationPassed, partner.QualificationFailed)
+	comment := o.str("comment", false)
+	if err := o.done("qualification review"); err != nil {
+		return err
+	}
+	p, err := s.App.ReviewQualification(r.Context(), caller, r.PathValue("id"), result, comment)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
 }

@@ -67,13 +67,13 @@ func mustStatus(t *testing.T, res stacktest.Response, want int, what string) map
 	return res.Map(t)
 }
 
-// activePartner applies a support partner, receives its 300,000 deposit and
-// activates its agreement from start.
+// activePartner applies a support partner, receives its 300,000 deposit in
+// one sum on the agreement's day (S§20) and activates its agreement from start.
 func activePartner(t *testing.T, e *stacktest.Env, tok map[string]string, name, start string) string {
 	t.Helper()
 	p := mustStatus(t, e.Do("POST", "/partners", tok["inn1"], supportFacts(name)), 201, "apply "+name)
 	pid := p["id"].(string)
-	mustStatus(t, e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00"}), 201, "deposit")
+	mustStatus(t, e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00", "date": start}), 201, "deposit")
 	mustStatus(t, e.Do("POST", "/partners/"+pid+"/agreement", tok["inn1"], map[string]any{"startDate": start}), 200, "agreement")
 	return pid
 }
@@ -119,7 +119,7 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 		t.Fatalf("marketing applying a partner: %d", res.Status)
 	}
 	si := mustStatus(t, e.Do("POST", "/partners", tok["inn1"], map[string]any{"kind": "si", "name": "集成伙伴"}), 201, "si partner")
-	if si["status"] != "active" || si["screening"] != nil {
+	if si["status"] != "pending_review" || si["screening"] != nil {
 		t.Fatalf("si partner %v", si)
 	}
 
@@ -129,14 +129,20 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 	if ok["screening"].(map[string]any)["eligible"] != true || ok["status"] != "applied" {
 		t.Fatalf("eligible partner %v", ok)
 	}
-	mustStatus(t, e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": "200000.00"}), 201, "first receipt")
+	// S§8.6(1), S§20: an instalment is refused; the deposit is paid in one sum.
+	if res := e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": "200000.00", "date": "2024-12-27"}); res.Status != 409 || !strings.Contains(string(res.Body), "S§20") {
+		t.Fatalf("an instalment of the deposit: %d %s", res.Status, res.Body)
+	}
 	if res := e.Do("POST", "/partners/"+pid+"/agreement", tok["inn1"], map[string]any{"startDate": "2025-01-01"}); res.Status != 409 || !strings.Contains(string(res.Body), "S§20") {
 		t.Fatalf("agreement before the whole deposit: %d %s", res.Status, res.Body)
 	}
-	if res := e.Do("POST", "/partners/"+pid+"/deposits", tok["inn1"], map[string]any{"amount": "100000.00"}); res.Status != 403 {
+	if res := e.Do("POST", "/partners/"+pid+"/deposits", tok["inn1"], map[string]any{"amount": "300000.00"}); res.Status != 403 {
 		t.Fatalf("innovation posting a receipt: %d", res.Status)
 	}
-	mustStatus(t, e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": 100000}), 201, "second receipt")
+	mustStatus(t, e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": 300000, "date": "2024-12-27"}), 201, "the deposit in one sum")
+	if res := e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00", "date": "2024-12-30"}); res.Status != 409 {
+		t.Fatalf("a second receipt: %d %s", res.Status, res.Body)
+	}
 	act := mustStatus(t, e.Do("POST", "/partners/"+pid+"/agreement", tok["inn1"], map[string]any{"startDate": "2025-01-01"}), 200, "agreement")
 	agr := act["agreement"].(map[string]any)
 	if act["status"] != "active" || agr["end"] != "2027-12-31" || act["exclusivity"].(map[string]any)["until"] != "2028-12-31" {
@@ -236,7 +242,7 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 			sum -= amount
 		}
 	}
-	if sum != 0 || len(view["ledger"].([]any)) != 17 {
+	if sum != 0 || len(view["ledger"].([]any)) != 16 {
 		t.Fatalf("ledger sums to %d over %d postings", sum, len(view["ledger"].([]any)))
 	}
 	if res := e.Do("POST", "/partners/"+pid+"/deposits", tok["fin1"], map[string]any{"kind": "deduction", "amount": "1.00", "reference": "loss-00"}); res.Status != 409 {
@@ -248,7 +254,7 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 	for i := 2; i <= 5; i++ {
 		np := mustStatus(t, e.Do("POST", "/partners", tok["inn1"], supportFacts(fmt.Sprintf("合格%d号", i))), 201, "apply")
 		id := np["id"].(string)
-		mustStatus(t, e.Do("POST", "/partners/"+id+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00"}), 201, "deposit")
+		mustStatus(t, e.Do("POST", "/partners/"+id+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00", "date": "2024-12-30"}), 201, "deposit")
 		a := mustStatus(t, e.Do("POST", "/partners/"+id+"/agreement", tok["inn1"], map[string]any{"startDate": "2025-01-01"}), 200, "agreement")
 		if w, _ := a["activationWarnings"].([]any); len(w) > 0 {
 			warned = append(warned, id)
@@ -258,7 +264,7 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 		t.Fatalf("%d activations warned; the 4th and 5th partner should", len(warned))
 	}
 	six := mustStatus(t, e.Do("POST", "/partners", tok["inn1"], supportFacts("合格6号")), 201, "apply")
-	mustStatus(t, e.Do("POST", "/partners/"+six["id"].(string)+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00"}), 201, "deposit")
+	mustStatus(t, e.Do("POST", "/partners/"+six["id"].(string)+"/deposits", tok["fin1"], map[string]any{"amount": "300000.00", "date": "2024-12-30"}), 201, "deposit")
 	if res := e.Do("POST", "/partners/"+six["id"].(string)+"/agreement", tok["inn1"], map[string]any{"startDate": "2025-01-01"}); res.Status != 409 || !strings.Contains(string(res.Body), "S§7") {
 		t.Fatalf("a sixth active partner: %d %s", res.Status, res.Body)
 	}

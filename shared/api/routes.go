@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	s.handle("GET", "/products/{id}/revenue", false, s.revenueTrend)
 	s.handle("POST", "/products/{id}/construction-plan", false, s.constructionPlan)
 	s.handle("POST", "/products/{id}/delisting", false, s.delisting)
+	s.handle("POST", "/products/{id}/trial-suspension", false, s.suspendTrial)
 	s.handle("PUT", "/products/{id}/revenue/{month}", false, s.putRevenue)
 	s.handle("PUT", "/products/{id}/quality/{month}", false, s.putQuality)
 	s.handle("POST", "/imports/revenue", false, s.importFigures(product.KindRevenue))
@@ -433,6 +434,25 @@ func (s *Server) delisting(w http.ResponseWriter, r *http.Request, caller direct
 		return err
 	}
 	p, err := s.App.CompleteDelisting(r.Context(), caller, r.PathValue("id"), items)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// suspendTrial stops a product's trial commercial use on a major problem (P§17(三)).
+func (s *Server) suspendTrial(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	kind := o.oneOf("problem", true, product.SuspensionProblems()...)
+	reason := o.str("reason", true)
+	if err := o.done("trial suspension"); err != nil {
+		return err
+	}
+	p, err := s.App.SuspendTrial(r.Context(), caller, r.PathValue("id"), kind, reason)
 	if err != nil {
 		return err
 	}

@@ -213,10 +213,10 @@ func TestPartnerYear(t *testing.T) {
 		quarter(r, q, map[string]any{"workload": w, "serviceScore": []int{90, 80, 70, 60}[i]})
 		quarter(r2, q, map[string]any{"workload": 10, "serviceScore": 80})
 	}
-	// Shares at 90/85 (100%), 84 (98%) and 60 (50%), 59.5 and 59 (40%), 85/100 (100%).
+	// Shares at 90/85 (100%), 84 (98%) and 60 (50%), 59.49 and 59 (59 points: 40%), 85/100 (100%).
 	quarter(g, "2025-Q1", map[string]any{"items": items(90, 85), "serviceScore": 88})
 	quarter(g, "2025-Q2", map[string]any{"items": items(84, 60), "serviceScore": 72})
-	quarter(g, "2025-Q3", map[string]any{"items": items(59.5, 59), "serviceScore": 59})
+	quarter(g, "2025-Q3", map[string]any{"items": items(59.49, 59), "serviceScore": 59})
 	quarter(g, "2025-Q4", map[string]any{"items": items(85, 100), "serviceScore": 58})
 	res = e.Do("PUT", "/support-projects/"+g+"/quarters/2025-Q1", tok["inn1"], map[string]any{"workload": 3,
 		"items": []map[string]any{{"name": "内容审核", "workload": 30, "score": 101}}, "serviceScore": 88})
@@ -264,7 +264,7 @@ func TestPartnerYear(t *testing.T) {
 	q3body := settle(t, e, admin, "2025-Q3")
 	q3 := byProject(q3body)
 	if s := q3[g]; s["fee"] != "16000.00" || s["share"] != "0.4" {
-		t.Fatalf("Q3 G (59.5 and 59) %v", s)
+		t.Fatalf("Q3 G (59.49 and 59) %v", s)
 	}
 	if q3[r]["reversal"].(map[string]any)["total"] != "-2160.00" {
 		t.Fatalf("Q3 R reverses July's accrual: %v", q3[r]["reversal"])

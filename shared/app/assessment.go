@@ -140,8 +140,11 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 	if err != nil {
 		return PageResult{}, err
 	}
-	records, err := s.assessProducts(ctx, month, pol, products)
+	records, caught, err := s.assessProducts(ctx, month, pol, products)
 	if err != nil {
+		return PageResult{}, err
+	}
+	if err := s.saveCatchUps(ctx, month, caught); err != nil {
 		return PageResult{}, err
 	}
 	docs := make(map[string][]byte, len(records))
@@ -163,72 +166,272 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 	return PageResult{Cursor: next, Done: next == "", Assessed: len(records)}, nil
 }
 
+// maxCatchUpMonths bounds how far a run looks back for missing months of one
+// product (ten years): beyond it the product starts from its registered phase.
+const maxCatchUpMonths = 120
+
+// catchUp is a product's run of missing months before M (SPEC 3 "Missing
+// months"): From..M-1 are assessed in order, starting from Prev (nil: from
+// the phase the product was registered with).
+type catchUp struct {
+	From period.Month
+	Prev *AssessmentRecord
+}
+
+// firstAssessedMonth is the first month a product's tracks can be assessed
+// in, or false when it cannot be told (out of scope or no notice date). A
+// product registered by an admin with a phase counts from its registration
+// month: its registered phase stands for the months before.
+func firstAssessedMonth(p product.Product, pol policy.Document) (period.Month, bool) {
+	if p.NoticeDate == nil || p.Level == product.LevelHQ {
+		return period.Month{}, false
+	}
+	end, _ := assessment.ExemptThrough(*p.NoticeDate, p.ExemptUntil, pol.Assessment)
+	first := end.Add(1)
+	if p.InitialPhase != "" {
+		if reg := period.MonthOf(p.CreatedAt); reg.After(first) {
+			first = reg
+		}
+	}
+	return first, true
+}
+
+// catchUps finds, for the products whose month before m has no result, the
+// missing months since their last result or their first assessed month
+// (SPEC 3 "Missing months": a run does not guess; it first runs them in
+// order). It reads one earlier month at a time for the products still
+// looking, in batches.
+func (s *Service) catchUps(ctx context.Context, m period.Month, pol policy.Document, products []product.Product, prevDocs map[string][]byte) (map[string]catchUp, error) {
+	out := map[string]catchUp{}
+	floor := map[string]period.Month{}
+	var looking []string
+	for _, p := range products {
+		if _, ok := prevDocs[p.ID]; ok {
+			continue
+		}
+		first, ok := firstAssessedMonth(p, pol)
+		if !ok || !first.Before(m) {
+			continue // M-1 is before the first assessed month: nothing is missing
+		}
+		if m.Sub(first) > maxCatchUpMonths {
+			first = m.Add(-maxCatchUpMonths)
+		}
+		floor[p.ID] = first
+		looking = append(looking, p.ID)
+	}
+	for k := 2; len(looking) > 0; k++ {
+		month := m.Add(-k)
+		var still, ask []string
+		for _, id := range looking {
+			if month.Before(floor[id]) {
+				out[id] = catchUp{From: floor[id]} // no result since the first assessed month
+			} else {
+				ask = append(ask, id)
+			}
+		}
+		if len(ask) == 0 {
+			break
+		}
+		docs, err := s.AssessStore.AssessmentDocs(ctx, month, ask)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ask {
+			doc, ok := docs[id]
+			if !ok {
+				still = append(still, id)
+				continue
+			}
+			var prev AssessmentRecord
+			if err := json.Unmarshal(doc, &prev); err != nil {
+				return nil, fmt.Errorf("app: assessment %s %s: %w", id, month, err)
+			}
+			out[id] = catchUp{From: month.Add(1), Prev: &prev}
+		}
+		looking = still
+	}
+	return out, nil
+}
+
+// caughtUp is one product's result of a missing month, assessed before M.
+type caughtUp struct {
+	Month  period.Month
+	Record AssessmentRecord
+	Policy string
+}
+
+// saveCatchUps writes the results of missing months assessed before month
+// (SPEC 3 "Missing months"), month by month in order, gives each caught-up
+// month a run record when it has none, and opens the exits they reached.
+func (s *Service) saveCatchUps(ctx context.Context, month period.Month, caught []caughtUp) error {
+	if len(caught) == 0 {
+		return nil
+	}
+	byMonth := map[period.Month]map[string][]byte{}
+	versions := map[period.Month]string{}
+	var months []period.Month
+	for _, c := range caught {
+		if byMonth[c.Month] == nil {
+			byMonth[c.Month] = map[string][]byte{}
+			versions[c.Month] = c.Policy
+			months = append(months, c.Month)
+		}
+		b, err := json.Marshal(c.Record)
+		if err != nil {
+			return err
+		}
+		byMonth[c.Month][c.Record.ProductID] = b
+	}
+	sort.Slice(months, func(i, j int) bool { return months[i].Before(months[j]) })
+	for _, mo := range months {
+		if err := s.AssessStore.PutAssessmentDocs(ctx, mo, byMonth[mo]); err != nil {
+			return err
+		}
+		if _, err := s.AssessStore.GetRun(ctx, runKindAssessment, mo.String()); problem.CodeOf(err) == problem.CodeNotFound {
+			now := s.Now().UTC()
+			run := store.Run{Kind: runKindAssessment, Period: mo.String(), PolicyVersion: versions[mo], Status: "succeeded",
+				StartedAt: now, FinishedAt: &now, Runs: 1, CatchUpFor: month.String()}
+			if err := s.AssessStore.PutRun(ctx, s.meta(ctx, system), run); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	for _, c := range caught {
+		if c.Record.OpensExit {
+			if _, err := s.openAssessmentExit(ctx, c.Record); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // assessProducts reads what the rule needs for a page of products with
-// batched reads and assesses each.
-func (s *Service) assessProducts(ctx context.Context, m period.Month, pol policy.Document, products []product.Product) ([]AssessmentRecord, error) {
+// batched reads and assesses each; missing months before m are assessed
+// first, in order, each with the policy in force then (SPEC 3, SPEC 7), and
+// returned beside m's results.
+func (s *Service) assessProducts(ctx context.Context, m period.Month, pol policy.Document, products []product.Product) ([]AssessmentRecord, []caughtUp, error) {
 	ids := make([]string, len(products))
-	var revKeys, qualKeys []product.FigureKey
 	for i, p := range products {
 		ids[i] = p.ID
+	}
+	prevDocs, err := s.AssessStore.AssessmentDocs(ctx, m.Add(-1), ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	catchUps, err := s.catchUps(ctx, m, pol, products, prevDocs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var revKeys, qualKeys []product.FigureKey
+	for _, p := range products {
 		from := m.Add(-2)
 		if needsTrailingYear(p, m, pol) {
 			from = m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)) // P§18: trailing 12 months
+		}
+		qFrom := m
+		if cu, ok := catchUps[p.ID]; ok {
+			from = cu.From.Add(-(pol.Assessment.CommercialRevenueMonths - 1))
+			qFrom = cu.From
 		}
 		for mo := from; !mo.After(m); mo = mo.Add(1) {
 			revKeys = append(revKeys, product.FigureKey{ProductID: p.ID, Month: mo})
 		}
 		if p.Mode == product.ModeCooperative {
-			qualKeys = append(qualKeys, product.FigureKey{ProductID: p.ID, Month: m})
+			for mo := qFrom; !mo.After(m); mo = mo.Add(1) {
+				qualKeys = append(qualKeys, product.FigureKey{ProductID: p.ID, Month: mo})
+			}
 		}
 	}
 	revenue, err := s.AssessStore.BatchFigures(ctx, product.KindRevenue, revKeys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	quality, err := s.AssessStore.BatchFigures(ctx, product.KindQuality, qualKeys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	prevDocs, err := s.AssessStore.AssessmentDocs(ctx, m.Add(-1), ids)
-	if err != nil {
-		return nil, err
+	policies := map[period.Month]policy.Document{m: pol}
+	policyOf := func(c period.Month) (policy.Document, error) {
+		if d, ok := policies[c]; ok {
+			return d, nil
+		}
+		d, err := s.assessmentPolicy(ctx, c)
+		if err == nil {
+			policies[c] = d
+		}
+		return d, err
 	}
 	out := make([]AssessmentRecord, 0, len(products))
+	var caught []caughtUp
 	for _, p := range products {
-		in := assessment.Input{Month: m, Product: assessment.Product{ID: p.ID, Level: assessment.Level(p.Level),
-			Mode: assessment.Mode(p.Mode), Stage: assessment.Stage(p.Stage), NoticeDate: p.NoticeDate,
-			ExemptUntil: p.ExemptUntil, TrialCommercialSince: trialCommercialSince(p)}}
-		// SPEC 3: a month computes from the phases recorded after the month before.
+		var prev *AssessmentRecord
 		if doc, ok := prevDocs[p.ID]; ok {
-			var prev AssessmentRecord
-			if err := json.Unmarshal(doc, &prev); err != nil {
-				return nil, fmt.Errorf("app: assessment %s %s: %w", p.ID, m.Add(-1), err)
+			var r AssessmentRecord
+			if err := json.Unmarshal(doc, &r); err != nil {
+				return nil, nil, fmt.Errorf("app: assessment %s %s: %w", p.ID, m.Add(-1), err)
 			}
-			in.RevenueTrack, in.QualityTrack, in.QualityFailMonths = prev.RevenueTrackAfter, prev.QualityTrackAfter, prev.QualityFailMonths
-		} else {
-			// No result for the month before: start from the phase the product
-			// was registered with, never from its current phase, so the month
-			// computes the same whatever ran since (order-safe re-runs).
-			in.RevenueTrack = assessment.Phase(p.InitialPhase)
+			prev = &r
 		}
-		for mo := m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)); !mo.After(m); mo = mo.Add(1) {
-			if v, ok := revenue[product.FigureKey{ProductID: p.ID, Month: mo}]; ok {
-				in.Revenue = append(in.Revenue, assessment.RevenueFigure{Month: mo, Amount: money.Amount(v)})
+		if cu, ok := catchUps[p.ID]; ok {
+			// SPEC 3 "Missing months": each missing month is a normal run of
+			// its own, in order, with the policy of its month.
+			prev = cu.Prev
+			for c := cu.From; c.Before(m); c = c.Add(1) {
+				cpol, err := policyOf(c)
+				if err != nil {
+					return nil, nil, err
+				}
+				rec, err := assessOne(p, c, cpol, prev, revenue, quality)
+				if err != nil {
+					return nil, nil, err
+				}
+				caught = append(caught, caughtUp{Month: c, Record: rec, Policy: cpol.Version})
+				prev = &rec
 			}
 		}
-		if v, ok := quality[product.FigureKey{ProductID: p.ID, Month: m}]; ok {
-			sc := assessment.Score(v)
-			in.QualityScore = &sc
-		}
-		res, err := assessment.Assess(in, pol.Assessment)
+		rec, err := assessOne(p, m, pol, prev, revenue, quality)
 		if err != nil {
-			return nil, fmt.Errorf("app: assess %s %s: %w", p.ID, m, err)
+			return nil, nil, err
 		}
-		rec := AssessmentRecord{Result: res, PolicyVersion: pol.Version, Level: p.Level, Mode: p.Mode,
-			QualityFailMonths: failWindow(in.QualityFailMonths, res, m)}
 		out = append(out, rec)
 	}
-	return out, nil
+	return out, caught, nil
+}
+
+// assessOne assesses one product for month m from the record of the month
+// before (nil: none, so the product starts from its registered phase).
+func assessOne(p product.Product, m period.Month, pol policy.Document, prev *AssessmentRecord, revenue, quality map[product.FigureKey]int64) (AssessmentRecord, error) {
+	in := assessment.Input{Month: m, Product: assessment.Product{ID: p.ID, Level: assessment.Level(p.Level),
+		Mode: assessment.Mode(p.Mode), Stage: assessment.Stage(p.Stage), NoticeDate: p.NoticeDate,
+		ExemptUntil: p.ExemptUntil, TrialCommercialSince: trialCommercialSince(p)}}
+	// SPEC 3: a month computes from the phases recorded after the month before.
+	if prev != nil {
+		in.RevenueTrack, in.QualityTrack, in.QualityFailMonths = prev.RevenueTrackAfter, prev.QualityTrackAfter, prev.QualityFailMonths
+	} else {
+		// No result for the month before and none missing since the first
+		// assessed month: start from the phase the product was registered
+		// with, never from its current phase, so the month computes the same
+		// whatever ran since (order-safe re-runs).
+		in.RevenueTrack = assessment.Phase(p.InitialPhase)
+	}
+	for mo := m.Add(-(pol.Assessment.CommercialRevenueMonths - 1)); !mo.After(m); mo = mo.Add(1) {
+		if v, ok := revenue[product.FigureKey{ProductID: p.ID, Month: mo}]; ok {
+			in.Revenue = append(in.Revenue, assessment.RevenueFigure{Month: mo, Amount: money.Amount(v)})
+		}
+	}
+	if v, ok := quality[product.FigureKey{ProductID: p.ID, Month: m}]; ok {
+		sc := assessment.Score(v)
+		in.QualityScore = &sc
+	}
+	res, err := assessment.Assess(in, pol.Assessment)
+	if err != nil {
+		return AssessmentRecord{}, fmt.Errorf("app: assess %s %s: %w", p.ID, m, err)
+	}
+	return AssessmentRecord{Result: res, PolicyVersion: pol.Version, Level: p.Level, Mode: p.Mode,
+		QualityFailMonths: failWindow(in.QualityFailMonths, res, m)}, nil
 }
 
 // failWindow carries the quality fails of M-10..M forward, so the next month
@@ -402,7 +605,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 			}
 			total++
 			counts[r.Result.Result]++
-			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData {
+			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0 {
 				listed = append(listed, r.Result)
 			}
 		}

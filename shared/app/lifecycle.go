@@ -54,6 +54,16 @@ func (s *Service) SubmitConstructionPlan(ctx context.Context, caller directory.P
 		return product.Product{}, err
 	}
 	now := s.Now()
+	cur, err := s.Products.GetProduct(ctx, productID)
+	if err != nil {
+		return product.Product{}, err
+	}
+	if cur.Mode == product.ModeCooperative {
+		// P§15(三): no 合作引入 with an SI partner whose qualification review has not passed.
+		if err := s.checkPartnerQualified(ctx, cur.PartnerID, "the cooperative product's introduction"); err != nil {
+			return product.Product{}, err
+		}
+	}
 	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), productID, func(p *product.Product) (product.Change, error) {
 		if err := mayManage(caller, *p); err != nil {
 			return product.Change{}, err
@@ -124,5 +134,31 @@ func (s *Service) CompleteDelisting(ctx context.Context, caller directory.Person
 			ch.StageChange = &sc
 		}
 		return ch, nil
+	})
+}
+
+// trialStoppers may stop a product's trial commercial use: its product
+// managers, 集团客户部 (the line's lead department) and admins.
+var trialStoppers = []directory.Role{directory.RoleProductManager, directory.RoleGroupCustomer, directory.RoleAdmin}
+
+// SuspendTrial stops a product's trial commercial use on a major security,
+// customer-service or platform problem (P§17(三)): the product moves to
+// trial_suspended with the problem, the reason and who stopped it; only a
+// new trial_commercial decision resumes it.
+func (s *Service) SuspendTrial(ctx context.Context, caller directory.Person, productID, problemKind, reason string) (product.Product, error) {
+	if err := require(caller, "stopping trial commercial use", trialStoppers...); err != nil {
+		return product.Product{}, err
+	}
+	pol, err := s.Policy(ctx)
+	if err != nil {
+		return product.Product{}, err
+	}
+	now := s.Now()
+	return s.Products.UpdateProduct(ctx, s.meta(ctx, caller), productID, func(p *product.Product) (product.Change, error) {
+		ch, err := p.SuspendTrial(problemKind, reason, caller.Sub, pol.Version, now)
+		if err != nil {
+			return product.Change{}, err
+		}
+		return product.Change{Action: "product.trial_suspension", StageChange: &ch}, nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 	texttemplate "text/template"
 
 	"productgov/shared/decision"
+	"productgov/shared/directory"
 	"productgov/shared/id"
 	"productgov/shared/mail"
 	"productgov/shared/problem"
@@ -23,6 +24,7 @@ var (
 		decision.TypeDemand: "需求立项", decision.TypeDemandChange: "需求变更", decision.TypeTrialCommercial: "试商用",
 		decision.TypeCommercial: "正式商用", decision.TypeExit: "产品退出", decision.TypeMajorChange: "重大变更",
 		decision.TypePromotionPlan: "推广方案", decision.TypeBasicRules: "基础规则",
+		decision.TypePricing: "资费定价", decision.TypeRevenueShare: "分成产品引入/续约",
 	}
 	levelNames = map[decision.Level]string{
 		decision.LevelChengpi: "呈批", decision.LevelSpecialMeeting: "专题办公会", decision.LevelCommittee: "产品委员会",
@@ -35,7 +37,7 @@ var (
 	}
 	stepNames = map[string]string{
 		"vp": "分管副总", "gm": "总经理", "committee_director": "产品委员会主任", "deputy_gm": "分管副总经理",
-		"finance": "财务部", "marketing": "市场部", "innovation": "产品创新部",
+		"finance": "财务部", "marketing": "市场部", "innovation": "产品创新部", "group_customer": "集团客户部",
 	}
 	verdictNames = map[string]string{"approve": "同意", "reject": "驳回", "return": "退回", "cancelled": "已取消"}
 	// fieldNames label the content fields people read, in the order shown.
@@ -46,6 +48,9 @@ var (
 		{"changeKind", "变更类型"}, {"partnerId", "合作伙伴"}, {"revenueShareEstimate", "分成预估"},
 		{"marketAnalysis", "市场分析"}, {"feasibility", "可行性"}, {"businessModel", "商业模式"},
 		{"evaluation", "退出评估"}, {"background", "背景与原因"}, {"ruleKind", "规则类别"},
+		{"pricingKind", "定价类型"}, {"tariffs", "资费体系"}, {"effectiveDate", "执行时间"},
+		{"shareKind", "分成事项"}, {"revenueShareModel", "分成模式"}, {"revenueShareMonths", "分成测算周期（月）"},
+		{"agreementStart", "协议开始"}, {"agreementEnd", "协议结束"},
 	}
 )
 
@@ -53,6 +58,9 @@ var (
 func StepName(step string) string {
 	if role, ok := strings.CutPrefix(step, decision.CountersignPrefix); ok {
 		return "会签：" + nameOr(stepNames, role)
+	}
+	if role, ok := strings.CutPrefix(step, decision.MinutesPrefix); ok {
+		return "会议纪要会签：" + nameOr(stepNames, role)
 	}
 	return nameOr(stepNames, step)
 }
@@ -100,7 +108,27 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
 		}
-		sum.Figures = append(sum.Figures, KeyFigure{f.Label, text})
+		label := f.Label
+		if fig := sub.Routing.Figures; fig != nil && (f.Key == "trailingRevenue" || f.Key == "customers") {
+			if (f.Key == "trailingRevenue" && fig.ApplicantTrailingRevenue == nil) || (f.Key == "customers" && fig.ApplicantCustomers == nil) {
+				continue // taken from the records: shown once, below
+			}
+			label += "（申请人填写，不作定级依据）"
+		}
+		sum.Figures = append(sum.Figures, KeyFigure{label, text})
+	}
+	// SPEC 2.3 (decided): an exit's level comes from the records; show them.
+	if fig := sub.Routing.Figures; fig != nil {
+		rev := fmt.Sprintf("%s 元（%s 至 %s）", fig.TrailingRevenue, fig.From, fig.To)
+		if len(fig.MissingMonths) > 0 {
+			ms := make([]string, len(fig.MissingMonths))
+			for i, m := range fig.MissingMonths {
+				ms[i] = m.String()
+			}
+			rev += "；无收入记录按 0 计：" + strings.Join(ms, "、")
+		}
+		sum.Figures = append(sum.Figures, KeyFigure{"近12个月收入（系统记录，定级依据）", rev},
+			KeyFigure{"客户数（系统记录，定级依据）", fmt.Sprint(fig.Customers)})
 	}
 	return sum
 }
@@ -204,5 +232,61 @@ func (s *Service) notifyApplicant(ctx context.Context, sub decision.Submission) 
 		Text: text, HTML: strings.ReplaceAll(html, "\n", "<br>"), Links: []string{}, SentAt: s.Now().UTC()})
 	if err != nil {
 		s.logf("notify applicant %s: %v", sub.Applicant, err)
+	}
+}
+
+var unassignedText = texttemplate.Must(texttemplate.New("unassigned").Parse(`您好，
+
+以下{{.S.Type}}事项的审批环节「{{.Step}}」目前没有可以审批的人，审批无法开始：
+
+事项编号：{{.S.ID}}（第{{.S.Revision}}版）
+产品：{{.S.Product}}
+申请人：{{.S.Applicant}}
+需要的角色：{{.RoleName}}（{{.Role}}）
+原因：{{.Why}}
+
+请在用户目录中为该角色添加一位不是申请人、且未声明与本产品合作伙伴存在关联的人员。添加后系统会立即向其发送审批邮件。
+该环节的审批时限照常计算，到期仍无人处理的，事项将按过期处理。
+
+—— 政企产品管理系统
+`))
+
+// mailAdminsUnassigned tells every admin that a step has nobody eligible to
+// approve it and what the directory needs (SPEC 2.3). Failures are logged.
+func (s *Service) mailAdminsUnassigned(ctx context.Context, sub decision.Submission, st decision.StepRecord, none *decision.NoApproverError) {
+	admins, err := s.Users.UsersWithRole(ctx, directory.RoleAdmin)
+	if err != nil {
+		s.logf("admins for unassigned step %s of %s: %v", st.Name, sub.ID, err)
+		return
+	}
+	why := "用户目录中没有人担任该角色"
+	if len(none.Skipped) > 0 {
+		var parts []string
+		for _, sk := range none.Skipped {
+			if sk.Rule == "SPEC 6" {
+				parts = append(parts, sk.Sub+" 是申请人，不能审批自己的事项")
+			} else {
+				parts = append(parts, sk.Sub+" 声明了与合作伙伴的关联（第二十四条），须回避")
+			}
+		}
+		why = strings.Join(parts, "；")
+	}
+	data := map[string]any{"S": s.Summarize(ctx, sub), "Step": StepName(st.Name), "Role": st.Role,
+		"RoleName": nameOr(stepNames, st.Role), "Why": why}
+	var text bytes.Buffer
+	if err := unassignedText.Execute(&text, data); err != nil {
+		s.logf("unassigned mail: %v", err)
+		return
+	}
+	subject := fmt.Sprintf("【无人可审批】%s：%s（%s）", data["S"].(Summary).Type, data["S"].(Summary).Product, StepName(st.Name))
+	for _, a := range admins {
+		if a.Email == "" {
+			continue
+		}
+		html := "<pre style=\"font-family:sans-serif;white-space:pre-wrap\">" + htmltemplate.HTMLEscapeString(text.String()) + "</pre>"
+		if err := s.Mail.Send(ctx, mail.Message{ID: id.New("mail"), To: a.Email, Subject: subject, Text: text.String(),
+			HTML: html, Links: []string{}, SentAt: s.Now().UTC()}); err != nil {
+			s.logf("unassigned mail to %s: %v", a.Sub, err)
+		}
 	}
 }

@@ -53,6 +53,11 @@ type PartnerStore interface {
 	PutAccruals(ctx context.Context, m audit.Meta, month period.Month, recs []settlement.AccrualRecord) error
 	Accruals(ctx context.Context, ks []store.AccrualKey) (map[store.AccrualKey]settlement.AccrualRecord, error)
 	MonthAccruals(ctx context.Context, month period.Month) ([]settlement.AccrualRecord, error)
+
+	PutSIStatement(ctx context.Context, m audit.Meta, before *settlement.SIStatement, after settlement.SIStatement) (settlement.SIStatement, error)
+	GetSIStatement(ctx context.Context, month period.Month, productID string) (settlement.SIStatement, error)
+	MonthSIStatements(ctx context.Context, month period.Month) ([]settlement.SIStatement, error)
+	UpdateSIStatement(ctx context.Context, m audit.Meta, month period.Month, productID string, fn func(*settlement.SIStatement) (string, error)) (settlement.SIStatement, error)
 }
 
 // fromPartnerRule turns a partner or settlement rule's error into the
@@ -92,8 +97,8 @@ type PartnerApplication struct {
 
 // CreatePartner records a partner. A support partner is screened against every
 // intake standard (S§8) and the re-entry ban (S§21), each failure named with
-// its article; an si partner (P§2) is active at once. Product innovation and
-// admins apply partners.
+// its article; an si partner (P§2) waits for its qualification review
+// (P§15(三)). Product innovation and admins apply partners.
 func (s *Service) CreatePartner(ctx context.Context, caller directory.Person, a PartnerApplication) (partner.Partner, error) {
 	if err := require(caller, "recording a partner", partnerManagers...); err != nil {
 		return partner.Partner{}, err
@@ -107,7 +112,9 @@ func (s *Service) CreatePartner(ctx context.Context, caller directory.Person, a 
 		PolicyVersion: pol.Version, CreatedBy: caller.Sub, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	switch a.Kind {
 	case partner.KindSI:
-		p.Status = partner.StatusActive
+		// P§15(三): a new SI partner's qualification is reviewed before any
+		// cooperative product with it is introduced.
+		p.Status = partner.StatusPendingReview
 	case partner.KindSupport:
 		if a.Facts == nil {
 			return partner.Partner{}, problem.InvalidField("facts", "are required for a support partner")
@@ -260,6 +267,14 @@ func (s *Service) PostDeposit(ctx context.Context, caller directory.Person, pid 
 		if d.Kind == partner.PostingReceipt && p.Status != partner.StatusApplied && p.Status != partner.StatusActive {
 			return store.PartnerChange{}, problem.Conflict("partner %s is %s: a deposit is received from an applied or active partner (S§20)", pid, p.Status)
 		}
+		if d.Kind == partner.PostingReceipt {
+			// S§8.6(1), S§20: one sum, before the agreement is signed.
+			if err := partner.CheckDepositReceipt(*p, d.Amount, pol.Partner.Deposit); err != nil {
+				return store.PartnerChange{}, fromPartnerRule(err, "deposit receipt")
+			}
+			paid := day
+			p.DepositPaidOn = &paid
+		}
 		e, err := partner.ApplyPosting(partner.DepositAccount{Balance: p.DepositBalance},
 			partner.Posting{Kind: d.Kind, Amount: d.Amount, Date: day, Reference: ref}, pol.Partner.Deposit)
 		if err != nil {
@@ -307,7 +322,7 @@ func (s *Service) ActivateAgreement(ctx context.Context, caller directory.Person
 			sc = *p.Screening
 		}
 		a, err := partner.Activate(partner.ActivationInput{Screening: sc, DepositBalance: p.DepositBalance,
-			ActivePartners: active, StartDate: *start}, pol.Partner)
+			DepositPaidOn: p.DepositPaidOn, Calendar: pol.Calendar.Calendar(), ActivePartners: active, StartDate: *start}, pol.Partner)
 		if err != nil {
 			return store.PartnerChange{}, fromPartnerRule(err, "agreement")
 		}
@@ -450,9 +465,15 @@ func roleNames(p directory.Person) []string {
 // RequestRefund asks for the deposit balance back after the partnership ended
 // (S§20): refundable three months after termination when nothing is owed;
 // product innovation and finance review, the deputy GM approves.
-func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pid string) (partner.Partner, error) {
+func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pid, receipt, commitmentLetter string) (partner.Partner, error) {
 	if err := require(caller, "requesting a deposit refund", directory.RoleInnovation, directory.RoleFinance, directory.RoleAdmin); err != nil {
 		return partner.Partner{}, err
+	}
+	if receipt == "" {
+		receipt = partner.ReceiptProvided
+	}
+	if err := partner.CheckRefundProof(receipt, commitmentLetter); err != nil {
+		return partner.Partner{}, fromPartnerRule(err, "refund request")
 	}
 	pol, err := s.Policy(ctx)
 	if err != nil {
@@ -471,6 +492,7 @@ func (s *Service) RequestRefund(ctx context.Context, caller directory.Person, pi
 			return store.PartnerChange{}, err
 		}
 		p.Refund = &partner.RefundRequest{Amount: p.DepositBalance, RequestedBy: caller.Sub, RequestedAt: now.UTC(),
+			Receipt: receipt, CommitmentLetter: strings.TrimSpace(commitmentLetter),
 			Approval: partner.NewApproval(partner.DepositRefundPlan(pol.Partner.Deposit))}
 		return store.PartnerChange{Action: "partner.refund.request"}, nil
 	})
@@ -553,4 +575,45 @@ func (s *Service) decideRefund(ctx context.Context, caller directory.Person, pid
 		return decided, s.mailStage(ctx, store.ApprovalKindRefund, pid)
 	}
 	return decided, nil
+}
+
+// qualificationReviewers record an si partner's qualification review: 集团客户部
+// organises the product introduction (P§15), and admins.
+var qualificationReviewers = []directory.Role{directory.RoleGroupCustomer, directory.RoleAdmin}
+
+// ReviewQualification records an si partner's SI qualification review
+// (P§15(三)); passed makes the partner active, failed unqualified. A person
+// related to the partner may not review it (P§24).
+func (s *Service) ReviewQualification(ctx context.Context, caller directory.Person, pid, result, comment string) (partner.Partner, error) {
+	if err := require(caller, "reviewing an SI partner's qualification", qualificationReviewers...); err != nil {
+		return partner.Partner{}, err
+	}
+	if err := s.notRelated(ctx, caller.Sub, pid, "the qualification review"); err != nil {
+		return partner.Partner{}, err
+	}
+	now := s.Now()
+	return s.PartnerStore.UpdatePartner(ctx, s.meta(ctx, caller), pid, func(p *partner.Partner) (store.PartnerChange, error) {
+		next, q, err := partner.ReviewQualification(*p, result, comment, caller.Sub, now)
+		if err != nil {
+			return store.PartnerChange{}, fromPartnerRule(err, "qualification review")
+		}
+		p.Status, p.Qualification, p.UpdatedAt = next, &q, now.UTC()
+		return store.PartnerChange{Action: "partner.qualification." + result}, nil
+	})
+}
+
+// checkPartnerQualified refuses to introduce a cooperative product with an si
+// partner whose qualification review has not passed (P§15(三)).
+func (s *Service) checkPartnerQualified(ctx context.Context, pid, what string) error {
+	if pid == "" {
+		return nil
+	}
+	p, err := s.PartnerStore.GetPartner(ctx, pid)
+	if problem.CodeOf(err) == problem.CodeNotFound {
+		return problem.InvalidField("partnerId", "names no existing partner")
+	}
+	if err != nil {
+		return err
+	}
+	return fromPartnerRule(partner.CheckQualified(p), what)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"productgov/shared/directory"
 	"productgov/shared/id"
@@ -55,6 +56,9 @@ func (s *Service) CreateProject(ctx context.Context, caller directory.Person, d 
 		workItems[i] = settlement.WorkItem{Name: it.Name, UnitPrice: it.UnitPrice}
 		if it.PlannedWorkload < 0 {
 			fields.Add(fmt.Sprintf("items[%d].plannedWorkload", i), "must not be negative")
+		}
+		if it.Sheet != "" && !settlement.IsSheet(it.Sheet) {
+			fields.Add(fmt.Sprintf("items[%d].sheet", i), "must be one of "+strings.Join(settlement.Sheets(), ", ")+" (S-A3 表二), or left out for an item scored on its own")
 		}
 	}
 	terms, err := settlement.ValidateTerms(settlement.ProjectTerms{BenefitType: d.BenefitType, ContentType: d.ContentType,
@@ -424,8 +428,17 @@ func (s *Service) RenewProject(ctx context.Context, caller directory.Person, pro
 // QuarterInput is a project's quarter input as sent.
 type QuarterInput struct {
 	Workload     *settlement.Quantity
-	Items        []settlement.QuarterItem
+	Items        []QuarterItemInput
+	SheetScores  map[string]partner.Score
 	ServiceScore *partner.Score
+}
+
+// QuarterItemInput is one guarantee work item's quarter as sent: its score is
+// absent for an item on a sheet scored as a whole (S-A3 表二).
+type QuarterItemInput struct {
+	Name     string
+	Workload settlement.Quantity
+	Score    *partner.Score
 }
 
 // PutQuarter records a project's quarter input (SPEC 4.3): the workload in
@@ -460,13 +473,22 @@ func (s *Service) PutQuarter(ctx context.Context, caller directory.Person, proje
 		if in.Items != nil {
 			f.Add("items", "are for guarantee mode; this project is in revenue mode")
 		}
+		if in.SheetScores != nil {
+			f.Add("sheetScores", "are for guarantee mode; this project is in revenue mode")
+		}
 	case partner.ModeGuarantee:
 		if in.Workload != nil {
 			f.Add("workload", "is for revenue mode; this project gives items")
 		}
+		sheetOf := map[string]string{}
 		priced := map[string]bool{}
+		sheets := map[string]bool{}
 		for _, it := range p.Items {
 			priced[it.Name] = true
+			sheetOf[it.Name] = it.Sheet
+			if it.Sheet != "" {
+				sheets[it.Sheet] = true
+			}
 		}
 		seen := map[string]bool{}
 		for i, it := range in.Items {
@@ -481,11 +503,32 @@ func (s *Service) PutQuarter(ctx context.Context, caller directory.Person, proje
 			if it.Workload < 0 {
 				f.Add(field+".workload", "must not be negative")
 			}
-			checkScore(field+".score", it.Score)
+			// S-A3: 表二 has one total score for the sheet; 表三–六 score each item.
+			switch sheet := sheetOf[it.Name]; {
+			case !priced[it.Name]:
+			case sheet != "" && it.Score != nil:
+				f.Add(field+".score", fmt.Sprintf("%q is on the %s sheet, which has one total score (S-A3 表二): give sheetScores.%s instead", it.Name, sheet, sheet))
+			case sheet == "" && it.Score == nil:
+				f.Add(field+".score", "is required (0–100): the item is scored on its own (S-A3 表三–表六)")
+			case it.Score != nil:
+				checkScore(field+".score", *it.Score)
+			}
 		}
 		for _, it := range p.Items {
 			if !seen[it.Name] {
 				f.Add("items", fmt.Sprintf("every work item needs its quarter: %q is missing", it.Name))
+			}
+		}
+		for sheet := range sheets {
+			if sc, ok := in.SheetScores[sheet]; !ok {
+				f.Add("sheetScores."+sheet, "is required (0–100): the sheet's one total score sets the share of its combined fee (S-A3 表二)")
+			} else {
+				checkScore("sheetScores."+sheet, sc)
+			}
+		}
+		for sheet := range in.SheetScores {
+			if !sheets[sheet] {
+				f.Add("sheetScores."+sheet, "no work item of the project is on this sheet")
 			}
 		}
 	}
@@ -497,7 +540,20 @@ func (s *Service) PutQuarter(ctx context.Context, caller directory.Person, proje
 	} else if err != nil && problem.CodeOf(err) != problem.CodeNotFound {
 		return settlement.QuarterEntry{}, err
 	}
-	e := settlement.QuarterEntry{ProjectID: projectID, Quarter: q, Workload: in.Workload, Items: in.Items,
-		ServiceScore: *in.ServiceScore, By: caller.Sub, At: s.Now().UTC()}
+	e := settlement.QuarterEntry{ProjectID: projectID, Quarter: q, Workload: in.Workload,
+		SheetScores: in.SheetScores, ServiceScore: *in.ServiceScore, By: caller.Sub, At: s.Now().UTC()}
+	if in.Items != nil {
+		e.Items = make([]settlement.QuarterItem, len(in.Items))
+		sheetOf := map[string]string{}
+		for _, it := range p.Items {
+			sheetOf[it.Name] = it.Sheet
+		}
+		for i, it := range in.Items {
+			e.Items[i] = settlement.QuarterItem{Name: it.Name, Workload: it.Workload, Sheet: sheetOf[it.Name]}
+			if it.Score != nil {
+				e.Items[i].Score = *it.Score
+			}
+		}
+	}
 	return s.PartnerStore.PutQuarterEntry(ctx, s.meta(ctx, caller), e)
 }

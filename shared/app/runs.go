@@ -56,20 +56,34 @@ func (s *Service) failRun(ctx context.Context, kind, p string, why JobError) (st
 }
 
 // partnerFailures lists the partners whose part of a settlement job failed:
-// the Map catches each partner's error so the others still settle.
-func partnerFailures(results json.RawMessage) []string {
+// one the use case reported ({"failed": true, "error": "…"}), or one the
+// state machine's Map caught ({"error": {"Error": …, "Cause": …}}), so the
+// others still settle.
+func partnerFailures(results json.RawMessage) []store.RunFailure {
 	var items []struct {
 		PartnerID string          `json:"partnerId"`
+		Failed    bool            `json:"failed"`
 		Error     json.RawMessage `json:"error"`
 	}
 	if json.Unmarshal(results, &items) != nil {
-		return nil
+		return []store.RunFailure{{Error: "the partners' results could not be read"}}
 	}
-	var failed []string
+	var failed []store.RunFailure
 	for _, it := range items {
-		if len(it.Error) > 0 && string(it.Error) != "null" {
-			failed = append(failed, it.PartnerID)
+		caught := len(it.Error) > 0 && string(it.Error) != "null" && string(it.Error) != `""`
+		if !it.Failed && !caught {
+			continue
 		}
+		why := string(it.Error)
+		var text string
+		var states JobError
+		switch {
+		case json.Unmarshal(it.Error, &text) == nil:
+			why = text
+		case json.Unmarshal(it.Error, &states) == nil && states.Error != "":
+			why = states.Error + ": " + states.Cause
+		}
+		failed = append(failed, store.RunFailure{PartnerID: it.PartnerID, Error: why})
 	}
 	return failed
 }

@@ -158,6 +158,29 @@ type RoundResult struct {
 	// confirmed: the quarter is final and the run leaves it.
 	Locked      bool         `json:"locked"`
 	FromDeposit money.Amount `json:"fromDeposit"`
+	// Failed is true when the partner's quarter could not be settled; Error
+	// says why. The other partners of the run are settled all the same, and
+	// the run ends failed, naming this partner (issue 9).
+	Failed bool   `json:"failed,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// partnerAttempts bounds how often one partner's settlement or accrual is
+// tried within its task before it is reported failed.
+const partnerAttempts = 3
+
+// partnerFailure turns the error of one partner's settlement into what its
+// result says: a rule's or a record's own message, or, for an internal fault,
+// a note that it was logged (users never see internals). The error is logged.
+func (s *Service) partnerFailure(job, p, partnerID string, err error) string {
+	if s.Log != nil {
+		s.Log.Error("settlement job: partner failed", "job", job, "period", p, "partner", partnerID, "err", err)
+	}
+	switch problem.CodeOf(err) {
+	case problem.CodeInvalid, problem.CodeNotFound, problem.CodeConflict, problem.CodeForbidden:
+		return err.Error()
+	}
+	return "internal error while settling the partner (logged); the other partners are settled and a re-run retries it"
 }
 
 // errRecompute asks for the round to be computed again: something it was
@@ -183,13 +206,26 @@ func (s *Service) SettlePartner(ctx context.Context, q period.Quarter, version, 
 	if !ok {
 		return RoundResult{}, fmt.Errorf("app: policy version %s not found", version)
 	}
-	for attempt := 0; ; attempt++ {
+	// One partner's failure never stops the others (issue 9): what still
+	// fails after the retries is reported in the partner's result, and the
+	// run's finish names it.
+	var last error
+	for attempt, faults := 0, 0; attempt < 8 && faults < partnerAttempts; attempt++ {
 		res, err := s.settleRound(ctx, q, pol, partnerID)
-		if (errors.Is(err, errRecompute) || problem.CodeOf(err) == problem.CodeConflict) && attempt < 5 {
+		if err == nil {
+			return res, nil
+		}
+		last = err
+		if errors.Is(err, errRecompute) || problem.CodeOf(err) == problem.CodeConflict {
 			continue
 		}
-		return res, err
+		faults++
+		if problem.CodeOf(err) == problem.CodeInvalid || problem.CodeOf(err) == problem.CodeNotFound {
+			break // the same input fails the same way
+		}
 	}
+	return RoundResult{PartnerID: partnerID, Pending: []PendingProject{}, Failed: true,
+		Error: s.partnerFailure(JobQuarter, q.String(), partnerID, last)}, nil
 }
 
 // roundInputs is everything a partner's quarter is computed from.
@@ -384,15 +420,17 @@ func projectStatement(in roundInputs, p settlement.Project, q period.Quarter, le
 			return settlement.Statement{}, missing, nil
 		}
 		prices := map[string]money.Amount{}
+		sheets := map[string]string{}
 		for _, it := range p.Items {
-			prices[it.Name] = it.UnitPrice
+			prices[it.Name], sheets[it.Name] = it.UnitPrice, it.Sheet
 		}
 		items := make([]settlement.GuaranteeItem, len(entry.Items))
 		for i, it := range entry.Items {
-			items[i] = settlement.GuaranteeItem{Name: it.Name, Workload: it.Workload, UnitPrice: prices[it.Name], Score: it.Score}
+			items[i] = settlement.GuaranteeItem{Name: it.Name, Workload: it.Workload, UnitPrice: prices[it.Name],
+				Score: it.Score, Sheet: sheets[it.Name]}
 		}
 		st, err := settlement.SettleQuarter(settlement.QuarterInput{ProjectID: p.ID, Quarter: q, BenefitType: p.BenefitType,
-			Items: items, Ledger: ledger}, rules)
+			Items: items, SheetScores: entry.SheetScores, Ledger: ledger}, rules)
 		return st, nil, err
 	}
 }
@@ -599,6 +637,10 @@ type AccrualResult struct {
 	Accrued   int              `json:"accrued"`
 	Written   int              `json:"written"`
 	Pending   []PendingProject `json:"pending"`
+	// Failed and Error report a partner whose accruals could not be booked;
+	// the others are booked all the same.
+	Failed bool   `json:"failed,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // AccruePartner books the month's accruals of a partner's projects (S§17:
@@ -606,15 +648,31 @@ type AccrualResult struct {
 // guarantee mode a third of the quarter's planned base. Keyed by month and
 // project: a re-run writes only what changed.
 func (s *Service) AccruePartner(ctx context.Context, month period.Month, version, partnerID string) (AccrualResult, error) {
-	res := AccrualResult{PartnerID: partnerID, Pending: []PendingProject{}}
 	// The accrual rules (S§17) have no figures of their own; the record
 	// names the version the run planned with.
 	if _, ok, err := s.policyByVersion(ctx, version); err != nil || !ok {
 		if err == nil {
 			err = fmt.Errorf("app: policy version %s not found", version)
 		}
-		return res, err
+		return AccrualResult{PartnerID: partnerID, Pending: []PendingProject{}}, err
 	}
+	var last error
+	for attempt := 0; attempt < partnerAttempts; attempt++ {
+		res, err := s.accruePartner(ctx, month, version, partnerID)
+		if err == nil {
+			return res, nil
+		}
+		last = err
+		if c := problem.CodeOf(err); c == problem.CodeInvalid || c == problem.CodeNotFound {
+			break
+		}
+	}
+	return AccrualResult{PartnerID: partnerID, Pending: []PendingProject{}, Failed: true,
+		Error: s.partnerFailure(JobAccrual, month.String(), partnerID, last)}, nil
+}
+
+func (s *Service) accruePartner(ctx context.Context, month period.Month, version, partnerID string) (AccrualResult, error) {
+	res := AccrualResult{PartnerID: partnerID, Pending: []PendingProject{}}
 	all, err := s.PartnerStore.ProjectsOfPartner(ctx, partnerID)
 	if err != nil {
 		return res, err
@@ -682,8 +740,9 @@ func mustEqualJSON(a, b any) bool {
 	return string(x) == string(y)
 }
 
-// FinishSettlement records a settlement job's run as done with what the
-// partners reported.
+// FinishSettlement records a settlement job's run as ended with what the
+// partners reported: succeeded, or failed naming every partner that failed
+// (the others were settled all the same).
 func (s *Service) FinishSettlement(ctx context.Context, job, p string, results json.RawMessage) (store.Run, error) {
 	kind := runKindSettlement
 	if job == JobAccrual {
@@ -694,14 +753,18 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 		return run, err
 	}
 	now := s.Now().UTC()
-	run.Status, run.FinishedAt, run.Error, run.Cause = "succeeded", &now, "", ""
+	run.Status, run.FinishedAt, run.Error, run.Cause, run.Failures = "succeeded", &now, "", "", nil
 	if len(results) == 0 {
 		results = json.RawMessage(`[]`)
 	}
-	if failed := partnerFailures(results); len(failed) > 0 {
+	if run.Failures = partnerFailures(results); len(run.Failures) > 0 {
 		// One partner's failure does not stop the others; the run says which failed.
+		ids := make([]string, len(run.Failures))
+		for i, f := range run.Failures {
+			ids[i] = f.PartnerID
+		}
 		run.Status, run.Error = store.RunFailed, "Settlement.PartnerFailed"
-		run.Cause = fmt.Sprintf("%d partner(s) failed: %s", len(failed), strings.Join(failed, ", "))
+		run.Cause = fmt.Sprintf("%d partner(s) failed: %s", len(ids), strings.Join(ids, ", "))
 	}
 	run.Summary = results
 	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)

@@ -46,6 +46,8 @@ type Approvals interface {
 	StalledApprovals(ctx context.Context, before time.Time, limit int32) ([]store.Approval, error)
 	MarkReminded(ctx context.Context, id string) error
 	ApprovalsDue(ctx context.Context, now time.Time, limit int32) ([]store.Approval, error)
+	UnassignedApprovals(ctx context.Context, role string) ([]store.Approval, error)
+	AssignApproval(ctx context.Context, m audit.Meta, a store.Approval) error
 }
 
 // Workflow is the part of the Step Functions client the use cases call; the
@@ -143,6 +145,27 @@ func (s *Service) prepareRevision(ctx context.Context, sub *decision.Submission,
 	if err != nil {
 		return fromRule(err, "submission")
 	}
+	// SPEC 1: a decision must apply to the product's stage (e.g. a product
+	// whose trial was stopped resumes only through trial_commercial, P§17(三)).
+	if p.ID != "" {
+		if _, err := decision.StageAfterApproval(req.Type, string(p.Stage), pol.Decision); err != nil {
+			return fromRule(err, "submission")
+		}
+	}
+	// P§15(三): the SI partner's qualification review passes before a
+	// cooperative product with it is introduced (or a partner is changed to it).
+	switch c := content.(type) {
+	case decision.DemandContent, decision.CommercialContent, decision.RevenueShareContent:
+		if p.Mode == product.ModeCooperative {
+			if err := s.checkPartnerQualified(ctx, p.PartnerID, "the "+string(req.Type)+" submission"); err != nil {
+				return err
+			}
+		}
+	case decision.MajorChangeContent:
+		if err := s.checkPartnerQualified(ctx, c.NewPartnerID, "the major change to partner "+c.NewPartnerID); err != nil {
+			return err
+		}
+	}
 	routing, err := decision.Route(content, facts, period.DateOf(now), pol.Decision)
 	if err != nil {
 		return fromRule(err, "submission")
@@ -172,12 +195,22 @@ func (s *Service) productFacts(ctx context.Context, p product.Product, now time.
 	if err != nil {
 		return decision.ProductFacts{}, err
 	}
+	// SPEC 2.3 (decided): the 12 complete months before the submission; a
+	// month without a record counts 0 and is named.
 	var trailing money.Amount
+	have := map[period.Month]bool{}
 	for _, f := range figs {
 		trailing += money.Amount(f.Value)
+		have[f.Month] = true
 	}
 	facts := decision.ProductFacts{Mode: string(p.Mode), PartnerID: p.PartnerID, Strategic: p.Strategic, HadSpend: p.HadSpend,
-		TrailingRevenue: trailing, Customers: p.Customers, LastCommitteeApproval: p.LastCommitteeDecision}
+		TrailingRevenue: trailing, TrailingFrom: last.Add(-11), TrailingTo: last,
+		Customers: p.Customers, LastCommitteeApproval: p.LastCommitteeDecision}
+	for m := last.Add(-11); !m.After(last); m = m.Add(1) {
+		if !have[m] {
+			facts.MissingRevenueMonths = append(facts.MissingRevenueMonths, m)
+		}
+	}
 	for _, fl := range p.Flags {
 		if fl == product.FlagCommercialIneligible {
 			facts.CommercialIneligible = true
@@ -326,7 +359,7 @@ func (s *Service) Vote(ctx context.Context, caller directory.Person, subID strin
 		if err := decision.CheckVoter(voter, rc, pol.Decision); err != nil {
 			return store.Vote{}, "", fromRule(err, "vote")
 		}
-		v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment)},
+		v := store.Vote{Vote: decision.Vote{Voter: caller.Sub, Verdict: req.Verdict, Comment: strings.TrimSpace(req.Comment), Dept: voter.Dept},
 			Revision: x.Revision, Stage: req.Stage, At: s.Now().UTC()}
 		var err error
 		if tally, err = decision.TallyStage(req.Stage, append(plainVotes(votes), v.Vote), pol.Decision); err != nil {

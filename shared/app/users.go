@@ -14,7 +14,14 @@ func (s *Service) PutUser(ctx context.Context, caller directory.Person, u direct
 	if err := u.Validate(); err != nil {
 		return directory.User{}, err
 	}
-	return s.Users.PutUser(ctx, s.meta(ctx, caller), u)
+	saved, err := s.Users.PutUser(ctx, s.meta(ctx, caller), u)
+	if err != nil {
+		return saved, err
+	}
+	// SPEC 2.3: an unassigned step starts as soon as the directory gains an
+	// eligible holder of its role.
+	s.AssignWaitingSteps(ctx, saved)
+	return saved, nil
 }
 
 // GetUser reads a directory entry: the person themself, admins and auditors.

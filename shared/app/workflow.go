@@ -108,12 +108,18 @@ func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) e
 	if err != nil {
 		return err
 	}
-	if cur.Revision != rev || step < 0 || step >= len(cur.Steps) || cur.Steps[step].Status != decision.StepWaiting {
+	open := func(st decision.StepStatus) bool { return st == decision.StepWaiting || st == decision.StepUnassigned }
+	if cur.Revision != rev || step < 0 || step >= len(cur.Steps) || !open(cur.Steps[step].Status) {
 		return nil
 	}
-	// The link expires first, so nobody sees a step expired whose link still works.
+	// The link expires first, so nobody sees a step expired whose link still
+	// works; an unassigned step's record expires too (SPEC 2.3: its timeout applies).
 	if aid := cur.Steps[step].ApprovalID; aid != "" {
-		err := s.Approvals.TransitionApproval(ctx, aid, store.ApprovalWaiting, store.ApprovalExpired, "", "", s.Now())
+		from := store.ApprovalWaiting
+		if cur.Steps[step].Status == decision.StepUnassigned {
+			from = store.ApprovalUnassigned
+		}
+		err := s.Approvals.TransitionApproval(ctx, aid, from, store.ApprovalExpired, "", "", s.Now())
 		if err != nil && problem.CodeOf(err) != problem.CodeConflict {
 			return err
 		}
@@ -121,7 +127,7 @@ func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) e
 	var cancelled []decision.StepRecord
 	_, err = s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), subID, func(x *decision.Submission) (string, error) {
 		cancelled = nil
-		if x.Revision != rev || x.Steps[step].Status != decision.StepWaiting {
+		if x.Revision != rev || !open(x.Steps[step].Status) {
 			return "", store.ErrNoChange
 		}
 		next, p, err := decision.ExpireStep(x.Plan, x.StepStatuses(), step)
@@ -130,6 +136,7 @@ func (s *Service) ExpireStep(ctx context.Context, subID string, rev, step int) e
 		}
 		cancelled = applyStatuses(x, next)
 		x.Status = p.Status
+		x.StatusNote = decision.UnassignedNote(x.Steps)
 		x.Outcome = &decision.Outcome{Rule: p.Rule, Reason: p.Reason, At: s.Now().UTC()}
 		return "submission.step.expire", nil
 	})
@@ -164,7 +171,11 @@ func (s *Service) cancelLinks(ctx context.Context, steps []decision.StepRecord) 
 		if err != nil {
 			continue
 		}
-		if s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalWaiting, store.ApprovalSuperseded, "", "", s.Now()) == nil {
+		from := store.ApprovalWaiting
+		if a.Status == store.ApprovalUnassigned {
+			from = store.ApprovalUnassigned
+		}
+		if s.Approvals.TransitionApproval(ctx, a.ID, from, store.ApprovalSuperseded, "", "", s.Now()) == nil {
 			s.release(ctx, a.Token, map[string]any{"decision": "cancelled"})
 		}
 	}
@@ -403,21 +414,14 @@ func (s *Service) RequestDecision(ctx context.Context, subID string, rev, step i
 		return fmt.Errorf("app: policy %s for %s: %v", sub.PolicyVersion, subID, err)
 	}
 	st := sub.Steps[step]
-	holders, err := s.Users.UsersWithRole(ctx, directory.Role(st.Role))
+	choice, err := s.chooseApprover(ctx, sub, st.Role, pol)
+	var none *decision.NoApproverError
+	if errors.As(err, &none) {
+		// SPEC 2.3: the step never waits silently.
+		return s.leaveUnassigned(ctx, sub, step, token, pol, none)
+	}
 	if err != nil {
 		return err
-	}
-	people := make([]decision.Person, 0, len(holders))
-	for _, u := range holders {
-		p := decision.Person{Sub: u.Sub, Dept: u.Dept, RelatedPartners: u.RelatedPartners}
-		for _, r := range u.Roles {
-			p.Roles = append(p.Roles, string(r))
-		}
-		people = append(people, p)
-	}
-	choice, err := decision.ChooseApprover(st.Role, people, sub.Applicant, sub.PartnerID, pol.Decision)
-	if err != nil {
-		return &NoApproverError{Err: err}
 	}
 	approver, err := s.Users.GetUser(ctx, choice.Approver)
 	if err != nil {
@@ -444,15 +448,138 @@ func (s *Service) RequestDecision(ctx context.Context, subID string, rev, step i
 	return s.sendApprovalMail(ctx, sub, a, false)
 }
 
-// NoApproverError reports a step nobody may approve; the workflow catches it
-// by name and ends the submission cleanly.
-type NoApproverError struct{ Err error }
+// chooseApprover reads the holders of a role from the directory and picks
+// the step's approver (SPEC 2.3); a *decision.NoApproverError when nobody is eligible.
+func (s *Service) chooseApprover(ctx context.Context, sub decision.Submission, role string, pol policy.Document) (decision.ApproverChoice, error) {
+	holders, err := s.Users.UsersWithRole(ctx, directory.Role(role))
+	if err != nil {
+		return decision.ApproverChoice{}, err
+	}
+	people := make([]decision.Person, 0, len(holders))
+	for _, u := range holders {
+		p := decision.Person{Sub: u.Sub, Dept: u.Dept, RelatedPartners: u.RelatedPartners}
+		for _, r := range u.Roles {
+			p.Roles = append(p.Roles, string(r))
+		}
+		people = append(people, p)
+	}
+	return decision.ChooseApprover(role, people, sub.Applicant, sub.PartnerID, pol.Decision)
+}
 
-// Error describes the missing approver.
-func (e *NoApproverError) Error() string { return e.Err.Error() }
+// leaveUnassigned keeps a started step whose role nobody eligible holds
+// (SPEC 2.3): its task token waits in an unassigned record, the step and
+// the submission say so, every admin is emailed, and the step starts as soon
+// as the directory gains an eligible holder (AssignWaitingSteps). The
+// workflow's step timeout still runs.
+func (s *Service) leaveUnassigned(ctx context.Context, sub decision.Submission, step int, token string, pol policy.Document, none *decision.NoApproverError) error {
+	st := sub.Steps[step]
+	now := s.Now().UTC()
+	a := store.Approval{ID: id.Random(12), SubmissionID: sub.ID, Revision: sub.Revision, Step: st.Name, Role: st.Role,
+		Token: token, Status: store.ApprovalUnassigned, CreatedAt: now, RemindAt: now,
+		ExpiresAt: now.Add(time.Duration(pol.Decision.Timing.StepExpiryDays) * 24 * time.Hour)}
+	if err := s.Approvals.CreateApproval(ctx, s.meta(ctx, system), a); err != nil {
+		return err
+	}
+	_, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), sub.ID, func(x *decision.Submission) (string, error) {
+		if x.Revision != sub.Revision || x.Steps[step].Status != decision.StepWaiting {
+			return "", store.ErrNoChange
+		}
+		next, err := decision.UnassignStep(x.StepStatuses(), step)
+		if err != nil {
+			return "", err
+		}
+		applyStatuses(x, next)
+		x.Steps[step].ApprovalID = a.ID
+		x.StatusNote = decision.UnassignedNote(x.Steps)
+		return "submission.step.unassigned", nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mailAdminsUnassigned(ctx, sub, st, none)
+	// The directory may have gained a holder meanwhile: try once now.
+	return s.assignStep(ctx, a)
+}
 
-// ErrorName is the name ASL Catch clauses match.
-func (e *NoApproverError) ErrorName() string { return "Approval.NoApprover" }
+// AssignWaitingSteps starts the unassigned steps of the roles a directory
+// entry holds, when it makes an eligible approver (SPEC 2.3: the step starts
+// as soon as the directory gains an eligible holder). Failures are logged:
+// the directory change itself stands.
+func (s *Service) AssignWaitingSteps(ctx context.Context, u directory.User) {
+	for _, role := range u.Roles {
+		waiting, err := s.Approvals.UnassignedApprovals(ctx, string(role))
+		if err != nil {
+			s.logf("unassigned steps of %s: %v", role, err)
+			continue
+		}
+		for _, a := range waiting {
+			if err := s.assignStep(ctx, a); err != nil {
+				s.logf("assign step %s of %s: %v", a.Step, a.SubmissionID, err)
+			}
+		}
+	}
+}
+
+// assignStep gives an unassigned step its approver if the directory now has
+// an eligible one, and emails the link; it does nothing while there is none.
+func (s *Service) assignStep(ctx context.Context, a store.Approval) error {
+	sub, err := s.Submissions.GetSubmission(ctx, a.SubmissionID)
+	if err != nil {
+		return err
+	}
+	step := sub.StepIndex(a.Step)
+	if sub.Revision != a.Revision || step < 0 || sub.Steps[step].Status != decision.StepUnassigned || sub.Steps[step].ApprovalID != a.ID {
+		// The step ended otherwise (expired, cancelled, a new revision).
+		if err := s.Approvals.TransitionApproval(ctx, a.ID, store.ApprovalUnassigned, store.ApprovalSuperseded, "", "", s.Now()); err == nil {
+			s.release(ctx, a.Token, map[string]any{"decision": "cancelled"})
+		}
+		return nil
+	}
+	pol, ok, err := s.policyByVersion(ctx, sub.PolicyVersion)
+	if err != nil || !ok {
+		return fmt.Errorf("app: policy %s for %s: %v", sub.PolicyVersion, sub.ID, err)
+	}
+	choice, err := s.chooseApprover(ctx, sub, a.Role, pol)
+	var none *decision.NoApproverError
+	if errors.As(err, &none) {
+		return nil // still nobody: the step keeps waiting for the directory
+	}
+	if err != nil {
+		return err
+	}
+	approver, err := s.Users.GetUser(ctx, choice.Approver)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	a.Approver, a.Email, a.CreatedAt = approver.Sub, approver.Email, now
+	a.ExpiresAt = decision.LinkExpiresAt(now, pol.Decision).At
+	a.RemindAt = decision.ReminderAt(now, pol.Calendar.Calendar(), pol.Decision).At
+	if err := s.Approvals.AssignApproval(ctx, s.meta(ctx, system), a); err != nil {
+		if problem.CodeOf(err) == problem.CodeConflict {
+			return nil // assigned by another directory change meanwhile
+		}
+		return err
+	}
+	updated, err := s.Submissions.UpdateSubmission(ctx, s.meta(ctx, system), sub.ID, func(x *decision.Submission) (string, error) {
+		if x.Revision != a.Revision || x.Steps[step].Status != decision.StepUnassigned || x.Steps[step].ApprovalID != a.ID {
+			return "", store.ErrNoChange
+		}
+		next, err := decision.AssignStep(x.StepStatuses(), step)
+		if err != nil {
+			return "", err
+		}
+		applyStatuses(x, next)
+		x.Steps[step].Approver = approver.Sub
+		x.StatusNote = decision.UnassignedNote(x.Steps)
+		return "submission.step.assign", nil
+	})
+	if err != nil {
+		return err
+	}
+	a.Status = store.ApprovalWaiting
+	return s.sendApprovalMail(ctx, updated, a, false)
+}
 
 // SendReminders emails the approvers of links waiting past the policy's
 // reminder time (SPEC 2.4) as of at (the scheduled run's time), each once.

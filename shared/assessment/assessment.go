@@ -55,6 +55,7 @@ const (
 	StageIntroducing     Stage = "introducing"
 	StageTrialUse        Stage = "trial_use"
 	StageTrialCommercial Stage = "trial_commercial"
+	StageTrialSuspended  Stage = "trial_suspended" // stopped on a major problem (P§17(三)): not assessed
 	StageCommercial      Stage = "commercial"
 	StageExiting         Stage = "exiting"
 	StageExited          Stage = "exited"
@@ -63,7 +64,7 @@ const (
 func (s Stage) valid() bool {
 	switch s {
 	case StageDemand, StagePlanning, StageBuilding, StageIntroducing, StageTrialUse,
-		StageTrialCommercial, StageCommercial, StageExiting, StageExited:
+		StageTrialCommercial, StageTrialSuspended, StageCommercial, StageExiting, StageExited:
 		return true
 	}
 	return false
@@ -152,6 +153,13 @@ const (
 	TrackRevenue Track = "revenue"
 	TrackQuality Track = "quality"
 )
+
+// PendingTrack is a track that lacked its own figures in a month, and what
+// was missing (SPEC 3 "Missing data").
+type PendingTrack struct {
+	Track   Track    `json:"track"`
+	Missing []string `json:"missing"`
+}
 
 // Product holds the facts of a product the assessment reads (SPEC 1).
 type Product struct {
@@ -298,6 +306,9 @@ type Result struct {
 	QualityTrackAfter  Phase `json:"qualityTrackAfter"`
 	// Transitions lists each track that moved this month.
 	Transitions []Transition `json:"transitions,omitempty"`
+	// PendingTracks are the tracks that lacked their own figures this month:
+	// each kept its state while the other was assessed (SPEC 3 "Missing data").
+	PendingTracks []PendingTrack `json:"pendingTracks,omitempty"`
 	// OpensExit is true only in the month the phase becomes exit: the caller
 	// then opens one exit submission of exitType assessment (SPEC 3, 2.5).
 	OpensExit bool `json:"opensExit"`
@@ -411,54 +422,79 @@ func Assess(in Input, rules Rules) (Result, error) {
 		return finish(OutcomeExempt, CodeExempt, articleScope, detail+"; first assessed month "+exemptEnd.Add(1).String())
 	}
 
-	// Figures: revenue of the window, and the quality score for cooperative products.
+	// Figures: revenue of the window, and the quality score for cooperative
+	// products. The two tracks are independent (SPEC 3 "Missing data",
+	// decided: P§19 assesses 两个部分 each on its own table): a track lacking
+	// its own figures is pending and keeps its state while the other is
+	// assessed; the month is pending_data only when every track is.
 	qualityAssessed := rules.assessesQuality(p.Mode)
 	window := monthsEnding(m, rules.RevenueWindowMonths)
 	byMonth := revenueByMonth(in.Revenue)
-	var missing []string
+	var revenueMissing []string
 	for _, wm := range window {
 		if a, ok := byMonth[wm]; ok {
 			res.RevenueFigures = append(res.RevenueFigures, RevenueFigure{Month: wm, Amount: a})
 		} else {
-			missing = append(missing, "revenue of "+wm.String())
+			revenueMissing = append(revenueMissing, "revenue of "+wm.String())
 		}
 	}
+	revenueReady := len(revenueMissing) == 0
+	if !revenueReady {
+		res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackRevenue, Missing: revenueMissing})
+	}
+	qualityReady := false
 	if qualityAssessed {
 		res.QualityScore = copyScore(in.QualityScore)
-		if in.QualityScore == nil {
-			missing = append(missing, "quality score of "+m.String())
+		qualityReady = in.QualityScore != nil
+		if !qualityReady {
+			res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackQuality, Missing: []string{"quality score of " + m.String()}})
 		}
 	}
-	if len(missing) > 0 {
+	if !revenueReady && !qualityReady {
+		var missing []string
+		for _, pt := range res.PendingTracks {
+			missing = append(missing, pt.Missing...)
+		}
 		return finish(OutcomePendingData, CodeDataMissing, articleAssessment,
 			strings.Join(missing, ", ")+" missing; nothing changed")
 	}
 
-	// Revenue test (P§19(一)).
-	threshold := rules.RevenueThresholds[p.Level]
-	sum := money.Amount(0)
-	for _, f := range res.RevenueFigures {
-		sum += f.Amount
-	}
-	average := money.RoundRat(new(big.Rat).SetFrac64(sum.Fen(), int64(len(window))))
-	revenuePass, revenueDetail := revenueTest(res.RevenueFigures, sum, average, threshold, p.Level, rules)
-	res.RevenueTest = rules.RevenueTest
-	res.RevenueThreshold = &threshold
-	res.RevenueSum = &sum
-	res.RevenueAverage = &average
-	res.RevenuePass = &revenuePass
-	details := []string{revenueDetail}
+	details := []string{}
 	failedArticles := []string{}
-	if !revenuePass {
-		failedArticles = append(failedArticles, articleRevenue)
+	testArticles := []string{}
+	revenuePass := false
+	if revenueReady {
+		// Revenue test (P§19(一)).
+		threshold := rules.RevenueThresholds[p.Level]
+		sum := money.Amount(0)
+		for _, f := range res.RevenueFigures {
+			sum += f.Amount
+		}
+		average := money.RoundRat(new(big.Rat).SetFrac64(sum.Fen(), int64(len(window))))
+		var revenueDetail string
+		revenuePass, revenueDetail = revenueTest(res.RevenueFigures, sum, average, threshold, p.Level, rules)
+		res.RevenueTest = rules.RevenueTest
+		res.RevenueThreshold = &threshold
+		res.RevenueSum = &sum
+		res.RevenueAverage = &average
+		res.RevenuePass = &revenuePass
+		details = append(details, revenueDetail)
+		if !revenuePass {
+			failedArticles = append(failedArticles, articleRevenue)
+		}
+		testArticles = append(testArticles, articleRevenue)
+	} else {
+		details = append(details, fmt.Sprintf("revenue track pending (%s missing): it keeps %s", strings.Join(revenueMissing, ", "), in.RevenueTrack.label()))
 	}
-	testArticles := []string{articleRevenue}
 
 	// Quality test (P§19(二)), cooperative products only (P§19(三)).
 	var qualityPass bool
 	var qualityExit bool
 	var qualityExitWhy string
-	if qualityAssessed {
+	if qualityAssessed && !qualityReady {
+		details = append(details, fmt.Sprintf("quality track pending (quality score of %s missing): it keeps %s", m, in.QualityTrack.label()))
+	}
+	if qualityReady {
 		score := *in.QualityScore
 		qualityPass = score >= rules.QualityPassScore
 		res.QualityPass = &qualityPass
@@ -488,8 +524,10 @@ func Assess(in Input, rules Rules) (Result, error) {
 		return finish(outcomeOf(failedArticles), CodeExitFinal, strings.Join(exitArticles, "; "), strings.Join(details, "; "))
 	}
 
-	// Tracks (SPEC 3 "Phases").
-	res.RevenueTrackAfter = nextRevenueTrack(in.RevenueTrack, revenuePass)
+	// Tracks (SPEC 3 "Phases"); a pending track keeps its state.
+	if revenueReady {
+		res.RevenueTrackAfter = nextRevenueTrack(in.RevenueTrack, revenuePass)
+	}
 	if res.RevenueTrackAfter != in.RevenueTrack {
 		res.Transitions = append(res.Transitions, Transition{
 			Track: TrackRevenue, From: in.RevenueTrack, To: res.RevenueTrackAfter, Rule: articleRevenue,
@@ -497,7 +535,9 @@ func Assess(in Input, rules Rules) (Result, error) {
 		})
 	}
 	if qualityAssessed {
-		res.QualityTrackAfter = nextQualityTrack(in.QualityTrack, qualityPass, qualityExit)
+		if qualityReady {
+			res.QualityTrackAfter = nextQualityTrack(in.QualityTrack, qualityPass, qualityExit)
+		}
 		if res.QualityTrackAfter != in.QualityTrack {
 			res.Transitions = append(res.Transitions, Transition{
 				Track: TrackQuality, From: in.QualityTrack, To: res.QualityTrackAfter, Rule: articleQuality,

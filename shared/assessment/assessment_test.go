@@ -499,11 +499,10 @@ func TestPendingData(t *testing.T) {
 		code string
 		want string // a fragment of the reason
 	}{
-		{"revenue of M-2 missing", func(in *Input) { in.Revenue = in.Revenue[1:] }, CodeDataMissing, "revenue of 2026-05"},
-		{"revenue of M missing", func(in *Input) { in.Revenue = in.Revenue[:2] }, CodeDataMissing, "revenue of 2026-07"},
-		{"quality score missing (cooperative)", func(in *Input) { in.QualityScore = nil }, CodeDataMissing, "quality score of 2026-07"},
 		{"everything missing", func(in *Input) { in.Revenue, in.QualityScore = nil, nil }, CodeDataMissing,
 			"revenue of 2026-05, revenue of 2026-06, revenue of 2026-07, quality score of 2026-07"},
+		{"revenue of M-2 and quality missing", func(in *Input) { in.Revenue, in.QualityScore = in.Revenue[1:], nil }, CodeDataMissing,
+			"revenue of 2026-05, quality score of 2026-07"},
 		{"notice date missing", func(in *Input) { in.Product.NoticeDate = nil }, CodeNoticeDateMissing, "notice date"},
 	}
 	for _, tt := range tests {
@@ -529,6 +528,72 @@ func TestPendingData(t *testing.T) {
 			t.Errorf("got %s: %s", res.Result, res.Reason)
 		}
 	})
+	t.Run("self-built with revenue missing is pending_data", func(t *testing.T) {
+		in := selfBuiltInput()
+		in.Revenue = in.Revenue[:2]
+		if res := mustAssess(t, in, rules); res.Result != OutcomePendingData || len(res.PendingTracks) != 1 {
+			t.Errorf("got %s %+v", res.Result, res.PendingTracks)
+		}
+	})
+}
+
+// SPEC 3 "Missing data" (decided): the tracks are independent. A track
+// lacking its own figures is pending and keeps its state; the other is
+// assessed as usual, and the result says which track was pending.
+func TestTracksIndependentWhenDataMissing(t *testing.T) {
+	rules := DefaultRules()
+	tests := []struct {
+		name                string
+		revenueTrack        Phase
+		qualityTrack        Phase
+		failMonths          []period.Month
+		edit                func(*Input)
+		outcome             Outcome
+		revenueAfter        Phase
+		qualityAfter        Phase
+		phaseAfter          Phase
+		opensExit           bool
+		pending             Track
+		revenueRan, qualRan bool
+	}{
+		{"revenue missing, quality fails after a fail in M-1: exit", PhaseAssessment, PhaseWarning, []period.Month{month("2026-06")},
+			func(in *Input) { in.Revenue = in.Revenue[:2]; in.QualityScore = scorePtr("59.99") },
+			OutcomeFail, PhaseAssessment, PhaseExit, PhaseExit, true, TrackRevenue, false, true},
+		{"revenue missing, quality fails once: warning, revenue kept", PhaseWarning, PhaseAssessment, nil,
+			func(in *Input) { in.Revenue = in.Revenue[1:]; in.QualityScore = scorePtr("59.99") },
+			OutcomeFail, PhaseWarning, PhaseWarning, PhaseWarning, false, TrackRevenue, false, true},
+		{"revenue missing, quality passes at 60 in warning", PhaseAssessment, PhaseWarning, []period.Month{month("2026-06")},
+			func(in *Input) { in.Revenue = in.Revenue[:2]; in.QualityScore = scorePtr("60") },
+			OutcomePass, PhaseAssessment, PhaseAssessment, PhaseAssessment, false, TrackRevenue, false, true},
+		{"quality missing, revenue fails in warning: exit", PhaseWarning, PhaseAssessment, nil,
+			func(in *Input) { in.QualityScore = nil; in.Revenue[2].Amount = 0 },
+			OutcomeFail, PhaseExit, PhaseAssessment, PhaseExit, true, TrackQuality, true, false},
+		{"quality missing, revenue passes: quality warning kept", PhaseAssessment, PhaseWarning, nil,
+			func(in *Input) { in.QualityScore = nil },
+			OutcomePass, PhaseAssessment, PhaseWarning, PhaseWarning, false, TrackQuality, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := cooperativeInput()
+			in.RevenueTrack, in.QualityTrack, in.QualityFailMonths = tt.revenueTrack, tt.qualityTrack, tt.failMonths
+			tt.edit(&in)
+			res := mustAssess(t, in, rules)
+			if res.Result != tt.outcome || res.RevenueTrackAfter != tt.revenueAfter || res.QualityTrackAfter != tt.qualityAfter ||
+				res.PhaseAfter != tt.phaseAfter || res.OpensExit != tt.opensExit {
+				t.Fatalf("got %s revenue %s quality %s phase %s exit %v: %s", res.Result, res.RevenueTrackAfter,
+					res.QualityTrackAfter, res.PhaseAfter, res.OpensExit, res.Reason)
+			}
+			if len(res.PendingTracks) != 1 || res.PendingTracks[0].Track != tt.pending || len(res.PendingTracks[0].Missing) == 0 {
+				t.Errorf("pending tracks %+v, want %s", res.PendingTracks, tt.pending)
+			}
+			if !strings.Contains(res.Reason, string(tt.pending)+" track pending") {
+				t.Errorf("the reason does not say which track was pending: %s", res.Reason)
+			}
+			if (res.RevenuePass != nil) != tt.revenueRan || (res.QualityPass != nil) != tt.qualRan {
+				t.Errorf("revenue ran %v, quality ran %v", res.RevenuePass != nil, res.QualityPass != nil)
+			}
+		})
+	}
 }
 
 func TestSelfBuiltIgnoresQuality(t *testing.T) {

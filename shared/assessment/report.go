@@ -26,6 +26,14 @@ type ProductNote struct {
 	Reason    string       `json:"reason"`
 }
 
+// TrackNote names one product's pending track in a report, with what was missing.
+type TrackNote struct {
+	ProductID string       `json:"productId"`
+	Month     period.Month `json:"month"`
+	Track     Track        `json:"track"`
+	Missing   []string     `json:"missing"`
+}
+
 // RunReport sums up a run's results (SPEC 3, 5: the monthly assessment report).
 type RunReport struct {
 	// Total is the number of results.
@@ -36,8 +44,12 @@ type RunReport struct {
 	PhaseChanges []PhaseChange `json:"phaseChanges"`
 	// ExitsOpened lists the products whose phase became exit (an exit submission is due).
 	ExitsOpened []ProductNote `json:"exitsOpened"`
-	// PendingData lists the products lacking a figure (SPEC 3: the run report lists them).
+	// PendingData lists the products whose every track lacked its figures
+	// (result pending_data).
 	PendingData []ProductNote `json:"pendingData"`
+	// PendingTracks lists every pending track, including a track pending
+	// while the other was assessed (SPEC 3: the run report lists them).
+	PendingTracks []TrackNote `json:"pendingTracks"`
 	// CommercialIneligible lists the products flagged commercial_ineligible (P§18).
 	CommercialIneligible []ProductNote `json:"commercialIneligible"`
 }
@@ -51,6 +63,7 @@ func Report(results []Result) RunReport {
 		PhaseChanges:         []PhaseChange{},
 		ExitsOpened:          []ProductNote{},
 		PendingData:          []ProductNote{},
+		PendingTracks:        []TrackNote{},
 		CommercialIneligible: []ProductNote{},
 	}
 	for _, o := range Outcomes {
@@ -78,6 +91,10 @@ func Report(results []Result) RunReport {
 		}
 		if res.Result == OutcomePendingData {
 			r.PendingData = append(r.PendingData, note)
+		}
+		for _, pt := range res.PendingTracks {
+			r.PendingTracks = append(r.PendingTracks, TrackNote{ProductID: res.ProductID, Month: res.Month,
+				Track: pt.Track, Missing: append([]string(nil), pt.Missing...)})
 		}
 		if res.CommercialIneligible {
 			r.CommercialIneligible = append(r.CommercialIneligible, ProductNote{

@@ -15,19 +15,20 @@ func TestReport(t *testing.T) {
 	}
 	add("P-09", func(in *Input) { in.RevenueTrack = PhaseWarning; in.Revenue[2].Amount = 0 }) // exit
 	add("P-03", func(in *Input) { in.Product.Level = LevelHQ })                               // skipped
-	add("P-02", func(in *Input) { in.QualityScore = nil })                                    // pending
+	add("P-02", func(in *Input) { in.QualityScore, in.Revenue = nil, nil })                   // pending
+	add("P-06", func(in *Input) { in.QualityScore = nil })                                    // quality pending, revenue pass
 	add("P-05", func(in *Input) { in.QualityScore = scorePtr("12") })                         // warning
 	add("P-01", func(in *Input) {})                                                           // pass, no change
 	add("P-04", func(in *Input) { in.Product.NoticeDate = datePtr("2026-06-20") })            // exempt
 
 	r := Report(results)
-	wantCounts := map[Outcome]int{OutcomePass: 1, OutcomeFail: 2, OutcomeExempt: 1, OutcomePendingData: 1, OutcomeSkipped: 1}
+	wantCounts := map[Outcome]int{OutcomePass: 2, OutcomeFail: 2, OutcomeExempt: 1, OutcomePendingData: 1, OutcomeSkipped: 1}
 	for o, n := range wantCounts {
 		if r.Counts[o] != n {
 			t.Errorf("count %s = %d, want %d", o, r.Counts[o], n)
 		}
 	}
-	if r.Total != 6 || len(r.Counts) != len(Outcomes) {
+	if r.Total != 7 || len(r.Counts) != len(Outcomes) {
 		t.Errorf("total %d counts %v", r.Total, r.Counts)
 	}
 	if len(r.PhaseChanges) != 2 || r.PhaseChanges[0].ProductID != "P-05" || r.PhaseChanges[1].ProductID != "P-09" {
@@ -44,6 +45,10 @@ func TestReport(t *testing.T) {
 	}
 	if len(r.PendingData) != 1 || r.PendingData[0].ProductID != "P-02" {
 		t.Errorf("pending %+v", r.PendingData)
+	}
+	if len(r.PendingTracks) != 3 || r.PendingTracks[0].ProductID != "P-02" || r.PendingTracks[2].ProductID != "P-06" ||
+		r.PendingTracks[2].Track != TrackQuality {
+		t.Errorf("pending tracks %+v", r.PendingTracks)
 	}
 	// Order of results does not matter.
 	reversed := make([]Result, len(results))

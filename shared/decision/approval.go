@@ -11,6 +11,11 @@ import (
 type StepTemplate struct {
 	Role           string `json:"role"`
 	RecordsMinutes bool   `json:"recordsMinutes,omitempty"`
+	// MinutesCountersigned: the meeting's minutes are countersigned by 集团客户部
+	// and the related departments before this step's holder signs them
+	// (P§9(二): 形成会议纪要经集团客户部及相关业务主管部门会签同意后，呈公司分管副总经理签发);
+	// the countersigns are a phase of their own just before the step.
+	MinutesCountersigned bool `json:"minutesCountersigned,omitempty"`
 }
 
 // LevelPlan says what a decision level means as approval steps (SPEC 2.3):
@@ -33,6 +38,13 @@ type ApprovalRules struct {
 	DefaultCountersigners []string `json:"defaultCountersigners"`
 	// Countersigners overrides DefaultCountersigners per submission type.
 	Countersigners map[SubmissionType][]string `json:"countersigners,omitempty"`
+	// DefaultMinutesCountersigners are the roles that countersign a special
+	// meeting's minutes before the VP signs them (P§9(二): 集团客户部及相关业务
+	// 主管部门), when MinutesCountersigners has no entry for the type.
+	DefaultMinutesCountersigners []string `json:"defaultMinutesCountersigners,omitempty"`
+	// MinutesCountersigners overrides DefaultMinutesCountersigners per
+	// submission type (the related departments of the matter).
+	MinutesCountersigners map[SubmissionType][]string `json:"minutesCountersigners,omitempty"`
 	// ApproverOrder names, per role, which holders approve first when several
 	// hold it (SPEC 2.3: the policy names which); holders not listed follow in
 	// the directory's order.
@@ -41,6 +53,10 @@ type ApprovalRules struct {
 
 // CountersignPrefix starts the name of a countersign step, e.g. "countersign:finance".
 const CountersignPrefix = "countersign:"
+
+// MinutesPrefix starts the name of a minutes countersign step, e.g.
+// "minutes:group_customer" (P§9(二)).
+const MinutesPrefix = "minutes:"
 
 // Step is one step of an approval plan. Steps with the same Phase run in
 // parallel; a phase starts when every step of the previous one approved.
@@ -98,6 +114,20 @@ func PlanSteps(t SubmissionType, level Level, rules Rules) (Plan, error) {
 		}
 	}
 	for _, st := range lp.Steps {
+		if st.MinutesCountersigned {
+			// P§9(二): the minutes are countersigned before the VP signs them.
+			roles := rules.Approval.MinutesCountersigners[t]
+			if roles == nil {
+				roles = rules.Approval.DefaultMinutesCountersigners
+			}
+			for _, role := range roles {
+				p.Steps = append(p.Steps, Step{Name: MinutesPrefix + role, Role: role, Phase: phase, Rule: "P§9(二)"})
+			}
+			if len(roles) > 0 {
+				names = append(names, "minutes countersigned by "+strings.Join(roles, ", ")+" in parallel")
+				phase++
+			}
+		}
 		p.Steps = append(p.Steps, Step{Name: st.Role, Role: st.Role, Phase: phase, RecordsMinutes: st.RecordsMinutes, Rule: lp.Rule})
 		names = append(names, st.Role)
 		phase++
@@ -201,6 +231,11 @@ const (
 	StepPending StepStatus = "pending"
 	// StepWaiting has started: its approver has the email link (SPEC 2.4).
 	StepWaiting StepStatus = "waiting"
+	// StepUnassigned has started but nobody eligible holds its role (nobody
+	// holds it, or every holder is the applicant or declared a relation): the
+	// admins are told, and it becomes waiting as soon as the directory gains
+	// an eligible holder; its timeout still applies (SPEC 2.3).
+	StepUnassigned StepStatus = "unassigned"
 	// StepApproved was approved.
 	StepApproved StepStatus = "approved"
 	// StepRejected was rejected.
@@ -244,7 +279,7 @@ func Advance(plan Plan, statuses []StepStatus) (Progress, error) {
 	}
 	for i, s := range statuses {
 		switch s {
-		case StepPending, StepWaiting, StepApproved, StepRejected, StepReturned, StepExpired, StepCancelled:
+		case StepPending, StepWaiting, StepUnassigned, StepApproved, StepRejected, StepReturned, StepExpired, StepCancelled:
 		default:
 			return Progress{}, fmt.Errorf("decision: step %s has unknown status %q", plan.Steps[i].Name, s)
 		}
@@ -268,7 +303,7 @@ func Advance(plan Plan, statuses []StepStatus) (Progress, error) {
 				p.Rule = "SPEC 2.4"
 			}
 			for j, o := range statuses {
-				if o == StepPending || o == StepWaiting {
+				if o == StepPending || o == StepWaiting || o == StepUnassigned {
 					p.Cancel = append(p.Cancel, j)
 				}
 			}
@@ -297,6 +332,8 @@ func Advance(plan Plan, statuses []StepStatus) (Progress, error) {
 				waiting = append(waiting, st.Name)
 			case StepWaiting:
 				waiting = append(waiting, st.Name)
+			case StepUnassigned:
+				waiting = append(waiting, st.Name+" (unassigned: no eligible approver yet)")
 			}
 		}
 		p.Reason = "waiting for " + strings.Join(waiting, ", ")
@@ -359,13 +396,14 @@ func DecideStep(plan Plan, statuses []StepStatus, index int, d StepDecision) ([]
 	return next, p, nil
 }
 
-// ExpireStep marks a waiting step expired (SPEC 2.4: an unanswered step
-// expires after its timeout and the submission becomes expired).
+// ExpireStep marks a waiting or unassigned step expired (SPEC 2.4: an
+// unanswered step expires after its timeout and the submission becomes
+// expired; SPEC 2.3: an unassigned step's timeout still applies).
 func ExpireStep(plan Plan, statuses []StepStatus, index int) ([]StepStatus, Progress, error) {
 	if index < 0 || index >= len(plan.Steps) || len(statuses) != len(plan.Steps) {
 		return nil, Progress{}, fmt.Errorf("decision: no step %d in a plan of %d steps", index, len(plan.Steps))
 	}
-	if statuses[index] != StepWaiting {
+	if statuses[index] != StepWaiting && statuses[index] != StepUnassigned {
 		return nil, Progress{}, Refusals{{Rule: "SPEC 2.4", Reason: fmt.Sprintf("step %s is %s, not waiting", plan.Steps[index].Name, statuses[index])}}
 	}
 	next := append([]StepStatus(nil), statuses...)
@@ -395,4 +433,48 @@ func StartPlan(plan Plan) ([]StepStatus, Progress, error) {
 		statuses[j] = StepWaiting
 	}
 	return statuses, p, nil
+}
+
+// UnassignStep marks a started step unassigned: nobody eligible holds its
+// role (SPEC 2.3). Only a waiting step without a decision can be.
+func UnassignStep(statuses []StepStatus, index int) ([]StepStatus, error) {
+	if index < 0 || index >= len(statuses) {
+		return nil, fmt.Errorf("decision: no step %d of %d", index, len(statuses))
+	}
+	if statuses[index] != StepWaiting {
+		return nil, Refusals{{Rule: "SPEC 2.3", Reason: fmt.Sprintf("step %d is %s, not waiting for its approver", index, statuses[index])}}
+	}
+	next := append([]StepStatus(nil), statuses...)
+	next[index] = StepUnassigned
+	return next, nil
+}
+
+// AssignStep starts an unassigned step once the directory gained an eligible
+// holder of its role (SPEC 2.3): it becomes waiting for that approver.
+func AssignStep(statuses []StepStatus, index int) ([]StepStatus, error) {
+	if index < 0 || index >= len(statuses) {
+		return nil, fmt.Errorf("decision: no step %d of %d", index, len(statuses))
+	}
+	if statuses[index] != StepUnassigned {
+		return nil, Refusals{{Rule: "SPEC 2.3", Reason: fmt.Sprintf("step %d is %s, not unassigned", index, statuses[index])}}
+	}
+	next := append([]StepStatus(nil), statuses...)
+	next[index] = StepWaiting
+	return next, nil
+}
+
+// UnassignedNote says, for a submission's status, which steps have no
+// eligible approver yet; empty when none (SPEC 2.3).
+func UnassignedNote(steps []StepRecord) string {
+	var names []string
+	for _, st := range steps {
+		if st.Status == StepUnassigned {
+			names = append(names, st.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "unassigned: no eligible approver for " + strings.Join(names, ", ") +
+		" yet; the admins were told, and the step starts when the directory gains an eligible holder (SPEC 2.3)"
 }

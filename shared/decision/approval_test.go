@@ -25,6 +25,8 @@ func viewSteps(p Plan) []stepView {
 func TestPlanSteps(t *testing.T) {
 	twoDepts := DefaultRules()
 	twoDepts.Approval.Countersigners = map[SubmissionType][]string{TypeExit: {"finance", "marketing"}}
+	minutesDepts := DefaultRules()
+	minutesDepts.Approval.MinutesCountersigners = map[SubmissionType][]string{TypePricing: {"group_customer", "finance"}}
 	tests := []struct {
 		name  string
 		typ   SubmissionType
@@ -38,10 +40,14 @@ func TestPlanSteps(t *testing.T) {
 			[]stepView{{"countersign:finance", "finance", 0, false}, {"countersign:marketing", "marketing", 0, false}, {"vp", "vp", 1, false}}},
 		{"chengpi: other types keep the default", TypeMajorChange, LevelChengpi, twoDepts,
 			[]stepView{{"countersign:finance", "finance", 0, false}, {"vp", "vp", 1, false}}},
-		{"special meeting: the VP with minutes", TypeDemand, LevelSpecialMeeting, DefaultRules(),
-			[]stepView{{"vp", "vp", 0, true}}},
+		// P§9(二): the minutes are countersigned by 集团客户部 (and the related
+		// departments the policy names) before the VP signs them.
+		{"special meeting: minutes countersign, then the VP with minutes", TypeDemand, LevelSpecialMeeting, DefaultRules(),
+			[]stepView{{"minutes:group_customer", "group_customer", 0, false}, {"vp", "vp", 1, true}}},
+		{"special meeting: related departments per type", TypePricing, LevelSpecialMeeting, minutesDepts,
+			[]stepView{{"minutes:group_customer", "group_customer", 0, false}, {"minutes:finance", "finance", 0, false}, {"vp", "vp", 1, true}}},
 		{"committee: special meeting, then the director", TypeDemand, LevelCommittee, DefaultRules(),
-			[]stepView{{"vp", "vp", 0, true}, {"committee_director", "committee_director", 1, true}}},
+			[]stepView{{"minutes:group_customer", "group_customer", 0, false}, {"vp", "vp", 1, true}, {"committee_director", "committee_director", 2, true}}},
 		{"gm office: VP, then GM", TypeCommercial, LevelGMOffice, DefaultRules(),
 			[]stepView{{"vp", "vp", 0, true}, {"gm", "gm", 1, true}}},
 		{"natural exit: no steps", TypeExit, LevelNone, DefaultRules(), nil},
@@ -150,14 +156,21 @@ func TestApprovalFlows(t *testing.T) {
 			[]StepStatus{StepRejected, StepCancelled, StepCancelled}, nil},
 		{"VP returns", chengpi, []action{{0, VerdictApprove}, {1, VerdictApprove}, {2, VerdictReturn}}, StatusReturned,
 			[]StepStatus{StepApproved, StepApproved, StepReturned}, nil},
-		{"committee: VP approves, director starts", committee, []action{{0, VerdictApprove}}, StatusDeciding,
-			[]StepStatus{StepApproved, StepWaiting}, []int{1}},
-		{"committee: director rejects", committee, []action{{0, VerdictApprove}, {1, VerdictReject}}, StatusRejected,
-			[]StepStatus{StepApproved, StepRejected}, nil},
-		{"committee: VP rejects, director never starts", committee, []action{{0, VerdictReject}}, StatusRejected,
-			[]StepStatus{StepRejected, StepCancelled}, nil},
-		{"step expires", committee, []action{{0, VerdictApprove}, {1, ""}}, StatusExpired,
-			[]StepStatus{StepApproved, StepExpired}, nil},
+		// committee: 0 minutes countersign, 1 vp, 2 committee director.
+		{"committee: the minutes countersign comes first", committee, nil, StatusDeciding,
+			[]StepStatus{StepWaiting, StepPending, StepPending}, []int{0}},
+		{"committee: minutes countersigned, the VP starts", committee, []action{{0, VerdictApprove}}, StatusDeciding,
+			[]StepStatus{StepApproved, StepWaiting, StepPending}, []int{1}},
+		{"committee: VP approves, director starts", committee, []action{{0, VerdictApprove}, {1, VerdictApprove}}, StatusDeciding,
+			[]StepStatus{StepApproved, StepApproved, StepWaiting}, []int{2}},
+		{"committee: director rejects", committee, []action{{0, VerdictApprove}, {1, VerdictApprove}, {2, VerdictReject}}, StatusRejected,
+			[]StepStatus{StepApproved, StepApproved, StepRejected}, nil},
+		{"committee: minutes countersign rejects, nobody else starts", committee, []action{{0, VerdictReject}}, StatusRejected,
+			[]StepStatus{StepRejected, StepCancelled, StepCancelled}, nil},
+		{"committee: VP rejects, director never starts", committee, []action{{0, VerdictApprove}, {1, VerdictReject}}, StatusRejected,
+			[]StepStatus{StepApproved, StepRejected, StepCancelled}, nil},
+		{"step expires", committee, []action{{0, VerdictApprove}, {1, VerdictApprove}, {2, ""}}, StatusExpired,
+			[]StepStatus{StepApproved, StepApproved, StepExpired}, nil},
 		{"no steps: approved at once", none, nil, StatusApproved, []StepStatus{}, nil},
 	}
 	for _, tt := range tests {
@@ -191,6 +204,8 @@ func TestDecideStepRefusals(t *testing.T) {
 	meeting, _ := PlanSteps(TypeDemand, LevelSpecialMeeting, DefaultRules())
 	started, _, _ := StartPlan(chengpi)
 	meetingStarted, _, _ := StartPlan(meeting)
+	// The minutes countersign (step 0) approved: the VP (step 1) waits.
+	meetingStarted, _, _ = DecideStep(meeting, meetingStarted, 0, StepDecision{Verdict: VerdictApprove})
 
 	// A second decision on the same step is refused: exactly one counts.
 	after, _, err := DecideStep(chengpi, started, 0, StepDecision{Verdict: VerdictApprove})
@@ -225,7 +240,11 @@ func TestDecideStepRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := DecideStep(tt.plan, tt.st, 0, tt.d)
+			step := 0
+			if tt.plan.Level == LevelSpecialMeeting {
+				step = 1
+			}
+			_, _, err := DecideStep(tt.plan, tt.st, step, tt.d)
 			checkFieldErrors(t, err, tt.want)
 		})
 	}
@@ -241,5 +260,59 @@ func TestDecideStepRefusals(t *testing.T) {
 	}
 	if _, _, err := ExpireStep(chengpi, started, 1); !errors.As(err, &rs) {
 		t.Errorf("expiring a pending step: err = %v", err)
+	}
+}
+
+// SPEC 2.3: a started step without an eligible approver is unassigned: it
+// cannot be decided, it becomes waiting when assigned, it can expire, and a
+// reject elsewhere cancels it.
+func TestUnassignedSteps(t *testing.T) {
+	twoDepts := DefaultRules()
+	twoDepts.Approval.Countersigners = map[SubmissionType][]string{TypeExit: {"finance", "marketing"}}
+	chengpi, _ := PlanSteps(TypeExit, LevelChengpi, twoDepts) // 0 finance, 1 marketing, 2 vp
+	start, _, err := StartPlan(chengpi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := UnassignStep(start, 1)
+	if err != nil || un[1] != StepUnassigned || start[1] != StepWaiting {
+		t.Fatalf("unassign: %v %v", un, err)
+	}
+	if _, err := UnassignStep(un, 2); err == nil {
+		t.Error("a pending step cannot be unassigned")
+	}
+	if _, _, err := DecideStep(chengpi, un, 1, StepDecision{Verdict: VerdictApprove}); err == nil {
+		t.Error("an unassigned step cannot be decided")
+	}
+	p, err := Advance(chengpi, un)
+	if err != nil || p.Status != StatusDeciding || !strings.Contains(p.Reason, "unassigned") {
+		t.Errorf("advance with an unassigned step: %+v %v", p, err)
+	}
+	// The other countersign approving does not start the VP.
+	next, p, err := DecideStep(chengpi, un, 0, StepDecision{Verdict: VerdictApprove})
+	if err != nil || p.Status != StatusDeciding || len(p.Start) != 0 || next[2] != StepPending {
+		t.Errorf("approve beside an unassigned step: %v %+v %v", next, p, err)
+	}
+	as, err := AssignStep(next, 1)
+	if err != nil || as[1] != StepWaiting {
+		t.Fatalf("assign: %v %v", as, err)
+	}
+	if _, err := AssignStep(as, 1); err == nil {
+		t.Error("a waiting step cannot be assigned again")
+	}
+	exp, p, err := ExpireStep(chengpi, un, 1)
+	if err != nil || p.Status != StatusExpired || exp[1] != StepExpired || exp[0] != StepCancelled {
+		t.Errorf("expire an unassigned step: %v %+v %v", exp, p, err)
+	}
+	rej, p, err := DecideStep(chengpi, un, 0, StepDecision{Verdict: VerdictReject, Comment: "不同意"})
+	if err != nil || p.Status != StatusRejected || rej[1] != StepCancelled {
+		t.Errorf("reject beside an unassigned step: %v %+v %v", rej, p, err)
+	}
+	steps := []StepRecord{{Name: "countersign:finance", Status: StepWaiting}, {Name: "countersign:marketing", Status: StepUnassigned}}
+	if n := UnassignedNote(steps); !strings.Contains(n, "countersign:marketing") || strings.Contains(n, "finance") {
+		t.Errorf("note %q", n)
+	}
+	if n := UnassignedNote(steps[:1]); n != "" {
+		t.Errorf("note without unassigned steps %q", n)
 	}
 }

@@ -37,10 +37,19 @@ type ProductFacts struct {
 	// HadSpend is true when the product had investment or cost before, so a
 	// demand needs a benefit analysis of it (P§7(一)3).
 	HadSpend bool `json:"hadSpend"`
-	// TrailingRevenue is the product's revenue over the last 12 months from
-	// the revenue records; an exit submission uses it when it gives none.
+	// TrailingRevenue is the sum of the product's recorded revenue for the 12
+	// complete months before the submission (TrailingFrom..TrailingTo). An
+	// exit is routed on it, never on the applicant's figure (SPEC 2.3
+	// decided, P§19 以系统出具的结算数据为准, P annex 7 最近12个月业务收入);
+	// an exit submission's content takes it when the applicant gives none.
 	TrailingRevenue money.Amount `json:"trailingRevenue"`
-	// Customers is the product's current customer count.
+	// TrailingFrom and TrailingTo bound the 12 months TrailingRevenue sums.
+	TrailingFrom period.Month `json:"trailingFrom"`
+	TrailingTo   period.Month `json:"trailingTo"`
+	// MissingRevenueMonths are the months of the window without a revenue
+	// record: each counts 0 and the routing reason names it.
+	MissingRevenueMonths []period.Month `json:"missingRevenueMonths,omitempty"`
+	// Customers is the product record's customer count; exits route on it.
 	Customers int64 `json:"customers"`
 	// CommercialIneligible is the monthly assessment's P§18 flag.
 	CommercialIneligible bool `json:"commercialIneligible"`
@@ -130,9 +139,12 @@ type ExitContent struct {
 	ExitDate            period.Date `json:"exitDate"`
 	CustomerServicePlan string      `json:"customerServicePlan"`
 	// CooperationMatters is for cooperative products only (P§7(三)4).
-	CooperationMatters string       `json:"cooperationMatters,omitempty"`
-	TrailingRevenue    money.Amount `json:"trailingRevenue"`
-	Customers          int64        `json:"customers"`
+	CooperationMatters string `json:"cooperationMatters,omitempty"`
+	// TrailingRevenue and Customers are the applicant's figures, or the
+	// records' where the applicant gave none. They are kept and shown but
+	// never choose the level: Route reads the records (SPEC 2.3 decided).
+	TrailingRevenue money.Amount `json:"trailingRevenue"`
+	Customers       int64        `json:"customers"`
 	// FilledFromRecords names the fields taken from the product's records
 	// because the submission left them out; a note for the audit trail, not content.
 	FilledFromRecords []string `json:"-"`
@@ -180,6 +192,47 @@ type BasicRulesContent struct {
 // Type returns TypeBasicRules.
 func (BasicRulesContent) Type() SubmissionType { return TypeBasicRules }
 
+// PricingContent is the content of a pricing decision (资费定价, P§9(二)2,
+// P§16, P§7(二)2).
+type PricingContent struct {
+	PricingKind PricingKind `json:"pricingKind"`
+	// Tariffs, Discounts and DiscountAuthority are the tariff system, the
+	// discount system and its approval authority (P§7(二)2).
+	Tariffs           string `json:"tariffs"`
+	Discounts         string `json:"discounts"`
+	DiscountAuthority string `json:"discountAuthority"`
+	// CostMeasurement is the cost measurement the price rests on (P§5(三)).
+	CostMeasurement   string `json:"costMeasurement"`
+	BenefitEvaluation string `json:"benefitEvaluation"`
+	// EffectiveDate is when the tariff takes effect.
+	EffectiveDate period.Date `json:"effectiveDate"`
+	// EstimatedAnnualRevenue routes it: ≥ 1,200,000 to the special meeting (P§9(二)2).
+	EstimatedAnnualRevenue money.Amount `json:"estimatedAnnualRevenue"`
+}
+
+// Type returns TypePricing.
+func (PricingContent) Type() SubmissionType { return TypePricing }
+
+// RevenueShareContent is the content of a revenue-share product's
+// introduction or renewal (分成产品引入、续约, P§9(二)2, P§7(一)5).
+type RevenueShareContent struct {
+	ShareKind ShareKind `json:"shareKind"`
+	// PartnerID is the product's partner the share is agreed with.
+	PartnerID            string       `json:"partnerId"`
+	RevenueShareModel    string       `json:"revenueShareModel"`
+	RevenueShareEstimate money.Amount `json:"revenueShareEstimate"`
+	RevenueShareMonths   int          `json:"revenueShareMonths"`
+	// AgreementStart and AgreementEnd bound the cooperation agreement introduced or renewed.
+	AgreementStart    period.Date `json:"agreementStart"`
+	AgreementEnd      period.Date `json:"agreementEnd"`
+	BenefitEvaluation string      `json:"benefitEvaluation"`
+	// EstimatedAnnualRevenue routes it: ≥ 1,200,000 to the special meeting (P§9(二)2).
+	EstimatedAnnualRevenue money.Amount `json:"estimatedAnnualRevenue"`
+}
+
+// Type returns TypeRevenueShare.
+func (RevenueShareContent) Type() SubmissionType { return TypeRevenueShare }
+
 // productLevels are the product levels a major change may set (SPEC 1).
 var productLevels = []string{"hq", "province", "city"}
 
@@ -193,7 +246,7 @@ func ValidateContent(t SubmissionType, raw map[string]json.RawMessage, facts Pro
 		return nil, FieldErrors{"type": fmt.Sprintf("unknown submission type %q; allowed: %s", t, joinAll(SubmissionTypes()))}
 	}
 	switch t {
-	case TypeDemand, TypeDemandChange, TypeExit, TypeMajorChange:
+	case TypeDemand, TypeDemandChange, TypeExit, TypeMajorChange, TypeRevenueShare:
 		if err := facts.checkMode(); err != nil {
 			return nil, err
 		}
@@ -213,6 +266,10 @@ func ValidateContent(t SubmissionType, raw map[string]json.RawMessage, facts Pro
 		c = readPromotionPlan(r)
 	case TypeBasicRules:
 		c = readBasicRules(r)
+	case TypePricing:
+		c = readPricing(r)
+	case TypeRevenueShare:
+		c = readRevenueShare(r, facts, rules.Content)
 	}
 	r.refuseUnknown(t)
 	if err := r.errs.errOrNil(); err != nil {
@@ -361,6 +418,61 @@ func readPromotionPlan(r *fieldReader) PromotionPlanContent {
 	}
 }
 
+func readPricing(r *fieldReader) PricingContent {
+	var c PricingContent
+	const rule = "P§9(二)2, P§16"
+	c.PricingKind = oneOf(r, "pricingKind", true, PricingKinds(), "P§16: 新产品定价 or 老产品资费优化")
+	// P§7(二)2: 资费体系、折扣体系及相应的审批权限.
+	c.Tariffs = r.text("tariffs", true, "P§7(二)2")
+	c.Discounts = r.text("discounts", true, "P§7(二)2")
+	c.DiscountAuthority = r.text("discountAuthority", true, "P§7(二)2")
+	c.CostMeasurement = r.text("costMeasurement", true, "P§5(三): 产品成本测算")
+	c.BenefitEvaluation = r.text("benefitEvaluation", true, "P§7(二)3")
+	if d := r.date("effectiveDate", true, rule); d != nil {
+		c.EffectiveDate = *d
+	}
+	if a := r.amount("estimatedAnnualRevenue", true, rule); a != nil {
+		c.EstimatedAnnualRevenue = *a
+	}
+	return c
+}
+
+func readRevenueShare(r *fieldReader, facts ProductFacts, rules ContentRules) RevenueShareContent {
+	var c RevenueShareContent
+	const rule = "P§9(二)2"
+	// A revenue-share product is a cooperative one (P§2(二)2: 合作产品).
+	if !facts.cooperative() {
+		r.errs.add("productId", "a revenue-share introduction or renewal is about a cooperative product (P§2, P§9(二)2); this product is "+facts.Mode)
+	}
+	c.ShareKind = oneOf(r, "shareKind", true, ShareKinds(), rule+": 分成产品引入 or 续约")
+	c.PartnerID = r.text("partnerId", true, "P§7(一)5")
+	if c.PartnerID != "" && facts.cooperative() && c.PartnerID != facts.PartnerID {
+		r.errs.add("partnerId", fmt.Sprintf("must be the product's partner %s (P§7(一)5); a new partner is a major_change", facts.PartnerID))
+	}
+	c.RevenueShareModel = r.text("revenueShareModel", true, "P§7(一)5")
+	if a := r.amount("revenueShareEstimate", true, "P§7(一)5"); a != nil {
+		c.RevenueShareEstimate = *a
+	}
+	if n := r.count("revenueShareMonths", true, int64(rules.MinRevenueShareMonths),
+		fmt.Sprintf("must be at least %d months (P§7(一)5: 预估不少于 %d 个月的分成金额)", rules.MinRevenueShareMonths, rules.MinRevenueShareMonths),
+		"P§7(一)5"); n != nil {
+		c.RevenueShareMonths = int(*n)
+	}
+	start := r.date("agreementStart", true, rule)
+	end := r.date("agreementEnd", true, rule)
+	if start != nil && end != nil {
+		c.AgreementStart, c.AgreementEnd = *start, *end
+		if !end.After(*start) {
+			r.errs.add("agreementEnd", "must be after agreementStart")
+		}
+	}
+	c.BenefitEvaluation = r.text("benefitEvaluation", true, "P§7(二)3")
+	if a := r.amount("estimatedAnnualRevenue", true, rule); a != nil {
+		c.EstimatedAnnualRevenue = *a
+	}
+	return c
+}
+
 func readBasicRules(r *fieldReader) BasicRulesContent {
 	var c BasicRulesContent
 	c.RuleKind = oneOf(r, "ruleKind", true, RuleKinds(), "P§9(一)1")
@@ -390,6 +502,10 @@ func DecodeContent(t SubmissionType, data []byte) (Content, error) {
 		return decodeAs(data, PromotionPlanContent{})
 	case TypeBasicRules:
 		return decodeAs(data, BasicRulesContent{})
+	case TypePricing:
+		return decodeAs(data, PricingContent{})
+	case TypeRevenueShare:
+		return decodeAs(data, RevenueShareContent{})
 	}
 	return nil, fmt.Errorf("decision: unknown submission type %q", t)
 }

@@ -67,6 +67,16 @@ var (
 		"changeKind": "partner", "background": "原合作方被收购", "impactAnalysis": "客户无感",
 		"implementationPlan": "签署三方协议", "resources": "无新增", "schedule": "2026 年 Q3",
 	}
+	pricingBody = map[string]string{
+		"pricingKind": "new_product", "tariffs": "30 元/月", "discounts": "8 折", "discountAuthority": "集团客户部",
+		"costMeasurement": "单用户成本 12 元/月", "benefitEvaluation": "年收入 150 万", "effectiveDate": "2026-05-01",
+		"estimatedAnnualRevenue": "1500000.00",
+	}
+	shareBody = map[string]string{
+		"shareKind": "renewal", "partnerId": "partner-1", "revenueShareModel": "三七分成", "revenueShareEstimate": "360000.00",
+		"revenueShareMonths": "json:12", "agreementStart": "2026-07-01", "agreementEnd": "2029-06-30",
+		"benefitEvaluation": "年收入 120 万", "estimatedAnnualRevenue": "1200000.00",
+	}
 	promotionBody = map[string]string{
 		"promotionPath": "网格→区县", "marketingStrategy": "首月免费", "commissionPolicy": "5% 酬金",
 	}
@@ -300,8 +310,23 @@ func TestValidateContentOtherTypes(t *testing.T) {
 		{"document only with ruleKind policy", TypeBasicRules, ProductFacts{},
 			map[string]string{"ruleKind": "pricing", "ruleText": "x", "policyDocument": `json:{}`},
 			FieldErrors{"policyDocument": "applies to ruleKind policy only (SPEC 7)"}},
+		// P§9(二)2, P§16: pricing.
+		{"pricing", TypePricing, selfBuilt, pricingBody, nil},
+		{"pricing with an unknown scene and no revenue", TypePricing, selfBuilt,
+			with(pricingBody, map[string]string{"pricingKind": "discount", "estimatedAnnualRevenue": ""}),
+			FieldErrors{"pricingKind": `unknown value "discount"; allowed: new_product, optimisation`,
+				"estimatedAnnualRevenue": "must be an amount in yuan: must be a decimal number with at most two decimals"}},
+		// P§9(二)2, P§7(一)5: revenue-share introduction and renewal.
+		{"revenue share", TypeRevenueShare, cooperative, shareBody, nil},
+		{"revenue share of a self-built product", TypeRevenueShare, selfBuilt, shareBody,
+			FieldErrors{"productId": "a revenue-share introduction or renewal is about a cooperative product (P§2, P§9(二)2); this product is self_built"}},
+		{"revenue share: 11 months, another partner, end before start", TypeRevenueShare, cooperative,
+			with(shareBody, map[string]string{"revenueShareMonths": "json:11", "partnerId": "partner-2", "agreementEnd": "2026-01-01"}),
+			FieldErrors{"revenueShareMonths": "must be at least 12 months (P§7(一)5: 预估不少于 12 个月的分成金额)",
+				"partnerId":    "must be the product's partner partner-1 (P§7(一)5); a new partner is a major_change",
+				"agreementEnd": "must be after agreementStart"}},
 		{"unknown type", SubmissionType("launch"), ProductFacts{}, map[string]string{},
-			FieldErrors{"type": `unknown submission type "launch"; allowed: demand, demand_change, trial_commercial, commercial, exit, major_change, promotion_plan, basic_rules`}},
+			FieldErrors{"type": `unknown submission type "launch"; allowed: demand, demand_change, trial_commercial, commercial, exit, major_change, promotion_plan, basic_rules, pricing, revenue_share`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,13 +26,43 @@ const (
 	TypePromotionPlan SubmissionType = "promotion_plan"
 	// TypeBasicRules is a basic management rule: cost measurement, pricing, commission (P§9(一)1).
 	TypeBasicRules SubmissionType = "basic_rules"
+	// TypePricing is a product's tariff pricing (资费定价): a new product's
+	// pricing or an existing product's tariff optimisation (P§9(二)2, P§16).
+	TypePricing SubmissionType = "pricing"
+	// TypeRevenueShare introduces or renews a revenue-share product with its
+	// partner (分成产品引入、续约, P§9(二)2, P§7(一)5).
+	TypeRevenueShare SubmissionType = "revenue_share"
 )
 
 // SubmissionTypes lists every submission type in SPEC order.
 func SubmissionTypes() []SubmissionType {
 	return []SubmissionType{TypeDemand, TypeDemandChange, TypeTrialCommercial, TypeCommercial,
-		TypeExit, TypeMajorChange, TypePromotionPlan, TypeBasicRules}
+		TypeExit, TypeMajorChange, TypePromotionPlan, TypeBasicRules, TypePricing, TypeRevenueShare}
 }
+
+// PricingKind is the scene of a pricing decision (P§16).
+type PricingKind string
+
+// The pricing scenes of P§16: 新产品定价 and 老产品资费优化.
+const (
+	PricingNewProduct   PricingKind = "new_product"
+	PricingOptimisation PricingKind = "optimisation"
+)
+
+// PricingKinds lists the pricing scenes.
+func PricingKinds() []PricingKind { return []PricingKind{PricingNewProduct, PricingOptimisation} }
+
+// ShareKind is what a revenue-share decision does (P§9(二)2: 分成产品引入、续约).
+type ShareKind string
+
+// The revenue-share decisions.
+const (
+	ShareIntroduction ShareKind = "introduction"
+	ShareRenewal      ShareKind = "renewal"
+)
+
+// ShareKinds lists the revenue-share decisions.
+func ShareKinds() []ShareKind { return []ShareKind{ShareIntroduction, ShareRenewal} }
 
 // Valid reports whether t is one of SubmissionTypes.
 func (t SubmissionType) Valid() bool { return contains(SubmissionTypes(), t) }

@@ -12,13 +12,15 @@ type ReviewRules struct {
 	// CrossDepartmentMinVoters is the least number of cross-department
 	// attendees (P§8(二): 不少于 5 人).
 	CrossDepartmentMinVoters int `json:"crossDepartmentMinVoters"`
-	// GroupDepartments are the departments the group is drawn from
-	// (P§8(一): 集团客户部牵头，政企客户中心、系统集成). They say whom to invite;
-	// a vote is not refused for the department, since P§8 also invites
-	// experts of other departments (财务部、客户响应中心…).
+	// GroupDepartments are the departments the group is composed of
+	// (P§8(一): 集团客户部牵头，政企客户中心、系统集成各室代表): each must be
+	// represented by at least one voter (SPEC 2.2 decided). Experts invited
+	// from other departments (财务部、客户响应中心…) vote and count toward the
+	// minimum but never replace a missing department.
 	GroupDepartments []string `json:"groupDepartments"`
-	// CrossDepartmentDepartments are the departments attending the
-	// cross-department review (P§8(二)).
+	// CrossDepartmentDepartments are the departments the cross-department
+	// review is composed of (P§8(二): 集团客户部、政企客户中心、系统集成), each
+	// represented by at least one voter (SPEC 2.2 decided).
 	CrossDepartmentDepartments []string `json:"crossDepartmentDepartments"`
 	// ReviewerRole is the role a voter must hold (SPEC 6: reviewer votes).
 	ReviewerRole string `json:"reviewerRole"`
@@ -30,6 +32,14 @@ func (r ReviewRules) MinVoters(stage ReviewStage) int {
 		return r.CrossDepartmentMinVoters
 	}
 	return r.GroupMinVoters
+}
+
+// Departments returns the departments a review stage is composed of.
+func (r ReviewRules) Departments(stage ReviewStage) []string {
+	if stage == StageCrossDepartment {
+		return r.CrossDepartmentDepartments
+	}
+	return r.GroupDepartments
 }
 
 // Person is someone from the user directory (SPEC 6, 8: PUT /users/{sub}).
@@ -55,6 +65,9 @@ type Vote struct {
 	Voter   string  `json:"voter"`
 	Verdict Verdict `json:"vote"`
 	Comment string  `json:"comment,omitempty"`
+	// Dept is the voter's department in the directory when they voted; the
+	// stage's composition is checked on it (P§8, SPEC 2.2 decided).
+	Dept string `json:"dept,omitempty"`
 }
 
 // ValidateVerdict checks a vote or an approval decision as the caller sent
@@ -95,8 +108,11 @@ type StageTally struct {
 	Rejects   int         `json:"rejects"`
 	Returns   int         `json:"returns"`
 	MinVoters int         `json:"minVoters"`
-	Rule      string      `json:"rule"`
-	Reason    string      `json:"reason"`
+	// MissingDepartments are the stage's departments without a voter yet: the
+	// stage cannot pass while any is missing (P§8, SPEC 2.2 decided).
+	MissingDepartments []string `json:"missingDepartments,omitempty"`
+	Rule               string   `json:"rule"`
+	Reason             string   `json:"reason"`
 }
 
 // TallyStage counts the votes of one stage of one revision (P§8, SPEC 2.2):
@@ -105,9 +121,12 @@ type StageTally struct {
 //   - a return decides once the minimum of voters is reached (decided): until
 //     then a later reject would still turn it into rejected, and the applicant
 //     gets every reviewer's comments in one go;
-//   - the stage passes when at least the minimum voted and all approved
-//     (审议一致通过);
-//   - otherwise it waits.
+//   - the stage passes when at least the minimum voted, all approved
+//     (审议一致通过) and each of the stage's departments is represented by
+//     at least one voter (P§8 composes both stages from 集团客户部, 政企客户中心
+//     and 系统集成; SPEC 2.2 decided): experts of other departments count
+//     toward the minimum but never replace a missing department;
+//   - otherwise it waits, and says which department is missing.
 func TallyStage(stage ReviewStage, votes []Vote, rules Rules) (StageTally, error) {
 	if !stage.Valid() {
 		return StageTally{}, fmt.Errorf("decision: unknown review stage %q", stage)
@@ -115,7 +134,9 @@ func TallyStage(stage ReviewStage, votes []Vote, rules Rules) (StageTally, error
 	min := rules.Review.MinVoters(stage)
 	t := StageTally{Stage: stage, Votes: len(votes), MinVoters: min, Rule: stageRule(stage)}
 	seen := map[string]bool{}
+	present := map[string]bool{}
 	for _, v := range votes {
+		present[v.Dept] = true
 		if seen[v.Voter] {
 			return StageTally{}, fmt.Errorf("decision: %s voted twice in the %s review", v.Voter, stage)
 		}
@@ -131,6 +152,11 @@ func TallyStage(stage ReviewStage, votes []Vote, rules Rules) (StageTally, error
 			return StageTally{}, fmt.Errorf("decision: %s cast an unknown vote %q", v.Voter, v.Verdict)
 		}
 	}
+	for _, d := range rules.Review.Departments(stage) {
+		if !present[d] {
+			t.MissingDepartments = append(t.MissingDepartments, d)
+		}
+	}
 	count := fmt.Sprintf("%d of at least %d voters: %d approve, %d reject, %d return",
 		t.Votes, min, t.Approvals, t.Rejects, t.Returns)
 	switch {
@@ -140,12 +166,19 @@ func TallyStage(stage ReviewStage, votes []Vote, rules Rules) (StageTally, error
 	case t.Votes >= min && t.Returns > 0:
 		t.Result = StageReturned
 		t.Reason = "a reviewer returned it and nobody rejected; it goes back to the applicant (" + count + ")"
+	case t.Votes >= min && len(t.MissingDepartments) > 0:
+		t.Result = StageWaiting
+		t.Reason = fmt.Sprintf("waiting: no voter yet from %s; the stage is composed of %s and experts of other departments do not replace them (%s)",
+			strings.Join(t.MissingDepartments, ", "), strings.Join(rules.Review.Departments(stage), ", "), count)
 	case t.Votes >= min:
 		t.Result = StagePassed
-		t.Reason = "all voters approved (审议一致通过) (" + count + ")"
+		t.Reason = "all voters approved (审议一致通过) with every department represented (" + count + ")"
 	default:
 		t.Result = StageWaiting
 		t.Reason = "waiting for votes (" + count + ")"
+		if len(t.MissingDepartments) > 0 {
+			t.Reason += "; no voter yet from " + strings.Join(t.MissingDepartments, ", ")
+		}
 	}
 	return t, nil
 }

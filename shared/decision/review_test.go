@@ -3,14 +3,20 @@ package decision
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
-// votes builds votes v1, v2, … from verdict letters: a approve, r reject, t return.
+// reviewDepts are the departments votes() gives its voters in turn: the
+// three P§8 composes both stages from.
+var reviewDepts = []string{"集团客户部", "政企客户中心", "系统集成"}
+
+// votes builds votes v1, v2, … from verdict letters: a approve, r reject, t
+// return; voters come from the three review departments in turn.
 func votes(letters string) []Vote {
 	out := make([]Vote, 0, len(letters))
 	for i, l := range letters {
-		v := Vote{Voter: "v" + string(rune('1'+i)), Comment: "意见"}
+		v := Vote{Voter: "v" + string(rune('1'+i)), Comment: "意见", Dept: reviewDepts[i%len(reviewDepts)]}
 		switch l {
 		case 'a':
 			v.Verdict = VerdictApprove
@@ -61,6 +67,57 @@ func TestTallyStage(t *testing.T) {
 				t.Errorf("missing rule or reason: %+v", got)
 			}
 		})
+	}
+}
+
+// P§8, SPEC 2.2 decided: each of 集团客户部, 政企客户中心 and 系统集成 must be
+// represented by a voter; experts of other departments count toward the five
+// but never replace a missing department, and the tally names it.
+func TestTallyStageComposition(t *testing.T) {
+	of := func(depts ...string) []Vote {
+		out := make([]Vote, len(depts))
+		for i, d := range depts {
+			out[i] = Vote{Voter: "v" + string(rune('1'+i)), Verdict: VerdictApprove, Dept: d}
+		}
+		return out
+	}
+	const g, z, x, f = "集团客户部", "政企客户中心", "系统集成", "财务部"
+	tests := []struct {
+		name    string
+		stage   ReviewStage
+		votes   []Vote
+		want    StageResult
+		missing []string
+	}{
+		{"five from one department", StageGroup, of(g, g, g, g, g), StageWaiting, []string{z, x}},
+		{"five with 系统集成 missing", StageCrossDepartment, of(g, g, z, z, f), StageWaiting, []string{x}},
+		{"a sixth voter from the missing department passes", StageCrossDepartment, of(g, g, z, z, f, x), StagePassed, nil},
+		{"three departments and two experts", StageGroup, of(g, z, x, f, "客户响应中心"), StagePassed, nil},
+		{"exactly one of each and two more", StageGroup, of(x, z, g, g, g), StagePassed, nil},
+		{"all departments but one vote short", StageGroup, of(g, z, x, f), StageWaiting, nil},
+		{"voter without a department", StageGroup, of(g, z, "", f, f), StageWaiting, []string{x}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := TallyStage(tt.stage, tt.votes, DefaultRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Result != tt.want || !reflect.DeepEqual(got.MissingDepartments, tt.missing) {
+				t.Fatalf("got %s missing %v (%s); want %s missing %v", got.Result, got.MissingDepartments, got.Reason, tt.want, tt.missing)
+			}
+			for _, d := range tt.missing {
+				if !strings.Contains(got.Reason, d) {
+					t.Errorf("the reason does not name %s: %s", d, got.Reason)
+				}
+			}
+		})
+	}
+	// A reject still ends the stage at once, whatever the composition.
+	rej := of(g, g)
+	rej[1].Verdict, rej[1].Comment = VerdictReject, "不同意"
+	if got, _ := TallyStage(StageGroup, rej, DefaultRules()); got.Result != StageRejected {
+		t.Errorf("reject: %s", got.Result)
 	}
 }
 

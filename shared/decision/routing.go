@@ -18,10 +18,11 @@ const (
 	// FactInvestmentOrRdCost is the larger of a demand's estimated investment
 	// and R&D cost (P§9(二)1, P§9(三)3); demand and demand_change only.
 	FactInvestmentOrRdCost Fact = "investmentOrRdCost"
-	// FactRevenue is the estimated annual revenue of a (trial) commercial
-	// submission, or an exit's trailing 12-month revenue (SPEC 2.3).
+	// FactRevenue is the estimated annual revenue of a (trial) commercial,
+	// pricing or revenue-share submission, or for an exit the recorded revenue of the 12 complete
+	// months before it (SPEC 2.3 decided).
 	FactRevenue Fact = "revenue"
-	// FactCustomers is an exit's customer count, else the product's.
+	// FactCustomers is the product record's customer count.
 	FactCustomers Fact = "customers"
 	// FactCommitteeDecision holds when a committee decision on the product was
 	// approved within Years years before the routing day, the day itself
@@ -75,6 +76,62 @@ type Routing struct {
 	NeedsReview bool   `json:"needsReview"`
 	Rule        string `json:"rule"`
 	Reason      string `json:"reason"`
+	// Figures are, for an exit, the recorded figures the level was chosen on
+	// beside the applicant's (SPEC 2.3 decided).
+	Figures *ExitFigures `json:"figures,omitempty"`
+}
+
+// ExitFigures are the figures an exit is routed on, from the records, with
+// the applicant's own figures shown beside them (SPEC 2.3 decided: P§19
+// 以系统出具的结算数据为准, P annex 7 最近12个月业务收入).
+type ExitFigures struct {
+	// TrailingRevenue is the recorded revenue of From..To (12 complete months
+	// before the submission); a month without a record counts 0.
+	TrailingRevenue money.Amount `json:"trailingRevenue"`
+	From            period.Month `json:"from"`
+	To              period.Month `json:"to"`
+	// MissingMonths are the months of the window without a revenue record.
+	MissingMonths []period.Month `json:"missingMonths"`
+	// Customers is the product record's customer count.
+	Customers int64 `json:"customers"`
+	// ApplicantTrailingRevenue and ApplicantCustomers are what the applicant
+	// wrote; absent when the content took the records' figure.
+	ApplicantTrailingRevenue *money.Amount `json:"applicantTrailingRevenue,omitempty"`
+	ApplicantCustomers       *int64        `json:"applicantCustomers,omitempty"`
+	Rule                     string        `json:"rule"`
+}
+
+// exitFigures gathers the recorded figures an exit routes on and the
+// applicant's figures from its content.
+func exitFigures(c ExitContent, facts ProductFacts) *ExitFigures {
+	f := &ExitFigures{TrailingRevenue: facts.TrailingRevenue, From: facts.TrailingFrom, To: facts.TrailingTo,
+		MissingMonths: append([]period.Month{}, facts.MissingRevenueMonths...), Customers: facts.Customers,
+		Rule: "SPEC 2.3 (decided): P§19 以系统出具的结算数据为准, P annex 7 最近12个月业务收入"}
+	if !contains(c.FilledFromRecords, "trailingRevenue") {
+		v := c.TrailingRevenue
+		f.ApplicantTrailingRevenue = &v
+	}
+	if !contains(c.FilledFromRecords, "customers") {
+		v := c.Customers
+		f.ApplicantCustomers = &v
+	}
+	return f
+}
+
+// note says where the routed figures came from, for the routing reason.
+func (f *ExitFigures) note() string {
+	n := fmt.Sprintf("routed on the records: revenue %s of %s..%s, customers %d", f.TrailingRevenue, f.From, f.To, f.Customers)
+	if len(f.MissingMonths) > 0 {
+		ms := make([]string, len(f.MissingMonths))
+		for i, m := range f.MissingMonths {
+			ms[i] = m.String()
+		}
+		n += "; months without a revenue record count 0: " + strings.Join(ms, ", ")
+	}
+	if f.ApplicantTrailingRevenue != nil || f.ApplicantCustomers != nil {
+		n += "; the applicant's figures are shown, not used"
+	}
+	return n
 }
 
 // routingFacts are the values the criteria read, nil where the submission
@@ -100,15 +157,23 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 		today:             today,
 	}
 	var exitType ExitType
+	var figures *ExitFigures
 	switch c := c.(type) {
 	case DemandContent:
 		v := c.InvestmentOrRdCost()
 		rf.investmentOrRdCost = &v
 	case CommercialContent:
 		rf.revenue = &c.EstimatedAnnualRevenue
+	case PricingContent:
+		rf.revenue = &c.EstimatedAnnualRevenue
+	case RevenueShareContent:
+		rf.revenue = &c.EstimatedAnnualRevenue
 	case ExitContent:
-		rf.revenue = &c.TrailingRevenue
-		rf.customers = c.Customers
+		// SPEC 2.3 (decided): an exit is routed on the records, never on
+		// the figures the applicant wrote.
+		figures = exitFigures(c, facts)
+		rf.revenue = &figures.TrailingRevenue
+		rf.customers = figures.Customers
 		exitType = c.ExitType
 	}
 	for i, row := range rules.Routing {
@@ -137,12 +202,16 @@ func Route(c Content, facts ProductFacts, today period.Date, rules Rules) (Routi
 		if len(held) > 0 {
 			reason += "; " + strings.Join(held, "; ")
 		}
+		if figures != nil && row.Level != LevelNone {
+			reason += "; " + figures.note()
+		}
 		return Routing{
 			Level:       row.Level,
 			Row:         i + 1,
 			NeedsReview: row.Level != LevelNone,
 			Rule:        row.Rule,
 			Reason:      reason + " → " + string(row.Level),
+			Figures:     figures,
 		}, nil
 	}
 	return Routing{}, fmt.Errorf("decision: no routing row matches a %s submission (mode %q)", t, facts.Mode)
@@ -189,7 +258,7 @@ func (cr Criterion) holds(rf routingFacts) (bool, string, error) {
 		return cr.compareAmount("estimated investment or R&D cost", *rf.investmentOrRdCost)
 	case FactRevenue:
 		if rf.revenue == nil {
-			return false, "", fmt.Errorf("fact %s applies to trial_commercial, commercial and exit only", cr.Fact)
+			return false, "", fmt.Errorf("fact %s applies to trial_commercial, commercial, exit, pricing and revenue_share only", cr.Fact)
 		}
 		return cr.compareAmount("revenue", *rf.revenue)
 	case FactCustomers:
@@ -235,7 +304,7 @@ func (c Comparison) symbol() string {
 // factTypes says which submission types carry each fact that not every type has.
 var factTypes = map[Fact][]SubmissionType{
 	FactInvestmentOrRdCost: {TypeDemand, TypeDemandChange},
-	FactRevenue:            {TypeTrialCommercial, TypeCommercial, TypeExit},
+	FactRevenue:            {TypeTrialCommercial, TypeCommercial, TypeExit, TypePricing, TypeRevenueShare},
 }
 
 // validate checks one row of the table for Rules.Validate.

@@ -13,11 +13,16 @@ func datePtr(s string) *period.Date    { d := period.MustDate(s); return &d }
 
 func TestRoute(t *testing.T) {
 	today := period.MustDate("2026-03-10")
-	selfExit := func(revenue string, customers int64) ExitContent {
-		return ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.MustParse(revenue), Customers: customers}
+	// Exits route on the records (SPEC 2.3 decided): the figures are the
+	// product's facts; the content's own figures never count.
+	selfExit := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.FromYuan(1), Customers: 1}
+	records := func(revenue string, customers int64) ProductFacts {
+		return ProductFacts{Mode: ModeSelfBuilt, TrailingRevenue: money.MustParse(revenue), Customers: customers}
 	}
-	committeeOn := func(d string) ProductFacts {
-		return ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr(d)}
+	committeeOn := func(revenue string, customers int64, d string) ProductFacts {
+		f := records(revenue, customers)
+		f.LastCommitteeApproval = datePtr(d)
+		return f
 	}
 	demand := func(inv, rd *money.Amount) DemandContent {
 		return DemandContent{Kind: TypeDemand, EstimatedInvestment: inv, EstimatedRdCost: rd}
@@ -53,24 +58,36 @@ func TestRoute(t *testing.T) {
 		{"major change cooperative", MajorChangeContent{}, cooperative, LevelChengpi, 8},
 		// Row 9: natural exit.
 		{"natural exit", ExitContent{ExitType: ExitNatural, TrailingRevenue: money.FromYuan(50_000_000)}, cooperative, LevelNone, 9},
-		// Row 10: cooperative exits, whatever the figures.
-		{"cooperative breach exit with large figures", ExitContent{ExitType: ExitBreach, TrailingRevenue: money.FromYuan(50_000_000), Customers: 20_000_000},
-			cooperative, LevelChengpi, 10},
-		// Row 11: committee.
-		{"committee: revenue 10,000,000, customers 10,000,001, decision 2 years ago to the day",
-			selfExit("10000000.00", 10_000_001), committeeOn("2024-03-10"), LevelCommittee, 11},
-		{"decision 2 years and a day ago", selfExit("10000000.00", 10_000_001), committeeOn("2024-03-09"), LevelGMOffice, 12},
-		{"customers exactly 10,000,000", selfExit("10000000.00", 10_000_000), committeeOn("2026-01-01"), LevelGMOffice, 12},
-		{"no committee decision", selfExit("20000000.00", 30_000_000), selfBuilt, LevelGMOffice, 12},
-		// Row 12: gm office.
-		{"revenue exactly 10,000,000", selfExit("10000000.00", 0), selfBuilt, LevelGMOffice, 12},
-		{"revenue one fen below 10,000,000", selfExit("9999999.99", 10_000_001), committeeOn("2026-01-01"), LevelSpecialMeeting, 13},
-		// Row 13: special meeting.
-		{"revenue exactly 1,200,000", selfExit("1200000.00", 0), selfBuilt, LevelSpecialMeeting, 13},
-		{"customers exactly 100,000 (decided: higher level)", selfExit("0", 100_000), selfBuilt, LevelSpecialMeeting, 13},
-		// Row 14: chengpi.
-		{"revenue one fen below 1,200,000 and 99,999 customers", selfExit("1199999.99", 99_999), selfBuilt, LevelChengpi, 14},
-		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 14},
+		// Row 10: committee, strict on both figures (decided).
+		{"committee: revenue 10,000,000.01, customers 10,000,001, decision 2 years ago to the day",
+			selfExit, committeeOn("10000000.01", 10_000_001, "2024-03-10"), LevelCommittee, 10},
+		{"revenue exactly 10,000,000 (超千万 strict)", selfExit, committeeOn("10000000.00", 10_000_001, "2026-01-01"), LevelGMOffice, 11},
+		{"decision 2 years and a day ago", selfExit, committeeOn("10000000.01", 10_000_001, "2024-03-09"), LevelGMOffice, 11},
+		{"customers exactly 10,000,000", selfExit, committeeOn("10000000.01", 10_000_000, "2026-01-01"), LevelGMOffice, 11},
+		{"no committee decision", selfExit, records("20000000.00", 30_000_000), LevelGMOffice, 11},
+		// Row 11: gm office.
+		{"revenue exactly 10,000,000", selfExit, records("10000000.00", 0), LevelGMOffice, 11},
+		{"revenue one fen below 10,000,000", selfExit, committeeOn("9999999.99", 10_000_001, "2026-01-01"), LevelSpecialMeeting, 12},
+		// Row 12: special meeting, any mode.
+		{"revenue exactly 1,200,000", selfExit, records("1200000.00", 0), LevelSpecialMeeting, 12},
+		{"customers exactly 100,000 (decided: higher level)", selfExit, records("0", 100_000), LevelSpecialMeeting, 12},
+		{"cooperative breach exit with large figures (decided)", ExitContent{ExitType: ExitBreach},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.FromYuan(50_000_000), Customers: 20_000_000}, LevelSpecialMeeting, 12},
+		{"cooperative exit at 1,200,000", ExitContent{ExitType: ExitApplication},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.FromYuan(1_200_000)}, LevelSpecialMeeting, 12},
+		{"cooperative exit at 100,000 customers", ExitContent{ExitType: ExitAssessment},
+			ProductFacts{Mode: ModeCooperative, Customers: 100_000}, LevelSpecialMeeting, 12},
+		// Row 13: chengpi, any mode.
+		{"revenue one fen below 1,200,000 and 99,999 customers", selfExit, records("1199999.99", 99_999), LevelChengpi, 13},
+		{"small cooperative exit", ExitContent{ExitType: ExitBreach},
+			ProductFacts{Mode: ModeCooperative, TrailingRevenue: money.MustParse("1199999.99"), Customers: 99_999}, LevelChengpi, 13},
+		{"pilot exit of a small product", ExitContent{ExitType: ExitPilot}, selfBuilt, LevelChengpi, 13},
+		// Rows 14–15: pricing and revenue share (P§9(二)2; below 1,200,000 呈批, decided).
+		{"pricing at 1,200,000", PricingContent{EstimatedAnnualRevenue: money.FromYuan(1_200_000)}, selfBuilt, LevelSpecialMeeting, 14},
+		{"pricing one fen below", PricingContent{EstimatedAnnualRevenue: money.MustParse("1199999.99")}, selfBuilt, LevelChengpi, 15},
+		{"revenue share at 1,200,000", RevenueShareContent{EstimatedAnnualRevenue: money.FromYuan(1_200_000)}, cooperative, LevelSpecialMeeting, 14},
+		{"revenue share one fen below", RevenueShareContent{EstimatedAnnualRevenue: money.MustParse("1199999.99")}, cooperative, LevelChengpi, 15},
+		{"strategic pricing still by revenue", PricingContent{EstimatedAnnualRevenue: money.FromYuan(1)}, ProductFacts{Mode: ModeSelfBuilt, Strategic: true}, LevelChengpi, 15},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,15 +109,17 @@ func TestRoute(t *testing.T) {
 }
 
 func TestRouteReasonShowsFigures(t *testing.T) {
-	c := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.FromYuan(10_000_000), Customers: 10_000_001}
-	facts := ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr("2024-03-10")}
+	c := ExitContent{ExitType: ExitAssessment, TrailingRevenue: money.MustParse("10000000.01"), Customers: 10_000_001, FilledFromRecords: []string{"trailingRevenue", "customers"}}
+	facts := ProductFacts{Mode: ModeSelfBuilt, LastCommitteeApproval: datePtr("2024-03-10"), TrailingRevenue: money.MustParse("10000000.01"),
+		Customers: 10_000_001, TrailingFrom: period.MustMonth("2025-03"), TrailingTo: period.MustMonth("2026-02")}
 	r, err := Route(c, facts, period.MustDate("2026-03-10"), DefaultRules())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "routing row 11 (P§9(三)3): self-built, revenue ≥ 10,000,000, customers > 10,000,000 and a committee decision within 2 years; " +
-		"revenue 10000000.00 ≥ 10000000.00; customers 10000001 > 10000000; " +
-		"committee decision of 2024-03-10 within 2 years (on or after 2024-03-10) → committee"
+	want := "routing row 10 (P§9(三)3): self-built, revenue > 10,000,000, customers > 10,000,000 and a committee decision within 2 years (超千万: strict, decided); " +
+		"revenue 10000000.01 > 10000000.00; customers 10000001 > 10000000; " +
+		"committee decision of 2024-03-10 within 2 years (on or after 2024-03-10); " +
+		"routed on the records: revenue 10000000.01 of 2025-03..2026-02, customers 10000001 → committee"
 	if r.Reason != want {
 		t.Errorf("reason:\n got %s\nwant %s", r.Reason, want)
 	}
@@ -137,5 +156,54 @@ func TestRouteErrors(t *testing.T) {
 		AllOf: []Criterion{{Fact: FactRevenue, Compare: AtLeast}}}}
 	if _, err := Route(PromotionPlanContent{}, ProductFacts{}, today, bad); err == nil || !strings.Contains(err.Error(), "routing row 1") {
 		t.Errorf("revenue on a promotion plan: err = %v", err)
+	}
+}
+
+// Issue 9 defect 2: an applicant cannot move an exit to a lower level by
+// writing smaller figures; the records route it, months without a record
+// count 0 and are named, and both sets of figures are kept.
+func TestRouteExitOnRecordsNotContent(t *testing.T) {
+	today := period.MustDate("2026-03-10")
+	facts := ProductFacts{Mode: ModeSelfBuilt, TrailingRevenue: money.FromYuan(1_200_000), Customers: 5,
+		TrailingFrom: period.MustMonth("2025-03"), TrailingTo: period.MustMonth("2026-02"),
+		MissingRevenueMonths: []period.Month{period.MustMonth("2025-04"), period.MustMonth("2025-05")}}
+	tests := []struct {
+		name      string
+		fields    map[string]string
+		level     Level
+		applicant string
+	}{
+		{"smaller figures written", with(exitSelfBuilt, map[string]string{"trailingRevenue": "0.01", "customers": "json:1"}), LevelSpecialMeeting, "0.01"},
+		{"larger figures written", with(exitSelfBuilt, map[string]string{"trailingRevenue": "99999999.00", "customers": "json:20000000"}), LevelSpecialMeeting, "99999999.00"},
+		{"no figures written", exitSelfBuilt, LevelSpecialMeeting, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ValidateContent(TypeExit, body(tt.fields), facts, DefaultRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Route(c, facts, today, DefaultRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Level != tt.level {
+				t.Errorf("level %s (%s); want %s", r.Level, r.Reason, tt.level)
+			}
+			f := r.Figures
+			if f == nil || f.TrailingRevenue != money.FromYuan(1_200_000) || f.Customers != 5 || len(f.MissingMonths) != 2 {
+				t.Fatalf("figures %+v", f)
+			}
+			if !strings.Contains(r.Reason, "months without a revenue record count 0: 2025-04, 2025-05") {
+				t.Errorf("reason does not name the missing months: %s", r.Reason)
+			}
+			got := ""
+			if f.ApplicantTrailingRevenue != nil {
+				got = f.ApplicantTrailingRevenue.String()
+			}
+			if got != tt.applicant {
+				t.Errorf("applicant's revenue %q; want %q", got, tt.applicant)
+			}
+		})
 	}
 }

@@ -28,6 +28,9 @@ const (
 	RoleVP                = "vp"
 	RoleGM                = "gm"
 	RoleCommitteeDirector = "committee_director"
+	// RoleGroupCustomer is 集团客户部, the line's lead department: it
+	// countersigns a special meeting's minutes (P§9(二)).
+	RoleGroupCustomer = "group_customer"
 )
 
 // DefaultRules returns SPEC's defaults.
@@ -67,26 +70,35 @@ func DefaultRules() Rules {
 				Rule: "P annex 5 step 5", Description: "major change of a cooperative product"},
 			{Types: exit, ExitTypes: []ExitType{ExitNatural}, Level: LevelNone, Rule: "P§21(二)4",
 				Description: "natural exit: the agreement expired and was not renewed; no review, no decision"},
-			{Types: exit, Mode: ModeCooperative, Level: LevelChengpi, Rule: "P annex 7 step 6",
-				Description: "exit of a cooperative product"},
+			// SPEC 2.3 (decided): P§9(三)3 writes 超千万 without （含）, so the
+			// committee row is strict on both figures.
 			{Types: exit, Mode: ModeSelfBuilt, Level: LevelCommittee, Rule: "P§9(三)3",
 				AllOf: []Criterion{
-					{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(10_000_000)},
+					{Fact: FactRevenue, Compare: MoreThan, Amount: yuan(10_000_000)},
 					{Fact: FactCustomers, Compare: MoreThan, Count: 10_000_000},
 					{Fact: FactCommitteeDecision, Years: 2},
 				},
-				Description: "self-built, revenue ≥ 10,000,000, customers > 10,000,000 and a committee decision within 2 years"},
+				Description: "self-built, revenue > 10,000,000, customers > 10,000,000 and a committee decision within 2 years (超千万: strict, decided)"},
 			{Types: exit, Mode: ModeSelfBuilt, Level: LevelGMOffice, Rule: "P annex 7 step 5",
 				AllOf:       []Criterion{{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(10_000_000)}},
-				Description: "self-built, trailing 12-month revenue ≥ 10,000,000"},
-			{Types: exit, Mode: ModeSelfBuilt, Level: LevelSpecialMeeting, Rule: "P§9(二)4, P annex 7 step 4",
+				Description: "self-built, trailing 12-month revenue ≥ 10,000,000 (annex 7: >=1000万)"},
+			// SPEC 2.3 (decided): P§9(二)4 limits only self-built revenue, so a
+			// large cooperative exit goes to the special meeting too; annex 7
+			// step 6 (呈批件 for cooperative products) is the form of the small ones.
+			{Types: exit, Level: LevelSpecialMeeting, Rule: "P§9(二)4, P annex 7 step 4",
 				AnyOf: []Criterion{
 					{Fact: FactCustomers, Compare: AtLeast, Count: 100_000},
 					{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(1_200_000)},
 				},
-				Description: "self-built, customers ≥ 100,000 or revenue ≥ 1,200,000 (at exactly 100,000 customers the higher level, decided)"},
-			{Types: exit, Mode: ModeSelfBuilt, Level: LevelChengpi, Rule: "P§9(一)2",
-				Description: "self-built, revenue below 1,200,000 and customers below 100,000"},
+				Description: "customers ≥ 100,000 or revenue ≥ 1,200,000, any mode (at exactly 100,000 customers the higher level, decided)"},
+			{Types: exit, Level: LevelChengpi, Rule: "P§9(一)2, P annex 7 step 6",
+				Description: "revenue below 1,200,000 and customers below 100,000, any mode"},
+			// P§9(二)2: （预估）年收入超过120万（含）产品…定价、分成产品引入、续约.
+			{Types: []SubmissionType{TypePricing, TypeRevenueShare}, Level: LevelSpecialMeeting, Rule: "P§9(二)2",
+				AllOf:       []Criterion{{Fact: FactRevenue, Compare: AtLeast, Amount: yuan(1_200_000)}},
+				Description: "pricing, or a revenue-share product's introduction or renewal, with estimated annual revenue ≥ 1,200,000"},
+			{Types: []SubmissionType{TypePricing, TypeRevenueShare}, Level: LevelChengpi, Rule: "P§9(二)2, P§9(一) (decided)",
+				Description: "pricing or revenue share with estimated annual revenue below 1,200,000 (decided: 呈批)"},
 		},
 		Review: ReviewRules{
 			GroupMinVoters:             5,
@@ -99,16 +111,19 @@ func DefaultRules() Rules {
 			Levels: []LevelPlan{
 				{Level: LevelChengpi, Countersign: true, Steps: []StepTemplate{{Role: RoleVP}},
 					Rule: "P§9(一)", Description: "呈批: the related departments countersign, then the VP in charge approves"},
-				{Level: LevelSpecialMeeting, Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}},
-					Rule: "P§9(二)", Description: "专题办公会: the VP in charge decides and signs the minutes"},
+				{Level: LevelSpecialMeeting, Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true, MinutesCountersigned: true}},
+					Rule: "P§9(二)", Description: "专题办公会: 集团客户部 and the related departments countersign the minutes, then the VP in charge signs them"},
 				{Level: LevelCommittee,
-					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}, {Role: RoleCommitteeDirector, RecordsMinutes: true}},
-					Rule:  "P§8, P§9(三)", Description: "产品委员会: the special meeting (VP) first, then the committee director"},
+					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true, MinutesCountersigned: true}, {Role: RoleCommitteeDirector, RecordsMinutes: true}},
+					Rule:  "P§8, P§9(二), P§9(三)", Description: "产品委员会: the special meeting first (its minutes countersigned, then the VP), then the committee director"},
 				{Level: LevelGMOffice,
 					Steps: []StepTemplate{{Role: RoleVP, RecordsMinutes: true}, {Role: RoleGM, RecordsMinutes: true}},
 					Rule:  "P§18, P annex 7 step 5", Description: "总经办: the VP first, then the general manager"},
 			},
 			DefaultCountersigners: []string{RoleFinance},
+			// P§9(二): 会议纪要经集团客户部及相关业务主管部门会签; the policy
+			// may add related departments per type.
+			DefaultMinutesCountersigners: []string{RoleGroupCustomer},
 		},
 		Timing: TimingRules{
 			ReminderWorkingDays:         2,
@@ -136,11 +151,11 @@ func DefaultRules() Rules {
 			{Types: []SubmissionType{TypeDemandChange},
 				From: []string{stagePlanning, stageBuilding, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
 				Rule: "P§10(二)2", Description: "a changed demand of an existing product keeps its stage"},
-			{Types: []SubmissionType{TypeTrialCommercial}, From: []string{stageBuilding, stageIntroducing, stageTrialUse},
-				To: stageTrialCommercial, Rule: "P§17", Description: "trial commercial use (试商用) is approved"},
+			{Types: []SubmissionType{TypeTrialCommercial}, From: []string{stageBuilding, stageIntroducing, stageTrialUse, stageTrialSuspended},
+				To: stageTrialCommercial, Rule: "P§17, P§17(三)", Description: "trial commercial use (试商用) is approved, or resumed after it was stopped"},
 			{Types: []SubmissionType{TypeCommercial}, From: []string{stageTrialCommercial},
 				To: stageCommercial, Rule: "P§18", Description: "commercial use (商用) follows trial commercial use"},
-			{Types: []SubmissionType{TypeExit}, From: []string{stageTrialUse, stageTrialCommercial, stageCommercial},
+			{Types: []SubmissionType{TypeExit}, From: []string{stageTrialUse, stageTrialCommercial, stageTrialSuspended, stageCommercial},
 				To: stageExiting, Rule: "P§21(二)", Description: "the exit notice and delisting follow"},
 			{Types: []SubmissionType{TypeMajorChange},
 				From:              []string{stageDemand, stagePlanning, stageBuilding, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
@@ -150,6 +165,12 @@ func DefaultRules() Rules {
 				Rule: "P§9(二)3", Description: "a promotion plan is for a (trial) commercial product"},
 			{Types: []SubmissionType{TypeBasicRules}, AnyStage: true,
 				Rule: "P§9(一)1", Description: "basic rules change the policy, not a product"},
+			{Types: []SubmissionType{TypePricing},
+				From: []string{stagePlanning, stageBuilding, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
+				Rule: "P§16", Description: "a product's pricing keeps its stage"},
+			{Types: []SubmissionType{TypeRevenueShare},
+				From: []string{stagePlanning, stageIntroducing, stageTrialUse, stageTrialCommercial, stageCommercial},
+				Rule: "P§9(二)2", Description: "a revenue-share introduction or renewal keeps the product's stage"},
 		},
 	}
 }
@@ -227,6 +248,18 @@ func (r Rules) Validate() error {
 	}
 	if countersigns && len(r.Approval.DefaultCountersigners) == 0 {
 		errs.add("approval.defaultCountersigners", "must name at least one department role")
+	}
+	for _, lp := range r.Approval.Levels {
+		for _, st := range lp.Steps {
+			if st.MinutesCountersigned && len(r.Approval.DefaultMinutesCountersigners) == 0 {
+				errs.add("approval.defaultMinutesCountersigners", "must name at least one role: a step's minutes are countersigned (P§9(二))")
+			}
+		}
+	}
+	for t := range r.Approval.MinutesCountersigners {
+		if !t.Valid() {
+			errs.add("approval.minutesCountersigners", fmt.Sprintf("unknown submission type %q", t))
+		}
 	}
 	for t := range r.Approval.Countersigners {
 		if !t.Valid() {

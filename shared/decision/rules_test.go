@@ -55,7 +55,7 @@ func TestDefaultRulesFigures(t *testing.T) {
 		{"constructionPlanWorkingDays (P§11)", r.Timing.ConstructionPlanWorkingDays, 10},
 		{"trialUseMaxMonths (P§17(一))", r.Timing.TrialUseMaxMonths, 3},
 		{"naturalNoticeMonths (P§21(二)4)", r.Exit.NaturalNoticeMonths, 3},
-		{"routing rows (SPEC 2.3)", len(r.Routing), 14},
+		{"routing rows (SPEC 2.3)", len(r.Routing), 15},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -73,9 +73,9 @@ func TestRulesValidate(t *testing.T) {
 		{"revenue fact on a demand row", func(r *Rules) {
 			r.Routing[1].AnyOf[0].Fact = FactRevenue
 		}, "routing[1].anyOf[0].fact"},
-		{"unknown fact", func(r *Rules) { r.Routing[10].AllOf[0].Fact = "profit" }, "routing[10].allOf[0].fact"},
-		{"missing comparison", func(r *Rules) { r.Routing[11].AllOf[0].Compare = "" }, "routing[11].allOf[0].compare"},
-		{"committee window of zero years", func(r *Rules) { r.Routing[10].AllOf[2].Years = 0 }, "routing[10].allOf[2].years"},
+		{"unknown fact", func(r *Rules) { r.Routing[9].AllOf[0].Fact = "profit" }, "routing[9].allOf[0].fact"},
+		{"missing comparison", func(r *Rules) { r.Routing[10].AllOf[0].Compare = "" }, "routing[10].allOf[0].compare"},
+		{"committee window of zero years", func(r *Rules) { r.Routing[9].AllOf[2].Years = 0 }, "routing[9].allOf[2].years"},
 		{"unknown level", func(r *Rules) { r.Routing[0].Level = "board" }, "routing[0].level"},
 		{"row without article", func(r *Rules) { r.Routing[5].Rule = "" }, "routing[5].rule"},
 		{"exit types on a non-exit row", func(r *Rules) { r.Routing[0].ExitTypes = []ExitType{ExitNatural} }, "routing[0].exitTypes"},

@@ -14,6 +14,7 @@ const (
 	stageIntroducing     = "introducing"
 	stageTrialUse        = "trial_use"
 	stageTrialCommercial = "trial_commercial"
+	stageTrialSuspended  = "trial_suspended"
 	stageCommercial      = "commercial"
 	stageExiting         = "exiting"
 	stageExited          = "exited"

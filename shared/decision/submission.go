@@ -16,8 +16,11 @@ type Submission struct {
 	Applicant string `json:"applicant"`
 	// Revision counts resubmissions after a return, from 1; each revision
 	// restarts the group review (SPEC 2.2).
-	Revision      int     `json:"revision"`
-	Status        Status  `json:"status"`
+	Revision int    `json:"revision"`
+	Status   Status `json:"status"`
+	// StatusNote qualifies the status: while a step is unassigned it says so
+	// (SPEC 2.3); empty otherwise.
+	StatusNote    string  `json:"statusNote,omitempty"`
 	DecisionLevel Level   `json:"decisionLevel"`
 	Routing       Routing `json:"routing"`
 	// Content is the validated content of the current revision, as

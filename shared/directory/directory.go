@@ -28,11 +28,14 @@ const (
 	RoleDeputyGM          Role = "deputy_gm"
 	RoleAdmin             Role = "admin"
 	RoleAuditor           Role = "auditor"
+	// RoleGroupCustomer is 集团客户部, the lead department of the product line:
+	// it countersigns special-meeting minutes before the VP signs (P§9(二)).
+	RoleGroupCustomer Role = "group_customer"
 )
 
 // Roles lists every role.
 var Roles = []Role{RoleProductManager, RoleReviewer, RoleFinance, RoleMarketing, RoleInnovation, RoleVP, RoleGM,
-	RoleCommitteeDirector, RoleDeputyGM, RoleAdmin, RoleAuditor}
+	RoleCommitteeDirector, RoleDeputyGM, RoleAdmin, RoleAuditor, RoleGroupCustomer}
 
 // ValidRole reports whether r is a known role.
 func ValidRole(r Role) bool {

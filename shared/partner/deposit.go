@@ -2,6 +2,7 @@ package partner
 
 import (
 	"fmt"
+	"strings"
 
 	"productgov/shared/money"
 	"productgov/shared/period"
@@ -107,4 +108,64 @@ func ApplyPosting(acct DepositAccount, p Posting, r DepositRules) (LedgerEntry, 
 // after the termination (S§20: 终止合作3个月后返还).
 func RefundDate(terminatedOn period.Date, r DepositRules) period.Date {
 	return terminatedOn.AddMonths(r.RefundDelayMonths)
+}
+
+// CheckDepositReceipt applies S§8.6(1) and S§20 to a receipt of the deposit:
+// it is paid in one sum of the required amount (一次性交纳), before the
+// agreement is signed. An instalment, a second receipt, or a receipt once the
+// agreement is in force (late) is refused with the article named.
+func CheckDepositReceipt(p Partner, amount money.Amount, r DepositRules) error {
+	switch {
+	case p.Agreement != nil:
+		return Refusal{Rule: "S§20", Reason: fmt.Sprintf("the agreement was signed on %s: the deposit is paid before it is signed (于正式签署合作协议前…交纳); a receipt now is late", p.Agreement.Start)}
+	case p.DepositPaidOn != nil:
+		return Refusal{Rule: "S§8.6(1), S§20", Reason: fmt.Sprintf("the deposit was paid in one sum on %s: it is not paid in instalments (一次性交纳)", *p.DepositPaidOn)}
+	case amount != r.Required:
+		return Refusal{Rule: "S§8.6(1), S§20", Reason: fmt.Sprintf("the deposit is paid in one sum of %s (一次性交纳支撑保证金); %s is refused", r.Required, amount)}
+	}
+	return nil
+}
+
+// CheckDepositWindow applies S§20 at the agreement's signing: the deposit
+// was paid within the PaymentWindowWorkingDays working days before it, the
+// signing day included (于正式签署合作协议前10个工作日内). It returns "" when it
+// was, else why not.
+func CheckDepositWindow(paidOn, signedOn period.Date, cal period.Calendar, r DepositRules) string {
+	if r.PaymentWindowWorkingDays <= 0 {
+		return ""
+	}
+	if paidOn.After(signedOn) {
+		return fmt.Sprintf("the deposit paid on %s is late: it is paid before the agreement is signed on %s", paidOn, signedOn)
+	}
+	// The window opens PaymentWindowWorkingDays working days before the signing.
+	if cal.AddWorkingDays(paidOn, r.PaymentWindowWorkingDays).Before(signedOn) {
+		return fmt.Sprintf("the deposit paid on %s is more than %d working days before the signing on %s", paidOn, r.PaymentWindowWorkingDays, signedOn)
+	}
+	return ""
+}
+
+// How a partner proves its deposit payment when it asks for the balance back.
+const (
+	ReceiptProvided = "provided" // the deposit receipt (保证金收据)
+	ReceiptLost     = "lost"     // lost: a commitment letter (承诺函) stands in for it
+)
+
+// CheckRefundProof applies S§20 to a refund request: the partner provides
+// its deposit receipt, or, when it was lost, a recorded commitment letter
+// (如合作伙伴保证金收据丢失，还需合作伙伴出具承诺函). Each missing item is named.
+func CheckRefundProof(receipt, commitmentLetter string) error {
+	errs := FieldErrors{}
+	switch receipt {
+	case ReceiptProvided:
+		if strings.TrimSpace(commitmentLetter) != "" {
+			errs["commitmentLetter"] = "is for a lost receipt only (S§20)"
+		}
+	case ReceiptLost:
+		if strings.TrimSpace(commitmentLetter) == "" {
+			errs["commitmentLetter"] = "is required: a lost deposit receipt needs the partner's commitment letter (承诺函) recorded before the refund (S§20)"
+		}
+	default:
+		errs["receipt"] = "must be provided or lost (S§20: 提供保证金收据, or a commitment letter when it was lost)"
+	}
+	return errs.errOrNil()
 }

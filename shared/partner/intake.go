@@ -292,6 +292,10 @@ type ActivationInput struct {
 	DepositBalance money.Amount `json:"depositBalance"` // deposit received so far
 	ActivePartners int          `json:"activePartners"` // other partners active now
 	StartDate      period.Date  `json:"startDate"`
+	// DepositPaidOn is the day the deposit was paid (nil: not recorded); the
+	// agreement's StartDate is its signing day (S§20).
+	DepositPaidOn *period.Date    `json:"depositPaidOn,omitempty"`
+	Calendar      period.Calendar `json:"-"`
 }
 
 // Activation is the outcome of activating an agreement: allowed with its term,
@@ -320,6 +324,10 @@ func Activate(in ActivationInput, r Rules) (Activation, error) {
 	if in.DepositBalance < r.Deposit.Required {
 		a.Refusals = append(a.Refusals, Failure{Criterion: "deposit", Article: "S§20",
 			Reason: fmt.Sprintf("deposit received %s; %s required before the agreement", in.DepositBalance, r.Deposit.Required)})
+	} else if in.DepositPaidOn != nil {
+		if why := CheckDepositWindow(*in.DepositPaidOn, in.StartDate, in.Calendar, r.Deposit); why != "" {
+			a.Refusals = append(a.Refusals, Failure{Criterion: "depositDate", Article: "S§20", Reason: why})
+		}
 	}
 	count := CheckActivePartners(in.ActivePartners, r.Intake)
 	if !count.Allowed {

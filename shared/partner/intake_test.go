@@ -210,12 +210,12 @@ func TestActivate(t *testing.T) {
 		refusals []string
 		warnings int
 	}{
-		{"deposit exactly 300000", ActivationInput{passed, money.MustParse("300000"), 2, start}, true, nil, 0},
-		{"deposit one fen short", ActivationInput{passed, money.MustParse("299999.99"), 2, start}, false, []string{"deposit"}, 0},
-		{"screening failed", ActivationInput{Screening{}, money.MustParse("300000"), 0, start}, false, []string{"screening"}, 0},
-		{"fourth partner warns", ActivationInput{passed, money.MustParse("300000"), 3, start}, true, nil, 1},
-		{"sixth partner refused", ActivationInput{passed, money.MustParse("300000"), 5, start}, false, []string{"activePartners"}, 0},
-		{"everything wrong", ActivationInput{Screening{}, 0, 5, start}, false, []string{"screening", "deposit", "activePartners"}, 0},
+		{"deposit exactly 300000", ActivationInput{Screening: passed, DepositBalance: money.MustParse("300000"), ActivePartners: 2, StartDate: start}, true, nil, 0},
+		{"deposit one fen short", ActivationInput{Screening: passed, DepositBalance: money.MustParse("299999.99"), ActivePartners: 2, StartDate: start}, false, []string{"deposit"}, 0},
+		{"screening failed", ActivationInput{Screening: Screening{}, DepositBalance: money.MustParse("300000"), ActivePartners: 0, StartDate: start}, false, []string{"screening"}, 0},
+		{"fourth partner warns", ActivationInput{Screening: passed, DepositBalance: money.MustParse("300000"), ActivePartners: 3, StartDate: start}, true, nil, 1},
+		{"sixth partner refused", ActivationInput{Screening: passed, DepositBalance: money.MustParse("300000"), ActivePartners: 5, StartDate: start}, false, []string{"activePartners"}, 0},
+		{"everything wrong", ActivationInput{Screening: Screening{}, DepositBalance: 0, ActivePartners: 5, StartDate: start}, false, []string{"screening", "deposit", "activePartners"}, 0},
 	}
 	for _, tt := range tests {
 		a, err := Activate(tt.in, rules)

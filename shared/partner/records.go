@@ -16,11 +16,15 @@ const (
 
 // Partner statuses (SPEC 4.1, 4.5).
 const (
-	StatusApplied    = "applied"    // screening passed; deposit and agreement pending
-	StatusIneligible = "ineligible" // screening failed (S§8)
-	StatusActive     = "active"     // the agreement is in force (an si partner from its registration)
-	StatusTerminated = "terminated" // ended by notice or at the end of term (S§21)
-	StatusExited     = "exited"     // exit by assessment (S§21): no renewal, no re-entry for 3 years
+	StatusApplied = "applied" // screening passed; deposit and agreement pending
+	// StatusPendingReview is a new si partner awaiting its SI qualification
+	// review (P§15(三)); StatusUnqualified one whose review failed.
+	StatusPendingReview = "pending_review"
+	StatusUnqualified   = "unqualified"
+	StatusIneligible    = "ineligible" // screening failed (S§8)
+	StatusActive        = "active"     // the agreement is in force (an si partner from its registration)
+	StatusTerminated    = "terminated" // ended by notice or at the end of term (S§21)
+	StatusExited        = "exited"     // exit by assessment (S§21): no renewal, no re-entry for 3 years
 )
 
 // Partner is a partner's record: its intake, agreement, deposit balance and
@@ -34,9 +38,13 @@ type Partner struct {
 	// Facts are the intake facts (support partners).
 	Facts *IntakeFacts `json:"facts,omitempty"`
 	// Screening is the intake screening (support partners; S§8, S§21).
-	Screening      *Screening   `json:"screening"`
-	DepositBalance money.Amount `json:"depositBalance"`
-	Agreement      *Agreement   `json:"agreement,omitempty"`
+	Screening *Screening `json:"screening"`
+	// Qualification is the latest SI qualification review (si partners, P§15(三)).
+	Qualification  *Qualification `json:"qualification,omitempty"`
+	DepositBalance money.Amount   `json:"depositBalance"`
+	// DepositPaidOn is the day the deposit was paid, in one sum (S§20).
+	DepositPaidOn *period.Date `json:"depositPaidOn,omitempty"`
+	Agreement     *Agreement   `json:"agreement,omitempty"`
 	// Exclusivity is the exclusivity the agreement carries (S§8.6(3)).
 	Exclusivity *Exclusivity `json:"exclusivity,omitempty"`
 	// ActivationWarnings are the warnings given when the agreement became active (S§7).
@@ -249,10 +257,15 @@ func joinOr(roles []string) string {
 
 // RefundRequest is a request to return the deposit balance (S§20) and its approval.
 type RefundRequest struct {
-	Amount      money.Amount  `json:"amount"`
-	RequestedBy string        `json:"requestedBy"`
-	RequestedAt time.Time     `json:"requestedAt"`
-	Approval    ApprovalState `json:"approval"`
+	Amount      money.Amount `json:"amount"`
+	RequestedBy string       `json:"requestedBy"`
+	RequestedAt time.Time    `json:"requestedAt"`
+	// Receipt is how the partner proves its payment: the deposit receipt
+	// (provided), or, when it was lost, its commitment letter (S§20: 如合作伙伴
+	// 保证金收据丢失，还需合作伙伴出具承诺函).
+	Receipt          string        `json:"receipt"`
+	CommitmentLetter string        `json:"commitmentLetter,omitempty"`
+	Approval         ApprovalState `json:"approval"`
 	// Entry is the ledger posting once the refund was approved and paid.
 	Entry *LedgerEntry `json:"entry,omitempty"`
 }

@@ -49,6 +49,10 @@ type IntakeRules struct {
 type DepositRules struct {
 	Required          money.Amount `json:"required"`          // S§8.6(1), S§20: 支撑保证金30万元
 	RefundDelayMonths int          `json:"refundDelayMonths"` // S§20: 终止合作3个月后返还
+	// PaymentWindowWorkingDays is the window before the agreement's signing
+	// in which the deposit is paid, in one sum (S§20: 于正式签署合作协议前10个
+	// 工作日内一次性交纳); 0 leaves the day unchecked.
+	PaymentWindowWorkingDays int `json:"paymentWindowWorkingDays"`
 	// RefundApproval is the approval of a balance refund (S§20: product
 	// innovation and finance review, the deputy GM approves).
 	RefundApproval []ApprovalStage `json:"refundApproval"`
@@ -242,8 +246,9 @@ func DefaultRules() Rules {
 			AgreementTermYears:      3,
 		},
 		Deposit: DepositRules{
-			Required:          money.FromYuan(300_000),
-			RefundDelayMonths: 3,
+			Required:                 money.FromYuan(300_000),
+			RefundDelayMonths:        3,
+			PaymentWindowWorkingDays: 10,
 			RefundApproval: []ApprovalStage{
 				{Step: "review", Action: ActionCountersign, Roles: []string{DeptInnovation, DeptFinance}},
 				{Step: "approve", Action: ActionApprove, Roles: []string{RoleDeputyGM}},

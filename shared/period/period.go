@@ -101,14 +101,28 @@ func (m Month) Last() Date { return m.Add(1).First().AddDays(-1) }
 // Quarter returns the quarter the month is in.
 func (m Month) Quarter() Quarter { return Quarter{m.Year, (int(m.Month)-1)/3 + 1} }
 
-// MarshalJSON writes "YYYY-MM".
-func (m Month) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
+// MarshalJSON writes "YYYY-MM"; the zero Month (an optional month left out) is null.
+func (m Month) MarshalJSON() ([]byte, error) {
+	if m.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(m.String())
+}
 
-// UnmarshalJSON reads "YYYY-MM".
+// UnmarshalJSON reads "YYYY-MM"; null, and the "0000-00" older records hold
+// for a month left out, read as the zero Month.
 func (m *Month) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*m = Month{}
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("must be a month written YYYY-MM")
+	}
+	if s == "0000-00" {
+		*m = Month{}
+		return nil
 	}
 	v, err := ParseMonth(s)
 	if err != nil {
@@ -163,14 +177,30 @@ func (q Quarter) Add(n int) Quarter {
 	return Quarter{i / 4, i%4 + 1}
 }
 
-// MarshalJSON writes "YYYY-Qn".
-func (q Quarter) MarshalJSON() ([]byte, error) { return json.Marshal(q.String()) }
+// IsZero reports whether q is the zero Quarter.
+func (q Quarter) IsZero() bool { return q.Year == 0 }
 
-// UnmarshalJSON reads "YYYY-Qn".
+// MarshalJSON writes "YYYY-Qn"; the zero Quarter is null.
+func (q Quarter) MarshalJSON() ([]byte, error) {
+	if q.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(q.String())
+}
+
+// UnmarshalJSON reads "YYYY-Qn"; null and "0000-Q0" read as the zero Quarter.
 func (q *Quarter) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*q = Quarter{}
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("must be a quarter written YYYY-Qn")
+	}
+	if s == "0000-Q0" {
+		*q = Quarter{}
+		return nil
 	}
 	v, err := ParseQuarter(s)
 	if err != nil {
@@ -246,14 +276,30 @@ func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
 // Weekday returns the day of the week.
 func (d Date) Weekday() time.Weekday { return d.Time().Weekday() }
 
-// MarshalJSON writes "YYYY-MM-DD".
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+// MarshalJSON writes "YYYY-MM-DD"; the zero Date (an optional date left out,
+// such as a staff change's noticeOn when no notice was given) is null, so it
+// reads back as the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.String())
+}
 
-// UnmarshalJSON reads "YYYY-MM-DD".
+// UnmarshalJSON reads "YYYY-MM-DD"; null, and the "0000-00-00" older records
+// hold for a date left out, read as the zero Date.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("must be a date written YYYY-MM-DD")
+	}
+	if s == "0000-00-00" {
+		*d = Date{}
+		return nil
 	}
 	v, err := ParseDate(s)
 	if err != nil {

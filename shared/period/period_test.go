@@ -1,6 +1,7 @@
 package period
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -98,6 +99,47 @@ func TestWorkingDays(t *testing.T) {
 	for _, tt := range tests {
 		if got := cal.AddWorkingDays(MustDate(tt.from), tt.n).String(); got != tt.want {
 			t.Errorf("AddWorkingDays(%s, %d) = %s, want %s", tt.from, tt.n, got, tt.want)
+		}
+	}
+}
+
+// An optional date, month or quarter left out round-trips as the zero value
+// (issue 9: a staff change without noticeOn broke every later read), and the
+// "0000-…" that older records hold reads as zero too.
+func TestZeroValuesRoundTrip(t *testing.T) {
+	type rec struct {
+		D Date    `json:"d"`
+		M Month   `json:"m"`
+		Q Quarter `json:"q"`
+	}
+	tests := []struct {
+		name string
+		in   rec
+		json string
+	}{
+		{"zero", rec{}, `{"d":null,"m":null,"q":null}`},
+		{"set", rec{MustDate("2025-08-15"), MustMonth("2025-08"), MustQuarter("2025-Q3")}, `{"d":"2025-08-15","m":"2025-08","q":"2025-Q3"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.in)
+			if err != nil || string(b) != tt.json {
+				t.Fatalf("marshal %s, %v; want %s", b, err, tt.json)
+			}
+			var back rec
+			if err := json.Unmarshal(b, &back); err != nil || back != tt.in {
+				t.Fatalf("unmarshal %+v, %v; want %+v", back, err, tt.in)
+			}
+		})
+	}
+	var old rec
+	if err := json.Unmarshal([]byte(`{"d":"0000-00-00","m":"0000-00","q":"0000-Q0"}`), &old); err != nil || old != (rec{}) {
+		t.Fatalf("older zero values: %+v, %v", old, err)
+	}
+	for _, bad := range []string{`{"d":"2025-02-30"}`, `{"d":""}`, `{"m":"2025-13"}`, `{"q":"2025-Q5"}`, `{"d":5}`} {
+		var r rec
+		if err := json.Unmarshal([]byte(bad), &r); err == nil {
+			t.Errorf("%s accepted", bad)
 		}
 	}
 }

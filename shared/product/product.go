@@ -47,14 +47,17 @@ const (
 	StageIntroducing     Stage = "introducing" // cooperative: 合作引入
 	StageTrialUse        Stage = "trial_use"   // optional internal trial, P§17(一)
 	StageTrialCommercial Stage = "trial_commercial"
-	StageCommercial      Stage = "commercial"
-	StageExiting         Stage = "exiting"
-	StageExited          Stage = "exited"
+	// StageTrialSuspended is trial commercial use stopped on a major problem
+	// (P§17(三)); only a new trial_commercial decision resumes it.
+	StageTrialSuspended Stage = "trial_suspended"
+	StageCommercial     Stage = "commercial"
+	StageExiting        Stage = "exiting"
+	StageExited         Stage = "exited"
 )
 
 // Stages lists every stage in lifecycle order.
 var Stages = []Stage{StageDemand, StagePlanning, StageBuilding, StageIntroducing, StageTrialUse,
-	StageTrialCommercial, StageCommercial, StageExiting, StageExited}
+	StageTrialCommercial, StageTrialSuspended, StageCommercial, StageExiting, StageExited}
 
 // Phase is the monthly assessment's standing of a product (P§19).
 type Phase string
@@ -103,6 +106,10 @@ type Product struct {
 	// Exit records the approved exit: its type, notice date and the delisting
 	// checklist (P§21).
 	Exit *Exit `json:"exit,omitempty"`
+	// Suspension is the latest stop of trial commercial use (P§17(三)).
+	Suspension *Suspension `json:"suspension,omitempty"`
+	// SIAgreement is a cooperative product's settlement terms with its SI (P§20).
+	SIAgreement *SIAgreement `json:"siAgreement,omitempty"`
 	// Flags are warnings computed by rules, e.g. trial_use_overdue, commercial_ineligible.
 	Flags     []string  `json:"flags,omitempty"`
 	Version   int64     `json:"version"`
@@ -161,7 +168,7 @@ func ValidPhase(p Phase) bool { return p == PhaseAssessment || p == PhaseWarning
 // NeedsNotice reports whether a product at stage s is in (trial) commercial use
 // or past it, so it has a notice date the assessment counts from (P§19).
 func NeedsNotice(s Stage) bool {
-	return s == StageTrialCommercial || s == StageCommercial || s == StageExiting || s == StageExited
+	return s == StageTrialCommercial || s == StageTrialSuspended || s == StageCommercial || s == StageExiting || s == StageExited
 }
 
 // maxNameRunes bounds a product name; Chinese names are normal.
@@ -258,7 +265,8 @@ var transitions = map[Stage][]Stage{
 	StageBuilding:        {StageTrialUse, StageTrialCommercial, StageExiting},
 	StageIntroducing:     {StageTrialUse, StageTrialCommercial, StageExiting},
 	StageTrialUse:        {StageTrialCommercial, StageExiting},
-	StageTrialCommercial: {StageCommercial, StageExiting},
+	StageTrialCommercial: {StageCommercial, StageTrialSuspended, StageExiting},
+	StageTrialSuspended:  {StageTrialCommercial, StageExiting},
 	StageCommercial:      {StageExiting},
 	StageExiting:         {StageExited},
 }
@@ -401,4 +409,105 @@ func (p Product) HasFlag(f string) bool {
 		}
 	}
 	return false
+}
+
+// The major problems that stop trial commercial use (P§17(三): 网络信息安全、
+// 客户服务、业务平台故障等重大问题).
+const (
+	ProblemSecurity        = "security"         // 网络信息安全
+	ProblemCustomerService = "customer_service" // 客户服务
+	ProblemPlatform        = "platform"         // 业务平台故障
+)
+
+// SuspensionProblems lists the problems that stop trial commercial use.
+func SuspensionProblems() []string {
+	return []string{ProblemSecurity, ProblemCustomerService, ProblemPlatform}
+}
+
+// Suspension is a stop of trial commercial use on a major problem (P§17(三)):
+// which problem, why, who stopped it and when. A new trial_commercial
+// decision resumes the product.
+type Suspension struct {
+	Problem string    `json:"problem"`
+	Reason  string    `json:"reason"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Rule    string    `json:"rule"`
+}
+
+// SuspendTrial stops a product's trial commercial use on a major security,
+// customer-service or platform problem (P§17(三): 应停止试商用): the product
+// moves to trial_suspended with the problem, reason and who; it returns the
+// history entry. Bad input names each field; a product not in trial
+// commercial use is a conflict.
+func (p *Product) SuspendTrial(problemKind, reason, by, policyVersion string, now time.Time) (StageChange, error) {
+	f := problem.Fields{}
+	known := false
+	for _, k := range SuspensionProblems() {
+		known = known || k == problemKind
+	}
+	if !known {
+		f.Add("problem", "must be one of "+strings.Join(SuspensionProblems(), ", ")+" (P§17(三))")
+	}
+	if strings.TrimSpace(reason) == "" {
+		f.Add("reason", "is required: say what happened (P§17(三))")
+	}
+	if err := f.Err("invalid trial suspension"); err != nil {
+		return StageChange{}, err
+	}
+	if p.Stage != StageTrialCommercial {
+		return StageChange{}, problem.Conflict("product %s is %s: only trial commercial use is stopped (P§17(三))", p.ID, p.Stage)
+	}
+	ch, err := p.Move(StageTrialSuspended, by, "", fmt.Sprintf("trial commercial use stopped (P§17(三)): %s problem: %s", problemKind, strings.TrimSpace(reason)), policyVersion, now)
+	if err != nil {
+		return StageChange{}, err
+	}
+	p.Suspension = &Suspension{Problem: problemKind, Reason: strings.TrimSpace(reason), By: by, At: now.UTC(), Rule: "P§17(三)"}
+	return ch, nil
+}
+
+// SIAgreement is a cooperative product's settlement terms with its SI
+// partner (P§20: 根据合作产品协议条款): the partner's share of the product's
+// recorded revenue, over the agreement's days.
+type SIAgreement struct {
+	Share     money.Rate  `json:"share"`
+	StartDate period.Date `json:"startDate"`
+	EndDate   period.Date `json:"endDate"`
+	By        string      `json:"by"`
+	At        time.Time   `json:"at"`
+	Rule      string      `json:"rule"`
+}
+
+// Covers reports whether the agreement is in force on some day of month m.
+func (a SIAgreement) Covers(m period.Month) bool {
+	return !m.Last().Before(a.StartDate) && !m.First().After(a.EndDate)
+}
+
+// SetSIAgreement records a cooperative product's SI agreement (P§20): the
+// share must lie strictly between 0 and 1 and the agreement end after it
+// starts. Bad input names every field; a self-built product is a conflict.
+func (p *Product) SetSIAgreement(share *money.Rate, start, end *period.Date, by string, now time.Time) error {
+	f := problem.Fields{}
+	if share == nil {
+		f.Add("share", "is required: the SI's share of the product's revenue, e.g. 0.3 (P§20)")
+	} else if share.Rat().Sign() <= 0 || share.Cmp(money.NewRate(1, 1)) >= 0 {
+		f.Add("share", "must be greater than 0 and less than 1")
+	}
+	if start == nil {
+		f.Add("startDate", "is required")
+	}
+	if end == nil {
+		f.Add("endDate", "is required")
+	} else if start != nil && !end.After(*start) {
+		f.Add("endDate", "must be after startDate")
+	}
+	if err := f.Err("invalid SI agreement"); err != nil {
+		return err
+	}
+	if p.Mode != ModeCooperative {
+		return problem.Conflict("product %s is %s: an SI agreement is for a cooperative product (P§20)", p.ID, p.Mode)
+	}
+	p.SIAgreement = &SIAgreement{Share: *share, StartDate: *start, EndDate: *end, By: by, At: now.UTC(), Rule: "P§20"}
+	p.UpdatedAt = now.UTC()
+	return nil
 }

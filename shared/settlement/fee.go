@@ -63,13 +63,34 @@ func ComputeRevenueFee(revenue money.Amount, rate money.Rate, workload, minWorkl
 	return f, nil
 }
 
+// SheetContentMaintenance is S-A3 表二, the content-maintenance sheet
+// (信息更新与审核, 用户咨询与投诉, 信息安全监控, CP内容审核, SP内容拨测, 服务响应):
+// one total score sets the share of the sheet's combined fee (SPEC 4.3). Items
+// on no sheet (表三–六) are scored one by one.
+const SheetContentMaintenance = "content_maintenance"
+
+// Sheets lists the S-A3 sheets whose items share one total score.
+func Sheets() []string { return []string{SheetContentMaintenance} }
+
+// IsSheet reports whether name is an S-A3 sheet scored as a whole.
+func IsSheet(name string) bool {
+	for _, s := range Sheets() {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
 // GuaranteeItem is one work item's quarter: its price from the project, its
-// workload and score from the quarter's input (SPEC 4.3).
+// workload from the quarter's input, and its score: its own (表三–六), or for
+// an item on a sheet (Sheet set, 表二) the sheet's one total score (SPEC 4.3).
 type GuaranteeItem struct {
 	Name      string        `json:"name"`
 	Workload  Quantity      `json:"workload"`
 	UnitPrice money.Amount  `json:"unitPrice"`
 	Score     partner.Score `json:"score"`
+	Sheet     string        `json:"sheet,omitempty"`
 }
 
 // ItemFee is one guarantee item's computation, kept exact: BaseExact and
@@ -78,15 +99,35 @@ type ItemFee struct {
 	GuaranteeItem
 	Base      money.Amount `json:"base"`
 	BaseExact string       `json:"baseExact"`
-	Share     money.Rate   `json:"share"`
-	PaidExact string       `json:"paidExact"`
-	Rule      string       `json:"rule"`
-	Reason    string       `json:"reason"`
+	// ScoredPoints is the score rounded half-up to a whole point, which sets
+	// the share (S-A3 按每1分为一个评分单位).
+	ScoredPoints int64      `json:"scoredPoints"`
+	Share        money.Rate `json:"share"`
+	PaidExact    string     `json:"paidExact"`
+	Rule         string     `json:"rule"`
+	Reason       string     `json:"reason"`
+}
+
+// SheetFee is a sheet scored as a whole (S-A3 表二): its combined base, its
+// one total score and the share that score sets.
+type SheetFee struct {
+	Sheet        string        `json:"sheet"`
+	Items        []string      `json:"items"`
+	Score        partner.Score `json:"score"`
+	ScoredPoints int64         `json:"scoredPoints"`
+	Base         money.Amount  `json:"base"`
+	BaseExact    string        `json:"baseExact"`
+	Share        money.Rate    `json:"share"`
+	PaidExact    string        `json:"paidExact"`
+	Rule         string        `json:"rule"`
+	Reason       string        `json:"reason"`
 }
 
 // GuaranteeFee is a guarantee-mode quarter's fee (S§15, S-A3 表二–表六).
 type GuaranteeFee struct {
-	Items     []ItemFee    `json:"items"`
+	Items []ItemFee `json:"items"`
+	// Sheets are the sheets scored as a whole (表二), when the project has any.
+	Sheets    []SheetFee   `json:"sheets,omitempty"`
 	Base      money.Amount `json:"base"` // Σ bases, rounded once
 	BaseExact string       `json:"baseExact"`
 	// Share is the items' common share; nil when their shares differ (each
@@ -97,32 +138,55 @@ type GuaranteeFee struct {
 	Reason string       `json:"reason"`
 }
 
-// PaidShare returns the share of a guarantee item's base paid at a score
-// (S-A3 说明): ≥ 85 → 100%; 60 ≤ score < 85 → 100% − 2% × (85 − score), a
-// fraction of a point counting proportionally (72.5 → 75%); < 60 → 40%.
-func PaidShare(score partner.Score, r ShareRules) (money.Rate, string) {
+// WholePoints rounds a score half-up to a whole point (S-A3: 按每1分为一个
+// 评分单位; SPEC 4.3 decided): 84.5 → 85, 84.4 → 84, 59.5 → 60.
+func WholePoints(score partner.Score) int64 {
+	r := score.Rat()
+	// floor((2·num + den) / (2·den)) for a non-negative score.
+	num := new(big.Int).Add(new(big.Int).Mul(big.NewInt(2), r.Num()), r.Denom())
+	den := new(big.Int).Mul(big.NewInt(2), r.Denom())
+	return new(big.Int).Div(num, den).Int64()
+}
+
+// PaidShare returns the share of a guarantee base paid at a score (S-A3 说明):
+// the score is first rounded half-up to a whole point (按每1分为一个评分单位,
+// SPEC 4.3 decided); then ≥ 85 → 100%; 60 ≤ points < 85 → 100% − 2% × (85 −
+// points); < 60 → 40%. It returns the share, the whole points and why.
+func PaidShare(score partner.Score, r ShareRules) (money.Rate, int64, string) {
+	points := WholePoints(score)
+	p := partner.Points(points)
+	scored := fmt.Sprintf("score %s", score.Exact())
+	if !score.IsWhole() {
+		scored += fmt.Sprintf(" rounds half-up to %d points (S-A3: 每1分为一个评分单位)", points)
+	}
 	switch {
-	case score.Cmp(r.FullScore) >= 0:
-		return money.NewRate(1, 1), fmt.Sprintf("score %s ≥ %s: paid in full", score.Exact(), r.FullScore.Exact())
-	case score.Cmp(r.FloorScore) >= 0:
-		below := r.FullScore.Sub(score).Rat()
+	case p.Cmp(r.FullScore) >= 0:
+		return money.NewRate(1, 1), points, fmt.Sprintf("%s ≥ %s: paid in full", scored, r.FullScore.Exact())
+	case p.Cmp(r.FloorScore) >= 0:
+		below := r.FullScore.Sub(p).Rat()
 		share := new(big.Rat).Sub(big.NewRat(1, 1), new(big.Rat).Mul(r.StepPerPoint.Rat(), below))
 		s := rateOf(share)
-		return s, fmt.Sprintf("score %s: 100%% − %s per point × %s points = %s",
-			score.Exact(), r.StepPerPoint, partner.ScoreOfRat(below).Exact(), s)
+		return s, points, fmt.Sprintf("%s: 100%% − %s per point × %s points = %s",
+			scored, r.StepPerPoint, partner.ScoreOfRat(below).Exact(), s)
 	}
-	return r.LowShare, fmt.Sprintf("score %s < %s: %s paid", score.Exact(), r.FloorScore.Exact(), r.LowShare)
+	return r.LowShare, points, fmt.Sprintf("%s < %s: %s paid", scored, r.FloorScore.Exact(), r.LowShare)
 }
 
 // ComputeGuaranteeFee applies S§15 and S-A3: per item base = workload × unit
-// price and its score's paid share; fee = Σ base × share, exact until one
-// half-up rounding to the fen at the end (SPEC: once per computed amount).
-func ComputeGuaranteeFee(items []GuaranteeItem, r ShareRules) (GuaranteeFee, error) {
+// price; an item's own score (表三–六), or its sheet's one total score from
+// sheetScores (表二, the sheet's combined fee), gives the paid share; fee = Σ
+// base × share, exact until one half-up rounding to the fen at the end (SPEC:
+// once per computed amount).
+func ComputeGuaranteeFee(items []GuaranteeItem, sheetScores map[string]partner.Score, r ShareRules) (GuaranteeFee, error) {
 	errs := FieldErrors{}
 	if len(items) == 0 {
 		errs["items"] = "at least one work item is required in guarantee mode"
 	}
+	validScore := func(sc partner.Score) bool {
+		return sc.Sign() >= 0 && sc.Cmp(partner.Points(100)) <= 0 && sc.HasAtMostTwoDecimals()
+	}
 	seen := map[string]bool{}
+	usedSheets := map[string]bool{}
 	for i, it := range items {
 		name := strings.TrimSpace(it.Name)
 		switch {
@@ -138,8 +202,30 @@ func ComputeGuaranteeFee(items []GuaranteeItem, r ShareRules) (GuaranteeFee, err
 		if it.UnitPrice <= 0 {
 			errs[fmt.Sprintf("items[%d].unitPrice", i)] = "must be positive"
 		}
-		if it.Score.Sign() < 0 || it.Score.Cmp(partner.Points(100)) > 0 || !it.Score.HasAtMostTwoDecimals() {
+		if it.Sheet != "" {
+			if !IsSheet(it.Sheet) {
+				errs[fmt.Sprintf("items[%d].sheet", i)] = "must be one of " + strings.Join(Sheets(), ", ")
+				continue
+			}
+			usedSheets[it.Sheet] = true
+			continue
+		}
+		if !validScore(it.Score) {
 			errs[fmt.Sprintf("items[%d].score", i)] = "must be between 0 and 100 with at most two decimals"
+		}
+	}
+	for sheet := range usedSheets {
+		sc, ok := sheetScores[sheet]
+		switch {
+		case !ok:
+			errs["sheetScores."+sheet] = "is required: the sheet has one total score (S-A3 表二)"
+		case !validScore(sc):
+			errs["sheetScores."+sheet] = "must be between 0 and 100 with at most two decimals"
+		}
+	}
+	for sheet := range sheetScores {
+		if !usedSheets[sheet] {
+			errs["sheetScores."+sheet] = "no work item of the project is on this sheet"
 		}
 	}
 	if len(errs) > 0 {
@@ -147,17 +233,42 @@ func ComputeGuaranteeFee(items []GuaranteeItem, r ShareRules) (GuaranteeFee, err
 	}
 	g := GuaranteeFee{Items: make([]ItemFee, 0, len(items)), Rule: "S-A3"}
 	baseSum, paidSum := new(big.Rat), new(big.Rat)
+	sheetBase, sheetPaid := map[string]*big.Rat{}, map[string]*big.Rat{}
+	sheetItems := map[string][]string{}
+	var sheetOrder []string
 	var parts []string
 	for _, it := range items {
 		base := new(big.Rat).Mul(it.Workload.Rat(), it.UnitPrice.Rat())
-		share, why := PaidShare(it.Score, r)
+		if it.Sheet != "" {
+			it.Score = sheetScores[it.Sheet]
+		}
+		share, points, why := PaidShare(it.Score, r)
 		paid := new(big.Rat).Mul(base, share.Rat())
 		baseSum.Add(baseSum, base)
 		paidSum.Add(paidSum, paid)
+		rule := "S-A3 表三–表六"
+		if it.Sheet != "" {
+			rule = "S-A3 表二"
+			why = "the " + it.Sheet + " sheet's total " + why
+			if sheetBase[it.Sheet] == nil {
+				sheetBase[it.Sheet], sheetPaid[it.Sheet] = new(big.Rat), new(big.Rat)
+				sheetOrder = append(sheetOrder, it.Sheet)
+			}
+			sheetBase[it.Sheet].Add(sheetBase[it.Sheet], base)
+			sheetPaid[it.Sheet].Add(sheetPaid[it.Sheet], paid)
+			sheetItems[it.Sheet] = append(sheetItems[it.Sheet], it.Name)
+		}
 		g.Items = append(g.Items, ItemFee{GuaranteeItem: it, Base: money.RoundRat(base), BaseExact: exactYuan(base),
-			Share: share, PaidExact: exactYuan(paid), Rule: "S-A3",
+			ScoredPoints: points, Share: share, PaidExact: exactYuan(paid), Rule: rule,
 			Reason: fmt.Sprintf("%s × %s = %s; %s", it.Workload, it.UnitPrice, exactYuan(base), why)})
 		parts = append(parts, exactYuan(paid))
+	}
+	for _, sheet := range sheetOrder {
+		share, points, why := PaidShare(sheetScores[sheet], r)
+		g.Sheets = append(g.Sheets, SheetFee{Sheet: sheet, Items: sheetItems[sheet], Score: sheetScores[sheet], ScoredPoints: points,
+			Base: money.RoundRat(sheetBase[sheet]), BaseExact: exactYuan(sheetBase[sheet]), Share: share,
+			PaidExact: exactYuan(sheetPaid[sheet]), Rule: "S-A3 表二",
+			Reason: fmt.Sprintf("one total score for the sheet's combined fee %s: %s", exactYuan(sheetBase[sheet]), why)})
 	}
 	g.Base, g.BaseExact = money.RoundRat(baseSum), exactYuan(baseSum)
 	g.Fee = money.RoundRat(paidSum)

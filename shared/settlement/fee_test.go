@@ -62,16 +62,24 @@ func TestComputeRevenueFeeValidation(t *testing.T) {
 	}
 }
 
+// S-A3 按每1分为一个评分单位 (SPEC 4.3 decided): the score is rounded half-up
+// to a whole point before the band applies.
 func TestPaidShare(t *testing.T) {
 	r := DefaultRules().Share
-	tests := []struct{ score, share string }{
-		{"100", "1"}, {"85", "1"}, {"84.99", "0.9998"}, {"84", "0.98"}, {"72.5", "0.75"},
-		{"60.01", "0.5002"}, {"60", "0.5"}, {"59.99", "0.4"}, {"59.5", "0.4"}, {"59", "0.4"}, {"0", "0.4"},
+	tests := []struct {
+		score  string
+		points int64
+		share  string
+	}{
+		{"100", 100, "1"}, {"85", 85, "1"}, {"84.99", 85, "1"}, {"84.5", 85, "1"}, {"84.49", 84, "0.98"},
+		{"84.4", 84, "0.98"}, {"84", 84, "0.98"}, {"72.5", 73, "0.76"}, {"72.49", 72, "0.74"},
+		{"60.01", 60, "0.5"}, {"60", 60, "0.5"}, {"59.99", 60, "0.5"}, {"59.5", 60, "0.5"},
+		{"59.49", 59, "0.4"}, {"59", 59, "0.4"}, {"0.5", 1, "0.4"}, {"0", 0, "0.4"},
 	}
 	for _, tt := range tests {
-		got, why := PaidShare(pts(tt.score), r)
-		if got.String() != tt.share || why == "" {
-			t.Errorf("PaidShare(%s) = %s; want %s", tt.score, got, tt.share)
+		got, points, why := PaidShare(pts(tt.score), r)
+		if got.String() != tt.share || points != tt.points || why == "" {
+			t.Errorf("PaidShare(%s) = %s at %d points; want %s at %d", tt.score, got, points, tt.share, tt.points)
 		}
 	}
 }
@@ -79,10 +87,11 @@ func TestPaidShare(t *testing.T) {
 func TestComputeGuaranteeFeeAtScores(t *testing.T) {
 	r := DefaultRules().Share
 	tests := []struct{ score, fee string }{
-		{"85", "10000.00"}, {"84", "9800.00"}, {"72.5", "7500.00"}, {"60", "5000.00"}, {"59.5", "4000.00"}, {"59", "4000.00"},
+		{"85", "10000.00"}, {"84.5", "10000.00"}, {"84.4", "9800.00"}, {"84", "9800.00"}, {"72.5", "7600.00"},
+		{"60", "5000.00"}, {"59.5", "5000.00"}, {"59.49", "4000.00"}, {"59", "4000.00"},
 	}
 	for _, tt := range tests {
-		g, err := ComputeGuaranteeFee([]GuaranteeItem{{"信息更新与审核", qty("10"), m("1000"), pts(tt.score)}}, r)
+		g, err := ComputeGuaranteeFee([]GuaranteeItem{{Name: "页面设计", Workload: qty("10"), UnitPrice: m("1000"), Score: pts(tt.score)}}, nil, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,14 +101,63 @@ func TestComputeGuaranteeFeeAtScores(t *testing.T) {
 	}
 }
 
+// S-A3 表二: the content-maintenance sheet has one total score that sets the
+// share of its combined fee; items of 表三–六 keep their own scores.
+func TestComputeGuaranteeFeeSheet(t *testing.T) {
+	r := DefaultRules().Share
+	items := []GuaranteeItem{
+		{Name: "信息更新与审核", Workload: qty("10"), UnitPrice: m("100"), Sheet: SheetContentMaintenance},
+		{Name: "用户咨询与投诉", Workload: qty("5"), UnitPrice: m("100"), Sheet: SheetContentMaintenance},
+		{Name: "页面制作", Workload: qty("2"), UnitPrice: m("1000"), Score: pts("59.49")},
+	}
+	// Sheet 1,500 at 84.5 → 85 → 100%; page 2,000 at 59.49 → 59 → 40%: 1,500 + 800.
+	g, err := ComputeGuaranteeFee(items, map[string]partner.Score{SheetContentMaintenance: pts("84.5")}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Fee.String() != "2300.00" || len(g.Sheets) != 1 || g.Share != nil {
+		t.Fatalf("%+v", g)
+	}
+	sh := g.Sheets[0]
+	if sh.Base.String() != "1500.00" || sh.ScoredPoints != 85 || sh.Share.String() != "1" || len(sh.Items) != 2 || sh.Rule != "S-A3 表二" {
+		t.Errorf("sheet %+v", sh)
+	}
+	if it := g.Items[1]; it.Score.Exact() != "84.5" || it.Share.String() != "1" || it.Rule != "S-A3 表二" {
+		t.Errorf("sheet item %+v", it)
+	}
+	if it := g.Items[2]; it.ScoredPoints != 59 || it.Share.String() != "0.4" || it.Rule != "S-A3 表三–表六" {
+		t.Errorf("own item %+v", it)
+	}
+	// One point lower on the sheet moves the whole sheet: 84.49 → 84 → 98%.
+	g, _ = ComputeGuaranteeFee(items, map[string]partner.Score{SheetContentMaintenance: pts("84.49")}, r)
+	if g.Fee.String() != "2270.00" {
+		t.Errorf("sheet at 84.49: fee %s, want 1,470 + 800", g.Fee)
+	}
+	for name, sc := range map[string]map[string]partner.Score{
+		"sheet score missing":   nil,
+		"sheet score above 100": {SheetContentMaintenance: pts("100.01")},
+		"unknown sheet":         {SheetContentMaintenance: pts("90"), "planning": pts("90")},
+	} {
+		var fe FieldErrors
+		if _, err := ComputeGuaranteeFee(items, sc, r); !errors.As(err, &fe) || len(fe) == 0 {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	bad := append([]GuaranteeItem{}, items...)
+	bad[0].Sheet = "planning"
+	if _, err := ComputeGuaranteeFee(bad, map[string]partner.Score{SheetContentMaintenance: pts("90")}, r); err == nil {
+		t.Error("an item on an unknown sheet accepted")
+	}
+}
+
 func TestComputeGuaranteeFeeRoundsOnce(t *testing.T) {
 	// Two items of 2.5 × 33.33 = 83.325 each: rounded per item they would pay
 	// 83.33 + 83.33 = 166.66; rounded once the fee is 166.65.
 	items := []GuaranteeItem{
-		{"页面设计", qty("2.5"), m("33.33"), pts("90")},
-		{"页面制作", qty("2.5"), m("33.33"), pts("85")},
+		{Name: "页面设计", Workload: qty("2.5"), UnitPrice: m("33.33"), Score: pts("90")},
+		{Name: "页面制作", Workload: qty("2.5"), UnitPrice: m("33.33"), Score: pts("85")},
 	}
-	g, err := ComputeGuaranteeFee(items, DefaultRules().Share)
+	g, err := ComputeGuaranteeFee(items, nil, DefaultRules().Share)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,25 +168,25 @@ func TestComputeGuaranteeFeeRoundsOnce(t *testing.T) {
 		t.Errorf("common share = %v", g.Share)
 	}
 
-	// Mixed shares: 10 × 100 at 72.5 (75%) + 3 × 33.33 at 59.5 (40%) = 750 + 39.996 = 789.996.
+	// Mixed shares: 10 × 100 at 72.4 (72 points: 74%) + 3 × 33.33 at 59.4 (59: 40%) = 740 + 39.996 = 779.996.
 	g, err = ComputeGuaranteeFee([]GuaranteeItem{
-		{"业务运营", qty("10"), m("100"), pts("72.5")},
-		{"业务测试", qty("3"), m("33.33"), pts("59.5")},
-	}, DefaultRules().Share)
+		{Name: "业务运营", Workload: qty("10"), UnitPrice: m("100"), Score: pts("72.4")},
+		{Name: "业务测试", Workload: qty("3"), UnitPrice: m("33.33"), Score: pts("59.4")},
+	}, nil, DefaultRules().Share)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.Fee.String() != "790.00" || g.Share != nil || g.Items[1].PaidExact != "39.996" || g.BaseExact != "1099.99" {
+	if g.Fee.String() != "780.00" || g.Share != nil || g.Items[1].PaidExact != "39.996" || g.BaseExact != "1099.99" {
 		t.Errorf("%+v", g)
 	}
 }
 
 func TestComputeGuaranteeFeeValidation(t *testing.T) {
 	_, err := ComputeGuaranteeFee([]GuaranteeItem{
-		{"", qty("-1"), 0, pts("100.01")},
-		{"a", 1, 1, pts("50")},
-		{"a", 1, 1, pts("50")},
-	}, DefaultRules().Share)
+		{Name: "", Workload: qty("-1"), UnitPrice: 0, Score: pts("100.01")},
+		{Name: "a", Workload: 1, UnitPrice: 1, Score: pts("50")},
+		{Name: "a", Workload: 1, UnitPrice: 1, Score: pts("50")},
+	}, nil, DefaultRules().Share)
 	want := []string{"items[0].name", "items[0].workload", "items[0].unitPrice", "items[0].score", "items[2].name"}
 	fe, ok := err.(FieldErrors)
 	if !ok || len(fe) != len(want) {
@@ -139,7 +197,7 @@ func TestComputeGuaranteeFeeValidation(t *testing.T) {
 			t.Errorf("no error for %s", f)
 		}
 	}
-	if _, err := ComputeGuaranteeFee(nil, DefaultRules().Share); err == nil {
+	if _, err := ComputeGuaranteeFee(nil, nil, DefaultRules().Share); err == nil {
 		t.Error("no items accepted")
 	}
 }

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"encoding/json"
 	"time"
 
 	"productgov/shared/money"
@@ -23,6 +24,9 @@ type PlannedWorkItem struct {
 	Name            string       `json:"name"`
 	UnitPrice       money.Amount `json:"unitPrice"`
 	PlannedWorkload Quantity     `json:"plannedWorkload"`
+	// Sheet names the S-A3 sheet scored as a whole the item is on
+	// (SheetContentMaintenance, 表二); empty for an item scored on its own (表三–六).
+	Sheet string `json:"sheet,omitempty"`
 }
 
 // Project is a support project: a partner supporting a product (SPEC 4.2).
@@ -77,25 +81,45 @@ type LastYearFigures struct {
 	Fee     money.Amount `json:"fee"`
 }
 
-// QuarterItem is a guarantee work item's quarter: its workload and score (SPEC 4.3).
+// QuarterItem is a guarantee work item's quarter: its workload and, for an
+// item scored on its own (表三–六), its score (SPEC 4.3). An item on a sheet
+// scored as a whole (Sheet set, S-A3 表二) has no score of its own: the
+// entry's SheetScores holds the sheet's, and its JSON leaves score out.
 type QuarterItem struct {
 	Name     string        `json:"name"`
 	Workload Quantity      `json:"workload"`
 	Score    partner.Score `json:"score"`
+	Sheet    string        `json:"sheet,omitempty"`
+}
+
+// MarshalJSON leaves out the score of an item on a sheet scored as a whole.
+func (q QuarterItem) MarshalJSON() ([]byte, error) {
+	type plain QuarterItem
+	if q.Sheet == "" {
+		return json.Marshal(plain(q))
+	}
+	return json.Marshal(struct {
+		Name     string   `json:"name"`
+		Workload Quantity `json:"workload"`
+		Sheet    string   `json:"sheet"`
+	}{q.Name, q.Workload, q.Sheet})
 }
 
 // QuarterEntry is a project's quarter input (PUT /support-projects/{id}/quarters/{quarter}):
 // the workload (revenue mode) or the work items (guarantee mode), and the
 // quarter's service score, which is also the project's quarterly score (S-A6).
 type QuarterEntry struct {
-	ProjectID    string         `json:"projectId"`
-	Quarter      period.Quarter `json:"quarter"`
-	Workload     *Quantity      `json:"workload,omitempty"`
-	Items        []QuarterItem  `json:"items,omitempty"`
-	ServiceScore partner.Score  `json:"serviceScore"`
-	Version      int64          `json:"version"`
-	By           string         `json:"by"`
-	At           time.Time      `json:"at"`
+	ProjectID string         `json:"projectId"`
+	Quarter   period.Quarter `json:"quarter"`
+	Workload  *Quantity      `json:"workload,omitempty"`
+	Items     []QuarterItem  `json:"items,omitempty"`
+	// SheetScores are the one total score of each sheet scored as a whole
+	// (S-A3 表二: SheetContentMaintenance), which sets its combined fee's share.
+	SheetScores  map[string]partner.Score `json:"sheetScores,omitempty"`
+	ServiceScore partner.Score            `json:"serviceScore"`
+	Version      int64                    `json:"version"`
+	By           string                   `json:"by"`
+	At           time.Time                `json:"at"`
 }
 
 // StatementRecord is a stored statement: the S-A3 (or S-A5) statement with

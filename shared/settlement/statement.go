@@ -51,6 +51,8 @@ type Statement struct {
 	Flags          []string       `json:"flags"`
 	// Items are the guarantee items' computations.
 	Items []ItemFee `json:"items,omitempty"`
+	// Sheets are the guarantee sheets scored as a whole (S-A3 表二).
+	Sheets []SheetFee `json:"sheets,omitempty"`
 	// Clearing is the annual clearing behind a KindAnnualClearing statement.
 	Clearing *Clearing       `json:"clearing,omitempty"`
 	Ledger   DeductionResult `json:"ledger"`
@@ -72,9 +74,11 @@ type QuarterInput struct {
 	Rate        money.Rate   `json:"rate"`
 	Workload    Quantity     `json:"workload"`
 	MinWorkload Quantity     `json:"minWorkload"`
-	// Guarantee mode: each work item's workload, unit price and score.
-	Items  []GuaranteeItem `json:"items"`
-	Ledger DeductionInput  `json:"ledger"`
+	// Guarantee mode: each work item's workload, unit price and score, and
+	// the one total score of each sheet scored as a whole (S-A3 表二).
+	Items       []GuaranteeItem          `json:"items"`
+	SheetScores map[string]partner.Score `json:"sheetScores,omitempty"`
+	Ledger      DeductionInput           `json:"ledger"`
 }
 
 // SettleQuarter computes a project's quarterly statement: the fee by the
@@ -114,12 +118,12 @@ func SettleQuarter(in QuarterInput, r Rules) (Statement, error) {
 		s.Revenue, s.Rate, s.Flags, s.Rule = &revenue, &rate, f.Flags, f.Rule
 		fee, feeReason = f.Fee, f.Reason
 	case partner.ModeGuarantee:
-		g, err := ComputeGuaranteeFee(in.Items, r.Share)
+		g, err := ComputeGuaranteeFee(in.Items, in.SheetScores, r.Share)
 		if err != nil {
 			return Statement{}, err
 		}
 		base := g.Base
-		s.Base, s.Share, s.Items, s.Flags, s.Rule = &base, g.Share, g.Items, []string{}, g.Rule
+		s.Base, s.Share, s.Items, s.Sheets, s.Flags, s.Rule = &base, g.Share, g.Items, g.Sheets, []string{}, g.Rule
 		fee, feeReason = g.Fee, g.Reason
 	}
 	return withLedger(s, fee, feeReason, in.Ledger)

@@ -45,7 +45,7 @@ func TestSettleQuarterRevenueQ4IsRefused(t *testing.T) {
 
 func TestSettleQuarterGuarantee(t *testing.T) {
 	in := QuarterInput{ProjectID: "sp-2", Quarter: period.MustQuarter("2026-Q4"), BenefitType: partner.BenefitGuarantee,
-		Items:  []GuaranteeItem{{"内容审核", qty("10"), m("1000"), pts("84")}},
+		Items:  []GuaranteeItem{{Name: "内容审核", Workload: qty("10"), UnitPrice: m("1000"), Score: pts("84")}},
 		Ledger: DeductionInput{Deductions: []Deduction{{Kind: DeductionStaffChange, Amount: m("20000")}}, DepositBalance: m("300000")}}
 	s, err := SettleQuarter(in, DefaultRules())
 	if err != nil {

@@ -58,7 +58,9 @@ type Approval struct {
 	Approver     string
 	Email        string
 	Token        string
-	// Status is waiting, deciding (claimed by one POST), used, superseded or expired.
+	// Status is waiting, deciding (claimed by one POST), used, superseded or
+	// expired; unassigned while nobody eligible holds the step's role (SPEC
+	// 2.3): such a record keeps the step's task token until AssignApproval.
 	Status     string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
@@ -84,11 +86,15 @@ const (
 	ApprovalUsed       = "used"
 	ApprovalSuperseded = "superseded"
 	ApprovalExpired    = "expired"
+	// ApprovalUnassigned holds a started step's task token while nobody
+	// eligible holds its role; it is in gsi1 APPROVALS#UNASSIGNED / <role>#<id>.
+	ApprovalUnassigned = "unassigned"
 )
 
 const (
-	approvalsWaiting  = "APPROVALS#WAITING"
-	approvalsDeciding = "APPROVALS#DECIDING"
+	approvalsWaiting    = "APPROVALS#WAITING"
+	approvalsDeciding   = "APPROVALS#DECIDING"
+	approvalsUnassigned = "APPROVALS#UNASSIGNED"
 )
 
 // keepExpiredLinks is how long an expired link's record stays, so its page
@@ -99,13 +105,17 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func parseTS(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
 
-// CreateApproval stores a new waiting link.
+// CreateApproval stores a new waiting link, or, when a.Status is
+// ApprovalUnassigned, a step's token waiting for an eligible approver.
 func (s *Store) CreateApproval(ctx context.Context, m audit.Meta, a Approval) error {
 	it := approvalItem{
 		keys: keys{PK: "APPROVAL#" + a.ID, SK: "APPROVAL", GSI1PK: approvalsWaiting, GSI1SK: ts(a.RemindAt) + "#" + a.ID},
 		Type: "approval", ID: a.ID, Kind: a.Kind, Role: a.Role, SubmissionID: a.SubmissionID, Revision: a.Revision, Step: a.Step, Approver: a.Approver,
 		Email: a.Email, Token: a.Token, Status: ApprovalWaiting, CreatedAt: ts(a.CreatedAt), ExpiresAt: ts(a.ExpiresAt),
 		RemindAt: ts(a.RemindAt), TTL: a.ExpiresAt.Add(keepExpiredLinks).Unix(),
+	}
+	if a.Status == ApprovalUnassigned {
+		it.Status, it.GSI1PK, it.GSI1SK = ApprovalUnassigned, approvalsUnassigned, a.Role+"#"+a.ID
 	}
 	put, err := s.putItem(it, condNew, nil)
 	if err != nil {
@@ -343,4 +353,67 @@ func (s *Store) Outbox(ctx context.Context, limit int32) ([]mail.Message, error)
 			Links: it.Links, SentAt: parseTS(it.SentAt)})
 	}
 	return out, nil
+}
+
+// UnassignedApprovals lists the steps waiting for an eligible holder of role
+// (SPEC 2.3), with one Query of gsi1.
+func (s *Store) UnassignedApprovals(ctx context.Context, role string) ([]Approval, error) {
+	var out []Approval
+	cursor := ""
+	for {
+		p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", approvalsUnassigned, "gsi1sk", role+"#", cursor, 100, true)
+		if err != nil {
+			return nil, fmt.Errorf("store: unassigned approvals %s: %w", role, err)
+		}
+		for _, raw := range p.items {
+			var it approvalItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("store: approval unmarshal: %w", err)
+			}
+			out = append(out, it.approval())
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
+}
+
+// AssignApproval gives an unassigned step's record its approver and makes it
+// a waiting link, only if it is still unassigned (conflict otherwise), with
+// its audit entry.
+func (s *Store) AssignApproval(ctx context.Context, m audit.Meta, a Approval) error {
+	up := &ddb.Update{
+		TableName:           aws.String(s.table),
+		Key:                 keyOf("APPROVAL#"+a.ID, "APPROVAL"),
+		ConditionExpression: aws.String("#status = :from"),
+		UpdateExpression: aws.String("SET #status = :to, approver = :approver, email = :email, createdAt = :created, " +
+			"expiresAt = :expires, remindAt = :remind, gsi1pk = :gpk, gsi1sk = :gsk, #ttl = :ttl"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": "ttl"},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{
+			":from":     &ddb.AttributeValueMemberS{Value: ApprovalUnassigned},
+			":to":       &ddb.AttributeValueMemberS{Value: ApprovalWaiting},
+			":approver": &ddb.AttributeValueMemberS{Value: a.Approver},
+			":email":    &ddb.AttributeValueMemberS{Value: a.Email},
+			":created":  &ddb.AttributeValueMemberS{Value: ts(a.CreatedAt)},
+			":expires":  &ddb.AttributeValueMemberS{Value: ts(a.ExpiresAt)},
+			":remind":   &ddb.AttributeValueMemberS{Value: ts(a.RemindAt)},
+			":gpk":      &ddb.AttributeValueMemberS{Value: approvalsWaiting},
+			":gsk":      &ddb.AttributeValueMemberS{Value: ts(a.RemindAt) + "#" + a.ID},
+			":ttl":      &ddb.AttributeValueMemberN{Value: fmt.Sprint(a.ExpiresAt.Add(keepExpiredLinks).Unix())},
+		},
+	}
+	aud, err := s.auditPut(m, audit.Entity("submission", a.SubmissionID), "approval.assign", nil,
+		map[string]any{"approvalId": a.ID, "step": a.Step, "approver": a.Approver, "revision": a.Revision, "expiresAt": a.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []ddbWrite{{Update: up}, aud})
+	if cancelledAt(err, 0) {
+		return problem.Conflict("approval %s is not %s", a.ID, ApprovalUnassigned)
+	}
+	if err != nil {
+		return fmt.Errorf("store: assign approval %s: %w", a.ID, err)
+	}
+	return nil
 }

@@ -130,6 +130,19 @@ type Run struct {
 	FinishedAt *time.Time      `json:"finishedAt,omitempty"`
 	Summary    json.RawMessage `json:"summary,omitempty"`
 	Runs       int             `json:"runs"`
+	// CatchUpFor names the later month whose run assessed this month as a
+	// missing month (SPEC 3 "Missing months").
+	CatchUpFor string `json:"catchUpFor,omitempty"`
+	// Failures names what failed in a run that ended failed.
+	Failures []RunFailure `json:"failures,omitempty"`
+}
+
+// RunFailure is one part of a job run that failed: the partner (settlement
+// jobs) or product (assessment catch-up) and why.
+type RunFailure struct {
+	PartnerID string `json:"partnerId,omitempty"`
+	ProductID string `json:"productId,omitempty"`
+	Error     string `json:"error"`
 }
 
 type runItem struct {

@@ -49,6 +49,8 @@ type productItem struct {
 	PlanSubmitted string   `dynamodbav:"planSubmitted,omitempty"`
 	InitialPhase  string   `dynamodbav:"initialPhase,omitempty"`
 	Exit          string   `dynamodbav:"exit,omitempty"`
+	Suspension    string   `dynamodbav:"suspension,omitempty"`
+	SIAgreement   string   `dynamodbav:"siAgreement,omitempty"`
 	CreatedBy     string   `dynamodbav:"createdBy"`
 	CreatedAt     string   `dynamodbav:"createdAt"`
 	UpdatedAt     string   `dynamodbav:"updatedAt"`
@@ -89,6 +91,14 @@ func toProductItem(p product.Product) productItem {
 		b, _ := json.Marshal(p.Exit)
 		it.Exit = string(b)
 	}
+	if p.Suspension != nil {
+		b, _ := json.Marshal(p.Suspension)
+		it.Suspension = string(b)
+	}
+	if p.SIAgreement != nil {
+		b, _ := json.Marshal(p.SIAgreement)
+		it.SIAgreement = string(b)
+	}
 	return it
 }
 
@@ -121,6 +131,18 @@ func (it productItem) product() product.Product {
 		var e product.Exit
 		if json.Unmarshal([]byte(it.Exit), &e) == nil {
 			p.Exit = &e
+		}
+	}
+	if it.Suspension != "" {
+		var sp product.Suspension
+		if json.Unmarshal([]byte(it.Suspension), &sp) == nil {
+			p.Suspension = &sp
+		}
+	}
+	if it.SIAgreement != "" {
+		var a product.SIAgreement
+		if json.Unmarshal([]byte(it.SIAgreement), &a) == nil {
+			p.SIAgreement = &a
 		}
 	}
 	p.CreatedAt, _ = time.Parse(time.RFC3339Nano, it.CreatedAt)

@@ -246,6 +246,7 @@ type voteItem struct {
 	Voter    string `dynamodbav:"voter"`
 	Verdict  string `dynamodbav:"verdict"`
 	Comment  string `dynamodbav:"comment"`
+	Dept     string `dynamodbav:"dept,omitempty"`
 	Revision int    `dynamodbav:"revision"`
 	Stage    string `dynamodbav:"stage"`
 	At       string `dynamodbav:"at"`
@@ -275,7 +276,7 @@ func (s *Store) Votes(ctx context.Context, submissionID string, rev int, stage d
 				return nil, fmt.Errorf("store: vote unmarshal: %w", err)
 			}
 			at, _ := time.Parse(time.RFC3339Nano, it.At)
-			out = append(out, Vote{Vote: decision.Vote{Voter: it.Voter, Verdict: decision.Verdict(it.Verdict), Comment: it.Comment},
+			out = append(out, Vote{Vote: decision.Vote{Voter: it.Voter, Verdict: decision.Verdict(it.Verdict), Comment: it.Comment, Dept: it.Dept},
 				Revision: it.Revision, Stage: decision.ReviewStage(it.Stage), At: at})
 		}
 		if p.cursor == "" {
@@ -316,7 +317,7 @@ func (s *Store) CastVote(ctx context.Context, m audit.Meta, id string, stage dec
 		after.ID, after.Version, after.UpdatedAt = before.ID, before.Version+1, m.At.UTC()
 		voteWrite, err := s.putItem(voteItem{
 			keys: keys{PK: submissionPK(id), SK: votePrefix(v.Revision, v.Stage) + v.Voter},
-			Type: "vote", Voter: v.Voter, Verdict: string(v.Verdict), Comment: v.Comment, Revision: v.Revision,
+			Type: "vote", Voter: v.Voter, Verdict: string(v.Verdict), Comment: v.Comment, Dept: v.Dept, Revision: v.Revision,
 			Stage: string(v.Stage), At: v.At.UTC().Format(time.RFC3339Nano),
 		}, condNew, nil)
 		if err != nil {

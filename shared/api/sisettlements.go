@@ -1,0 +1,128 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"productgov/shared/app"
+	"productgov/shared/assessment"
+	"productgov/shared/directory"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/settlement"
+)
+
+// siRoutes are the SI settlement of cooperative products (P§20).
+func (s *Server) siRoutes() {
+	s.handle("PUT", "/products/{id}/si-agreement", false, s.putSIAgreement)
+	s.handle("POST", "/si-settlement-runs", false, s.runSISettlement)
+	// GET /si-settlements/2026-05 answers JSON; GET /si-settlements/2026-05.xlsx the statements as a sheet.
+	s.handle("GET", "/si-settlements/{month}", false, partnerRead(s.siSettlements))
+	s.handle("POST", "/si-settlements/{month}/{productId}/approve", false, s.approveSIStatement)
+}
+
+func (s *Server) putSIAgreement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	in := app.SIAgreementInput{Share: o.rate("share", true), StartDate: o.date("startDate", true), EndDate: o.date("endDate", true)}
+	if err := o.done("SI agreement"); err != nil {
+		return err
+	}
+	p, err := s.App.SetSIAgreement(r.Context(), caller, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) runSISettlement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	month := o.str("month", true)
+	if err := o.done("SI settlement run"); err != nil {
+		return err
+	}
+	res, err := s.App.RunSISettlement(r.Context(), caller, month)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) siSettlements(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	text, xlsx := strings.CutSuffix(r.PathValue("month"), ".xlsx")
+	m, err := period.ParseMonth(text)
+	if err != nil {
+		return problem.InvalidField("month", err.Error())
+	}
+	items, err := s.App.SIStatements(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	if xlsx {
+		return writeSIXLSX(w, m, items)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": items})
+	return nil
+}
+
+func (s *Server) approveSIStatement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	m, mErr := pathMonthValue(r)
+	o, err := decodeOptionalObject(r)
+	if err != nil {
+		return err
+	}
+	comment := o.str("comment", false)
+	if mErr != nil {
+		o.errs.Add("month", problem.As(mErr).Fields["month"])
+	}
+	if err := o.done("SI statement approval"); err != nil {
+		return err
+	}
+	st, err := s.App.ApproveSIStatement(r.Context(), caller, m, r.PathValue("productId"), comment)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+var siStatusNames = map[string]string{settlement.SIStatusDraft: "待财务审核", settlement.SIStatusHeld: "暂缓结算（待退出决策）",
+	settlement.SIStatusApproved: "已审核"}
+
+// writeSIXLSX lays a month's SI statements out as one sheet (P§20 合作产品结算).
+func writeSIXLSX(w http.ResponseWriter, m period.Month, items []settlement.SIStatement) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "合作产品结算"
+	f.SetSheetName("Sheet1", sheet)
+	rows := [][]any{{fmt.Sprintf("%s 合作产品（SI）结算单（《政企产品管理办法》第二十条）", m)},
+		{"产品编号", "产品名称", "合作伙伴", "业务收入（元）", "分成比例", "结算金额（元）", "当月考核结果", "考核后阶段", "状态", "说明", "依据条款", "策略版本"}}
+	for _, st := range items {
+		result, phase := "未考核", ""
+		if a := st.Assessment; a != nil {
+			result, phase = outcomeNames[assessment.Outcome(a.Result)], phaseNames[assessment.Phase(a.PhaseAfter)]
+		}
+		rows = append(rows, []any{st.ProductID, st.ProductName, st.PartnerID, st.Revenue.String(), st.Share.String(), st.Fee.String(),
+			result, phase, siStatusNames[st.Status], st.Reason, st.Rule, st.PolicyVersion})
+	}
+	writeRows(f, sheet, rows)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="si-settlement-%s.xlsx"`, m))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
