@@ -5,6 +5,8 @@ package seed
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -85,6 +87,26 @@ var products = []demoProduct{
 	{"fax-line", "传真专线", product.LevelCity, product.ModeSelfBuilt, "", false, 0, product.StageExited, "2019-02-01", 0, ""},
 }
 
+// seedProduct registers a demo product under an id derived from its key, so
+// a seed cut off halfway runs again without duplicates.
+func seedProduct(ctx context.Context, st *store.Store, svc *app.Service, m audit.Meta, d product.Draft, key string) (product.Product, error) {
+	if err := d.Validate(true); err != nil {
+		return product.Product{}, err
+	}
+	pol, err := svc.Policy(ctx)
+	if err != nil {
+		return product.Product{}, err
+	}
+	sum := sha256.Sum256([]byte("seed-" + key))
+	p := product.New("prd_"+hex.EncodeToString(sum[:])[:16], d, "admin", m.At)
+	first := product.StageChange{ProductID: p.ID, To: p.Stage, At: m.At.UTC(), By: "admin",
+		Reason: "registered existing product by admin (SPEC 1)", PolicyVersion: pol.Version}
+	if err := st.CreateProduct(ctx, m, p, first); err != nil && problem.CodeOf(err) != problem.CodeConflict {
+		return product.Product{}, err
+	}
+	return st.GetProduct(ctx, p.ID)
+}
+
 // Run seeds the demo data once (the admin user, written last, marks it done). now anchors the 12 months of figures.
 func Run(ctx context.Context, st *store.Store, svc *app.Service, now time.Time) (seeded bool, err error) {
 	if _, err := st.GetUser(ctx, "admin"); err == nil {
@@ -93,7 +115,6 @@ func Run(ctx context.Context, st *store.Store, svc *app.Service, now time.Time) 
 		return false, err
 	}
 	m := audit.Meta{Actor: "seed", RequestID: "seed", At: now}
-	admin := directory.Person{Sub: "admin", Roles: []directory.Role{directory.RoleAdmin}}
 	for _, p := range Partners {
 		if err := st.RegisterPartner(ctx, m, p.ID, "si", p.Name); err != nil && problem.CodeOf(err) != problem.CodeConflict {
 			return false, err
@@ -107,7 +128,7 @@ func Run(ctx context.Context, st *store.Store, svc *app.Service, now time.Time) 
 			nd := period.MustDate(d.notice)
 			draft.NoticeDate = &nd
 		}
-		p, _, err := svc.CreateProduct(ctx, admin, draft, true, "seed-"+d.key)
+		p, err := seedProduct(ctx, st, svc, m, draft, d.key)
 		if err != nil {
 			return false, fmt.Errorf("seed product %s: %w", d.key, err)
 		}

@@ -260,7 +260,7 @@ func TestQualityTrackAssessedWhileRevenueMissing(t *testing.T) {
 	if tracks := run["summary"].(map[string]any)["pendingTracks"].([]any); len(tracks) != 1 || tracks[0].(map[string]any)["productId"] != id {
 		t.Fatalf("the run report's pending tracks %v", tracks)
 	}
-	page := e.Do("GET", "/assessments/2025-05/report.html", admin, nil)
+	page := e.Do("GET", "/assessments/2025-05/report.html?access_token="+admin, "", nil)
 	if page.Status != 200 || !strings.Contains(string(page.Body), "收入考核") || !strings.Contains(string(page.Body), "revenue of 2025-05") {
 		t.Fatalf("report page %d lacks the pending revenue track", page.Status)
 	}

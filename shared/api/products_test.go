@@ -99,20 +99,6 @@ func TestCreateGetListProducts(t *testing.T) {
 	}
 }
 
-func TestIdempotentCreate(t *testing.T) {
-	e := stacktest.New(t)
-	pm := e.Token("pm1", directory.RoleProductManager)
-	body := map[string]any{"name": "重复提交", "level": "city", "mode": "self_built"}
-	first := e.Do("POST", "/products", pm, body, "Idempotency-Key", "k-1")
-	second := e.Do("POST", "/products", pm, body, "Idempotency-Key", "k-1")
-	if first.Status != 201 || second.Status != 200 {
-		t.Fatalf("statuses %d %d", first.Status, second.Status)
-	}
-	if first.Map(t)["id"] != second.Map(t)["id"] {
-		t.Fatal("a repeated create made a second product")
-	}
-}
-
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	e := stacktest.New(t)
 	pm := e.Token("pm1", directory.RoleProductManager)

@@ -160,16 +160,12 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, caller di
 	if registering && !caller.Has(directory.RoleAdmin) {
 		return problem.Forbidden("only an admin may register an existing product with a stage, notice date or phase")
 	}
-	p, created, err := s.App.CreateProduct(r.Context(), caller, d, registering, r.Header.Get("Idempotency-Key"))
+	p, err := s.App.CreateProduct(r.Context(), caller, d, registering)
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
-	}
 	w.Header().Set("Location", "/products/"+p.ID)
-	writeJSON(w, status, p)
+	writeJSON(w, http.StatusCreated, p)
 	return nil
 }
 

@@ -46,7 +46,13 @@ func readRows(fileName string, content []byte) ([][]string, error) {
 			return rows, nil
 		}
 		if err != nil {
-			line, _ := r.FieldPos(0)
+			// The parse error knows its line; FieldPos would panic when the
+			// record has no field yet (found by FuzzImportRows).
+			line := len(rows) + 1
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
 			return nil, problem.Invalid("import refused: the file is not valid CSV", map[string]string{
 				fmt.Sprintf("line %d", line): err.Error()})
 		}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"productgov/shared/id"
 	"strings"
 
@@ -14,39 +12,33 @@ import (
 )
 
 // CreateProduct creates a product at demand (product managers), or registers
-// an existing one at any stage (admins, SPEC 1). With an idempotency key a
-// repeated request returns the product the first one created (created=false).
-func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d product.Draft, registering bool, idempotencyKey string) (product.Product, bool, error) {
+// an existing one at any stage (admins, SPEC 1). (A repeated request is
+// answered once by the API's Idempotency-Key.)
+func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d product.Draft, registering bool) (product.Product, error) {
 	if registering {
 		if err := require(caller, "registering an existing product", directory.RoleAdmin); err != nil {
-			return product.Product{}, false, err
+			return product.Product{}, err
 		}
 	} else if err := require(caller, "creating a product", directory.RoleProductManager, directory.RoleAdmin); err != nil {
-		return product.Product{}, false, err
+		return product.Product{}, err
 	}
 	if err := d.Validate(registering); err != nil {
-		return product.Product{}, false, err
+		return product.Product{}, err
 	}
 	if d.Mode == product.ModeCooperative {
 		ok, err := s.Partners.PartnerExists(ctx, d.PartnerID)
 		if err != nil {
-			return product.Product{}, false, err
+			return product.Product{}, err
 		}
 		if !ok {
-			return product.Product{}, false, problem.InvalidField("partnerId", "names no existing partner")
+			return product.Product{}, problem.InvalidField("partnerId", "names no existing partner")
 		}
 	}
 	pol, err := s.Policy(ctx)
 	if err != nil {
-		return product.Product{}, false, err
+		return product.Product{}, err
 	}
 	newID := id.New("prd")
-	if idempotencyKey != "" {
-		// The same caller and key always yield the same id, so the store's
-		// create-if-absent condition turns a retry into a read.
-		sum := sha256.Sum256([]byte(caller.Sub + "\x00" + idempotencyKey))
-		newID = "prd_" + hex.EncodeToString(sum[:])[:16]
-	}
 	now := s.Now()
 	p := product.New(newID, d, caller.Sub, now)
 	reason := "created at demand (P§10)"
@@ -54,16 +46,11 @@ func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d 
 		reason = "registered existing product by admin (SPEC 1)"
 	}
 	first := product.StageChange{ProductID: newID, To: p.Stage, At: now.UTC(), By: caller.Sub, Reason: reason, PolicyVersion: pol.Version}
-	err = s.Products.CreateProduct(ctx, s.meta(ctx, caller), p, first)
-	if problem.CodeOf(err) == problem.CodeConflict && idempotencyKey != "" {
-		existing, gerr := s.Products.GetProduct(ctx, newID)
-		return existing, false, gerr
-	}
-	if err != nil {
-		return product.Product{}, false, err
+	if err := s.Products.CreateProduct(ctx, s.meta(ctx, caller), p, first); err != nil {
+		return product.Product{}, err
 	}
 	p.Version = 1
-	return p, true, nil
+	return p, nil
 }
 
 // GetProduct reads one product; any signed-in person may.
