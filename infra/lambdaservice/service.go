@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -258,6 +259,36 @@ func (s *Service) InitDurations(function string) []time.Duration {
 	return append([]time.Duration(nil), s.inits[function]...)
 }
 
+// Running reports how many invocations of the function are being answered.
+func (s *Service) Running(function string) int {
+	p, err := s.pool(function)
+	if err != nil {
+		return 0
+	}
+	return int(p.running.Load())
+}
+
+// Kill ends every process of the function at once with SIGKILL, as a crash
+// or an out-of-memory kill would (fault tests); invocations in flight fail
+// with Runtime.ExitError and later ones start fresh processes.
+func (s *Service) Kill(function string) (int, error) {
+	p, err := s.pool(function)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	all := append([]*instance(nil), p.all...)
+	p.mu.Unlock()
+	n := 0
+	for _, inst := range all {
+		if inst.alive() {
+			_ = syscall.Kill(-inst.cmd.Process.Pid, syscall.SIGKILL)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Close stops queued retries and every process.
 func (s *Service) Close() error {
 	s.mu.Lock()
@@ -389,6 +420,8 @@ type pool struct {
 	svc   *Service
 	fn    Function
 	slots chan struct{}
+	// running counts invocations being answered now.
+	running atomic.Int64
 
 	mu     sync.Mutex
 	idle   []*instance
@@ -407,7 +440,9 @@ func (p *pool) invoke(ctx context.Context, payload []byte) (Result, error) {
 	if err != nil {
 		return Result{}, &ServiceError{Status: http.StatusInternalServerError, Code: "ServiceException", Message: err.Error()}
 	}
+	p.running.Add(1)
 	res, err := inst.invoke(ctx, payload, p.fn.Timeout)
+	p.running.Add(-1)
 	p.give(inst)
 	return res, err
 }
@@ -577,6 +612,12 @@ func (i *instance) invoke(ctx context.Context, payload []byte, timeout time.Dura
 	req.Header.Set("X-Amzn-RequestId", requestID)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
+		// A process that died answers with a broken connection; the process
+		// is reaped a moment later.
+		select {
+		case <-i.done:
+		case <-time.After(2 * time.Second):
+		}
 		if !i.alive() {
 			return Result{RequestID: requestID, FunctionError: "Unhandled", Payload: errorReport("Runtime.ExitError",
 				fmt.Sprintf("RequestId: %s Error: Runtime exited: %v", requestID, i.cmd.ProcessState))}, nil
