@@ -56,7 +56,7 @@ type Server struct {
 	// Idempotency keeps answers to POSTs sent with an Idempotency-Key; nil
 	// ignores the header.
 	Idempotency IdempotencyStore
-	Log    *slog.Logger
+	Log         *slog.Logger
 
 	mux *http.ServeMux
 }
