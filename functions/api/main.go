@@ -15,6 +15,7 @@ import (
 	"productgov/shared/config"
 	"productgov/shared/directory"
 	"productgov/shared/identity"
+	"productgov/shared/metrics"
 	"productgov/shared/problem"
 	"productgov/shared/system"
 )
@@ -31,7 +32,7 @@ func main() {
 		log.Error("startup", "err", err)
 		os.Exit(1)
 	}
-	srv := &api.Server{App: sys.App, Auth: gatewayClaims, Health: sys.Store.Ping, Idempotency: sys.Store, Log: log}
+	srv := &api.Server{App: sys.App, Auth: gatewayClaims, Health: sys.Store.Ping, Idempotency: sys.Store, Metrics: metrics.NewEmitter(nil), Log: log}
 	lambda.Start(httpadapter.NewV2(srv.Handler()).ProxyWithContext)
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation"
 	cfnddb "github.com/awslabs/goformation/v7/cloudformation/dynamodb"
 
 	"productgov"
@@ -19,7 +21,7 @@ const TableResource = "Table"
 
 // TableDefinition reads the table's definition from template.yaml.
 func TableDefinition() (*cfnddb.Table, error) {
-	tmpl, err := goformation.ParseYAML(productgov.Template)
+	tmpl, err := ParseTemplate(productgov.Template)
 	if err != nil {
 		return nil, fmt.Errorf("dynamolocal: parse template.yaml: %w", err)
 	}
@@ -87,4 +89,14 @@ func EnsureTable(ctx context.Context, client *dynamodb.Client, name string) erro
 		}
 	}
 	return nil
+}
+
+// goformationGaps are SAM properties goformation v7.14.9 does not know by
+// their SAM name (it spells HttpApi's AccessLogSettings AccessLogSetting).
+var goformationGaps = regexp.MustCompile(`(?m)^(      AccessLogSettings:\n(?:        .*\n)+)`)
+
+// ParseTemplate parses a SAM template with goformation, leaving out the
+// properties goformation does not know (goformationGaps).
+func ParseTemplate(text []byte) (*cloudformation.Template, error) {
+	return goformation.ParseYAML(goformationGaps.ReplaceAll(text, nil))
 }

@@ -14,10 +14,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"productgov/shared/app"
 	"productgov/shared/directory"
 	"productgov/shared/id"
 	"productgov/shared/identity"
+	"productgov/shared/metrics"
 	"productgov/shared/money"
 	"productgov/shared/problem"
 )
@@ -56,7 +59,9 @@ type Server struct {
 	// Idempotency keeps answers to POSTs sent with an Idempotency-Key; nil
 	// ignores the header.
 	Idempotency IdempotencyStore
-	Log         *slog.Logger
+	// Metrics receives each request's latency by route (EMF); nil drops it.
+	Metrics *metrics.Emitter
+	Log     *slog.Logger
 
 	mux *http.ServeMux
 }
@@ -92,6 +97,9 @@ func (s *Server) handle(method, pattern string, public bool, h func(w http.Respo
 			if err != nil {
 				s.writeError(w, r, err)
 				return
+			}
+			if who, ok := r.Context().Value(callerNoteKey{}).(*callerNote); ok {
+				who.sub = caller.Sub
 			}
 		}
 		if method == http.MethodPost && !public && s.Idempotency != nil && r.Header.Get(idempotencyHeader) != "" {
@@ -129,6 +137,12 @@ func Routes() []Route {
 
 const requestIDHeader = "X-Request-Id"
 
+// callerNote carries who made a request from the route (after the token is
+// checked) back to the request's log line.
+type callerNote struct{ sub string }
+
+type callerNoteKey struct{}
+
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -141,14 +155,24 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(app.WithRequestID(r.Context(), rid), requestBudget)
 		defer cancel()
 		r = r.WithContext(ctx)
+		who := &callerNote{}
+		r = r.WithContext(context.WithValue(r.Context(), callerNoteKey{}, who))
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
 		defer func() {
 			if v := recover(); v != nil {
 				s.Log.Error("panic", "requestId", rid, "panic", v, "stack", string(debug.Stack()))
 				s.writeError(rec, r, errors.New("panic"))
 			}
-			s.Log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"ms", time.Since(start).Milliseconds(), "requestId", rid, "clientRequestId", clientID)
+			took := time.Since(start)
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", r.Pattern, "status", rec.status,
+				"ms", took.Milliseconds(), "requestId", rid, "clientRequestId", clientID, "sub", who.sub}
+			if lc, ok := lambdacontext.FromContext(r.Context()); ok {
+				attrs = append(attrs, "lambdaRequestId", lc.AwsRequestID)
+			}
+			// One line per request, for operators; the latency also as a metric.
+			s.Log.Info("request", attrs...)
+			s.Metrics.Emit(map[string]string{"Route": r.Pattern}, map[string]any{"requestId": rid, "status": rec.status},
+				metrics.Metric{Name: "Latency", Unit: metrics.Milliseconds, Value: float64(took.Microseconds()) / 1000})
 		}()
 		next.ServeHTTP(rec, r)
 	})
