@@ -205,6 +205,7 @@ func (s *Service) catchUps(ctx context.Context, m period.Month, pol policy.Docum
 	out := map[string]catchUp{}
 	floor := map[string]period.Month{}
 	var looking []string
+	earliest, known := period.Month{}, false
 	for _, p := range products {
 		if _, ok := prevDocs[p.ID]; ok {
 			continue
@@ -215,6 +216,22 @@ func (s *Service) catchUps(ctx context.Context, m period.Month, pol policy.Docum
 		}
 		if m.Sub(first) > maxCatchUpMonths {
 			first = m.Add(-maxCatchUpMonths)
+		}
+		if !known {
+			// No month before the first policy version can be assessed: the
+			// rules of then are not known (SPEC 7), so a product starts there
+			// at the latest. Read only when some product has missing months.
+			var err error
+			if earliest, err = s.earliestPolicyMonth(ctx); err != nil {
+				return nil, err
+			}
+			known = true
+		}
+		if first.Before(earliest) {
+			first = earliest
+		}
+		if !first.Before(m) {
+			continue
 		}
 		floor[p.ID] = first
 		looking = append(looking, p.ID)
@@ -251,6 +268,22 @@ func (s *Service) catchUps(ctx context.Context, m period.Month, pol policy.Docum
 		looking = still
 	}
 	return out, nil
+}
+
+// earliestPolicyMonth is the month of the first policy version's effective
+// date.
+func (s *Service) earliestPolicyMonth(ctx context.Context) (period.Month, error) {
+	history, err := s.Policies.PolicyHistory(ctx)
+	if err != nil {
+		return period.Month{}, err
+	}
+	var earliest period.Month
+	for i, d := range history {
+		if em := d.EffectiveFrom.MonthOf(); i == 0 || em.Before(earliest) {
+			earliest = em
+		}
+	}
+	return earliest, nil
 }
 
 // caughtUp is one product's result of a missing month, assessed before M.
