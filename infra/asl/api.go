@@ -119,15 +119,12 @@ func (e *Engine) ListExecutions(ctx context.Context, params *sfn.ListExecutionsI
 // whose outcome follows from the definition alone (Pass, Choice) do not
 // appear.
 func (e *Engine) GetExecutionHistory(ctx context.Context, params *sfn.GetExecutionHistoryInput, _ ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error) {
-	if params == nil || params.ExecutionArn == nil {
-		return nil, &sfntypes.InvalidArn{Message: aws.String("executionArn is required")}
+	if params == nil {
+		params = &sfn.GetExecutionHistoryInput{}
 	}
-	rec, err := e.store.GetExecution(ctx, *params.ExecutionArn)
-	if errors.Is(err, ErrExecutionNotFound) {
-		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + *params.ExecutionArn + "'")}
-	}
+	rec, err := e.executionRecord(ctx, params.ExecutionArn)
 	if err != nil {
-		return nil, fmt.Errorf("asl: history of %s: %w", *params.ExecutionArn, err)
+		return nil, err
 	}
 	recorded, err := e.store.History(ctx, rec.ExecutionArn)
 	if err != nil {
@@ -194,6 +191,22 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, params *sfn.GetExecuti
 		return nil, err
 	}
 	return &sfn.GetExecutionHistoryOutput{Events: events[start:end], NextToken: next}, nil
+}
+
+// executionRecord reads an execution's record for the API, answering as Step
+// Functions does when the ARN is missing or unknown.
+func (e *Engine) executionRecord(ctx context.Context, arn *string) (ExecutionRecord, error) {
+	if arn == nil {
+		return ExecutionRecord{}, &sfntypes.InvalidArn{Message: aws.String("executionArn is required")}
+	}
+	rec, err := e.store.GetExecution(ctx, *arn)
+	if errors.Is(err, ErrExecutionNotFound) {
+		return rec, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + *arn + "'")}
+	}
+	if err != nil {
+		return rec, fmt.Errorf("asl: execution %s: %w", *arn, err)
+	}
+	return rec, nil
 }
 
 // stateOfKey is the state name in a step key ("…/Name#visit:attempt…").

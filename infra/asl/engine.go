@@ -300,15 +300,12 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, params *sfn.SendTaskHear
 
 // DescribeExecution reports an execution's status, input and outcome.
 func (e *Engine) DescribeExecution(ctx context.Context, params *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	if params == nil || params.ExecutionArn == nil {
-		return nil, &sfntypes.InvalidArn{Message: aws.String("executionArn is required")}
+	if params == nil {
+		params = &sfn.DescribeExecutionInput{}
 	}
-	rec, err := e.store.GetExecution(ctx, *params.ExecutionArn)
-	if errors.Is(err, ErrExecutionNotFound) {
-		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + *params.ExecutionArn + "'")}
-	}
+	rec, err := e.executionRecord(ctx, params.ExecutionArn)
 	if err != nil {
-		return nil, fmt.Errorf("asl: describe execution %s: %w", *params.ExecutionArn, err)
+		return nil, err
 	}
 	out := &sfn.DescribeExecutionOutput{
 		ExecutionArn:    aws.String(rec.ExecutionArn),

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"productgov/infra/samyaml"
 )
 
 // Route is one HttpApi event of the API function: METHOD and path as API
@@ -45,7 +47,7 @@ func FromTemplate(template []byte, params map[string]string) (API, error) {
 	if err := yaml.Unmarshal(template, &doc); err != nil {
 		return API{}, fmt.Errorf("gateway: template: %w", err)
 	}
-	resources := lookup(lookup(&doc, "Resources"), "")
+	resources := samyaml.Get(samyaml.Get(&doc, "Resources"), "")
 	api := API{Authorizers: map[string]Authorizer{}}
 	var defaultAuth, apiID string
 	ref := func(n *yaml.Node) ([]string, error) {
@@ -70,17 +72,17 @@ func FromTemplate(template []byte, params map[string]string) (API, error) {
 	}
 	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		if scalar(lookup(res, "Type")) != "AWS::Serverless::HttpApi" {
+		if samyaml.Scalar(samyaml.Get(res, "Type")) != "AWS::Serverless::HttpApi" {
 			continue
 		}
 		apiID = id
-		auth := lookup(lookup(res, "Properties"), "Auth")
-		defaultAuth = scalar(lookup(auth, "DefaultAuthorizer"))
-		auths := lookup(auth, "Authorizers")
+		auth := samyaml.Get(samyaml.Get(res, "Properties"), "Auth")
+		defaultAuth = samyaml.Scalar(samyaml.Get(auth, "DefaultAuthorizer"))
+		auths := samyaml.Get(auth, "Authorizers")
 		for j := 0; auths != nil && j+1 < len(auths.Content); j += 2 {
 			name, a := auths.Content[j].Value, auths.Content[j+1]
 			az := Authorizer{Name: name}
-			source := scalar(lookup(a, "IdentitySource"))
+			source := samyaml.Scalar(samyaml.Get(a, "IdentitySource"))
 			switch {
 			case strings.HasPrefix(source, "$request.header."):
 				az.Header = strings.TrimPrefix(source, "$request.header.")
@@ -89,15 +91,15 @@ func FromTemplate(template []byte, params map[string]string) (API, error) {
 			default:
 				return API{}, fmt.Errorf("gateway: authorizer %s: identity source %q is neither a header nor a query parameter", name, source)
 			}
-			jc := lookup(a, "JwtConfiguration")
-			iss, err := ref(lookup(jc, "issuer"))
+			jc := samyaml.Get(a, "JwtConfiguration")
+			iss, err := ref(samyaml.Get(jc, "issuer"))
 			if err != nil {
 				return API{}, err
 			}
 			if len(iss) == 1 {
 				az.Issuer = iss[0]
 			}
-			if az.Audience, err = ref(lookup(jc, "audience")); err != nil {
+			if az.Audience, err = ref(samyaml.Get(jc, "audience")); err != nil {
 				return API{}, err
 			}
 			api.Authorizers[name] = az
@@ -108,25 +110,25 @@ func FromTemplate(template []byte, params map[string]string) (API, error) {
 	}
 	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		if scalar(lookup(res, "Type")) != "AWS::Serverless::Function" {
+		if samyaml.Scalar(samyaml.Get(res, "Type")) != "AWS::Serverless::Function" {
 			continue
 		}
-		events := lookup(lookup(res, "Properties"), "Events")
+		events := samyaml.Get(samyaml.Get(res, "Properties"), "Events")
 		for j := 0; events != nil && j+1 < len(events.Content); j += 2 {
 			ev := events.Content[j+1]
-			if scalar(lookup(ev, "Type")) != "HttpApi" {
+			if samyaml.Scalar(samyaml.Get(ev, "Type")) != "HttpApi" {
 				continue
 			}
-			props := lookup(ev, "Properties")
-			if apiRef := lookup(props, "ApiId"); apiRef == nil || apiRef.Value != apiID {
+			props := samyaml.Get(ev, "Properties")
+			if apiRef := samyaml.Get(props, "ApiId"); apiRef == nil || apiRef.Value != apiID {
 				continue
 			}
 			if api.Function != "" && api.Function != id {
 				return API{}, fmt.Errorf("gateway: routes go to %s and %s; the local front serves one function", api.Function, id)
 			}
 			api.Function = id
-			r := Route{Method: strings.ToUpper(scalar(lookup(props, "Method"))), Path: scalar(lookup(props, "Path")), Authorizer: defaultAuth}
-			if a := scalar(lookup(lookup(props, "Auth"), "Authorizer")); a != "" {
+			r := Route{Method: strings.ToUpper(samyaml.Scalar(samyaml.Get(props, "Method"))), Path: samyaml.Scalar(samyaml.Get(props, "Path")), Authorizer: defaultAuth}
+			if a := samyaml.Scalar(samyaml.Get(samyaml.Get(props, "Auth"), "Authorizer")); a != "" {
 				r.Authorizer = a
 			}
 			if r.Authorizer == "NONE" {
@@ -143,31 +145,4 @@ func FromTemplate(template []byte, params map[string]string) (API, error) {
 	}
 	sort.SliceStable(api.Routes, func(i, j int) bool { return api.Routes[i].Key() < api.Routes[j].Key() })
 	return api, nil
-}
-
-// lookup returns a mapping's value for key; "" returns the node itself
-// (the document's root for a document node).
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	if key == "" {
-		return n
-	}
-	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	return n.Value
 }

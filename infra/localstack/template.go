@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"productgov/infra/samyaml"
 )
 
 // Machine is a state machine as template.yaml declares it.
@@ -28,7 +30,7 @@ func Machines(template []byte) ([]Machine, error) {
 	if err := yaml.Unmarshal(template, &root); err != nil {
 		return nil, fmt.Errorf("localstack: template.yaml: %w", err)
 	}
-	resources := child(child(&root, 0), "Resources")
+	resources := samyaml.Get(samyaml.Get(&root, ""), "Resources")
 	if resources == nil {
 		return nil, fmt.Errorf("localstack: template.yaml has no Resources")
 	}
@@ -40,10 +42,10 @@ func Machines(template []byte) ([]Machine, error) {
 	var machines []sm
 	for i := 0; i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		props := child(res, "Properties")
-		switch scalar(child(res, "Type")) {
+		props := samyaml.Get(res, "Properties")
+		switch samyaml.Scalar(samyaml.Get(res, "Type")) {
 		case "AWS::Serverless::Function":
-			uri := strings.Trim(scalar(child(props, "CodeUri")), "/")
+			uri := strings.Trim(samyaml.Scalar(samyaml.Get(props, "CodeUri")), "/")
 			folders[id] = strings.TrimPrefix(uri, "functions/")
 		case "AWS::Serverless::StateMachine":
 			machines = append(machines, sm{id, props})
@@ -51,17 +53,17 @@ func Machines(template []byte) ([]Machine, error) {
 	}
 	var out []Machine
 	for _, m := range machines {
-		mc := Machine{LogicalID: m.id, DefinitionFile: scalar(child(m.props, "DefinitionUri")), Substitutions: map[string]string{}}
-		subs := child(m.props, "DefinitionSubstitutions")
+		mc := Machine{LogicalID: m.id, DefinitionFile: samyaml.Scalar(samyaml.Get(m.props, "DefinitionUri")), Substitutions: map[string]string{}}
+		subs := samyaml.Get(m.props, "DefinitionSubstitutions")
 		for i := 0; subs != nil && i+1 < len(subs.Content); i += 2 {
 			key, val := subs.Content[i].Value, subs.Content[i+1]
-			ref := strings.TrimSuffix(scalar(val), ".Arn")
+			ref := strings.TrimSuffix(samyaml.Scalar(val), ".Arn")
 			if val.Tag == "!GetAtt" && len(val.Content) == 2 {
 				ref = val.Content[0].Value
 			}
 			folder, ok := folders[ref]
 			if !ok {
-				return nil, fmt.Errorf("localstack: %s substitution %s refers to %q, which is not a function", m.id, key, scalar(val))
+				return nil, fmt.Errorf("localstack: %s substitution %s refers to %q, which is not a function", m.id, key, samyaml.Scalar(val))
 			}
 			mc.Substitutions[key] = folder
 		}
@@ -69,35 +71,6 @@ func Machines(template []byte) ([]Machine, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].LogicalID < out[j].LogicalID })
 	return out, nil
-}
-
-// child returns the value of a mapping key, or the i-th item of a document.
-func child(n *yaml.Node, key any) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	if key == "" {
-		return n
-	}
-	if i, ok := key.(int); ok {
-		if i < len(n.Content) {
-			return n.Content[i]
-		}
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	return n.Value
 }
 
 // FunctionSpec is a function as template.yaml declares it, with Globals
@@ -120,9 +93,9 @@ func Functions(template []byte, resolve func(ref string) (string, bool)) ([]Func
 	if err := yaml.Unmarshal(template, &root); err != nil {
 		return nil, fmt.Errorf("localstack: template.yaml: %w", err)
 	}
-	doc := child(&root, 0)
-	globals := child(child(doc, "Globals"), "Function")
-	resources := child(doc, "Resources")
+	doc := samyaml.Get(&root, "")
+	globals := samyaml.Get(samyaml.Get(doc, "Globals"), "Function")
+	resources := samyaml.Get(doc, "Resources")
 	value := func(n *yaml.Node) (string, error) {
 		switch n.Tag {
 		case "!Ref":
@@ -148,22 +121,22 @@ func Functions(template []byte, resolve func(ref string) (string, bool)) ([]Func
 	var out []FunctionSpec
 	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
 		id, res := resources.Content[i].Value, resources.Content[i+1]
-		if scalar(child(res, "Type")) != "AWS::Serverless::Function" {
+		if samyaml.Scalar(samyaml.Get(res, "Type")) != "AWS::Serverless::Function" {
 			continue
 		}
-		props := child(res, "Properties")
+		props := samyaml.Get(res, "Properties")
 		setting := func(key string) string {
-			if v := scalar(child(props, key)); v != "" {
+			if v := samyaml.Scalar(samyaml.Get(props, key)); v != "" {
 				return v
 			}
-			return scalar(child(globals, key))
+			return samyaml.Scalar(samyaml.Get(globals, key))
 		}
 		spec := FunctionSpec{LogicalID: id, Env: map[string]string{},
-			Folder: strings.TrimPrefix(strings.Trim(scalar(child(props, "CodeUri")), "/"), "functions/")}
+			Folder: strings.TrimPrefix(strings.Trim(samyaml.Scalar(samyaml.Get(props, "CodeUri")), "/"), "functions/")}
 		timeout, _ := strconv.Atoi(setting("Timeout"))
 		spec.Timeout = time.Duration(max(timeout, 3)) * time.Second
 		spec.MemoryMB, _ = strconv.Atoi(setting("MemorySize"))
-		for _, vars := range []*yaml.Node{child(child(child(globals, "Environment"), "Variables"), ""), child(child(child(props, "Environment"), "Variables"), "")} {
+		for _, vars := range []*yaml.Node{samyaml.Get(samyaml.Get(samyaml.Get(globals, "Environment"), "Variables"), ""), samyaml.Get(samyaml.Get(samyaml.Get(props, "Environment"), "Variables"), "")} {
 			for j := 0; vars != nil && j+1 < len(vars.Content); j += 2 {
 				v, err := value(vars.Content[j+1])
 				if err != nil {
