@@ -106,10 +106,11 @@ func countersignMinutes(t *testing.T, e *stacktest.Env, token, subID string) {
 	}
 }
 
-// eventually polls cond until it holds or 15 s pass.
+// eventually polls cond until it holds or 45 s pass (generous: a loaded
+// machine slows the stack; a condition that holds returns at once).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
