@@ -7,6 +7,7 @@ import (
 
 	"productgov/shared/directory"
 	"productgov/shared/period"
+	"productgov/shared/policy"
 	"productgov/shared/problem"
 	"productgov/shared/product"
 )
@@ -55,15 +56,26 @@ func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d 
 
 // GetProduct reads one product; any signed-in person may.
 func (s *Service) GetProduct(ctx context.Context, id string) (product.Product, error) {
+	// The product and the policy its flags need are read at once: a read
+	// costs one round trip, not two.
+	type read struct {
+		pol policy.Document
+		err error
+	}
+	polc := make(chan read, 1)
+	go func() {
+		pol, err := s.Policy(ctx)
+		polc <- read{pol, err}
+	}()
 	p, err := s.Products.GetProduct(ctx, id)
+	pr := <-polc
 	if err != nil {
 		return p, err
 	}
-	out, err := s.flagged(ctx, p)
-	if err != nil {
-		return p, err
+	if pr.err != nil {
+		return p, pr.err
 	}
-	return out[0], nil
+	return withFlags(p, period.DateOf(s.Now()), pr.pol), nil
 }
 
 // ProductPatch changes a product's attributes; nil fields stay as they are.

@@ -190,7 +190,7 @@ func runAPI(ctx context.Context, o options) error {
 	api := &apiLayer{client: newHTTPClient(o.workers), base: s.baseURL, token: s.token}
 	layers := []layer{api, st, raw}
 
-	rows, err := measureAll(ctx, o, layers)
+	rows, err := measureAll(ctx, o, layers, func() int64 { return s.functionRequests.Snapshot().Attempts() })
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
 			err = fmt.Errorf("%w (%v)", err, cause)
@@ -211,6 +211,9 @@ func runAPI(ctx context.Context, o options) error {
 type row struct {
 	op, layer string
 	res       bench.Result
+	// requests is the DynamoDB requests per call the API function made
+	// (counted by the stack's proxy); -1 for the other layers.
+	requests float64
 }
 
 // operation is what every layer is measured doing.
@@ -228,7 +231,7 @@ type operation struct {
 // warms up; then the measured operations run in rounds that take the layers
 // in turn, so a drift of the shared DynamoDB Local (JIT, a growing table)
 // weighs on every layer alike. Gets read random products the creates wrote.
-func measureAll(ctx context.Context, o options, layers []layer) ([]row, error) {
+func measureAll(ctx context.Context, o options, layers []layer, apiRequests func() int64) ([]row, error) {
 	var (
 		mu  sync.Mutex
 		ids []string
@@ -255,6 +258,7 @@ func measureAll(ctx context.Context, o options, layers []layer) ([]row, error) {
 	var rows []row
 	for _, op := range ops {
 		runs := make([][]bench.Result, len(layers))
+		var apiReqs, apiOps int64
 		for _, l := range layers {
 			if _, err := runOnce(ctx, o, op, l, o.warmup); err != nil {
 				return nil, err
@@ -263,9 +267,13 @@ func measureAll(ctx context.Context, o options, layers []layer) ([]row, error) {
 		for round := range o.rounds {
 			k := op.n/o.rounds + boolInt(round < op.n%o.rounds)
 			for j, l := range layers {
+				before := apiRequests()
 				res, err := runOnce(ctx, o, op, l, k)
 				if err != nil {
 					return nil, err
+				}
+				if _, isAPI := l.(*apiLayer); isAPI {
+					apiReqs, apiOps = apiReqs+apiRequests()-before, apiOps+int64(res.Ops)
 				}
 				runs[j] = append(runs[j], res)
 			}
@@ -273,7 +281,11 @@ func measureAll(ctx context.Context, o options, layers []layer) ([]row, error) {
 		for j, l := range layers {
 			res := bench.Merge(runs[j]...)
 			progress(fmt.Sprintf("%-6s %-16s %6d ops in %6.2fs", op.name, l.name(), res.Ops, res.Elapsed.Seconds()))
-			rows = append(rows, row{op.name, l.name(), res})
+			perCall := -1.0
+			if _, isAPI := l.(*apiLayer); isAPI && apiOps > 0 {
+				perCall = float64(apiReqs) / float64(apiOps)
+			}
+			rows = append(rows, row{op.name, l.name(), res, perCall})
 		}
 	}
 	return rows, nil
