@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"productgov/infra/localstack/stacktest"
+	"productgov/shared/api"
 	"productgov/shared/directory"
 )
 
@@ -54,4 +56,53 @@ func TestWhoMayDoWhat(t *testing.T) {
 			t.Errorf("the auditor is refused %s", path)
 		}
 	}
+}
+
+// Every route × two roles that may change nothing: a person with no role and
+// the auditor. Neither ever gets a 2xx from a route that writes; the person
+// with no role reads only what SPEC 6 opens to any signed-in person
+// (products with their figures and monthly assessments, submissions, the
+// policy, their own directory entry).
+func TestRoleMatrixOfEveryRoute(t *testing.T) {
+	e := stacktest.New(t)
+	admin := e.Token("admin", directory.RoleAdmin)
+	pid := createProduct(t, e, admin, map[string]any{"name": "矩阵", "level": "city", "mode": "self_built"})["id"].(string)
+	openToAnyone := map[string]bool{
+		"GET /products": true, "GET /products/{id}": true, "GET /products/{id}/history": true, "GET /products/{id}/revenue": true,
+		"GET /submissions": true, "GET /submissions/{id}": true, "GET /policy": true, "GET /users/{sub}": true,
+		"GET /products/{id}/page.html": true,
+		// A product's monthly assessment is information about the product.
+		"GET /assessments/{month}": true, "GET /assessments/{month}/report.html": true, "GET /assessments/{month}/report.xlsx": true,
+	}
+	fill := strings.NewReplacer("{id}", pid, "{sub}", "guest", "{month}", "2026-05", "{quarter}", "2026-Q1", "{year}", "2025",
+		"{productId}", pid)
+	tried, violations := 0, 0
+	for _, r := range api.Routes() {
+		if r.Public || strings.HasPrefix(r.Pattern, "/dev/") {
+			continue
+		}
+		key := r.Method + " " + r.Pattern
+		path := fill.Replace(r.Pattern)
+		for who, tok := range map[string]string{"no role": e.Token("guest"), "auditor": e.Token("aud1", directory.RoleAuditor)} {
+			tried++
+			var body any
+			if r.Method != "GET" {
+				body = map[string]any{}
+			}
+			if strings.HasSuffix(r.Pattern, ".html") || strings.HasSuffix(r.Pattern, ".xlsx") {
+				path += "?access_token=" + tok
+			}
+			res := e.Do(r.Method, path, tok, body)
+			ok := res.Status/100 == 2
+			allowed := (r.Method == "GET" && who == "auditor") || (r.Method == "GET" && openToAnyone[key])
+			if ok && !allowed {
+				violations++
+				t.Errorf("%s: %s answered %d", who, key, res.Status)
+			}
+			if res.Status >= 500 {
+				t.Errorf("%s: %s answered %d: %s", who, key, res.Status, res.Body)
+			}
+		}
+	}
+	t.Logf("role matrix: %d route × role checks, %d violations", tried, violations)
 }
