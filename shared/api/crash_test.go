@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -84,4 +85,85 @@ func TestDecisionCutOffByACrashIsCompleted(t *testing.T) {
 			t.Fatalf("submission %v", st)
 		}
 	})
+}
+
+// settlementEnv is a stack with three support partners, each with one
+// registered revenue-mode project and a quarter's inputs.
+func settlementEnv(t *testing.T) (*stacktest.Env, map[string]string, []string) {
+	t.Helper()
+	e := stacktest.New(t)
+	tok := staff(t, e, nil)
+	admin := tok["admin"]
+	var csv strings.Builder
+	csv.WriteString("product_id,month,value\n")
+	var partners []string
+	for i := range 3 {
+		x := createProduct(t, e, admin, map[string]any{"name": fmt.Sprintf("结算产品%d", i), "level": "city", "mode": "self_built",
+			"stage": "commercial", "noticeDate": "2024-06-01"})["id"].(string)
+		pid := activePartner(t, e, tok, fmt.Sprintf("结算伙伴%d", i), "2025-01-01")
+		partners = append(partners, pid)
+		project := mustStatus(t, e.Do("POST", "/support-projects", admin, map[string]any{"partnerId": pid, "productId": x,
+			"benefitType": "direct", "contentType": "deep_content", "contributionRate": "0.03", "minWorkload": 0,
+			"annualTarget": "1200000.00", "status": "approved", "startDate": "2025-01-01"}), 201, "project")["id"].(string)
+		for m := 1; m <= 3; m++ {
+			fmt.Fprintf(&csv, "%s,2025-%02d,%d.00\n", x, m, 100000*(i+1))
+		}
+		mustStatus(t, e.Do("PUT", "/support-projects/"+project+"/quarters/2025-Q1", tok["inn1"], map[string]any{"workload": 10, "serviceScore": 80}), 200, "quarter")
+	}
+	mustStatus(t, e.Do("POST", "/imports/revenue", admin, csv.String(), "Content-Type", "text/csv"), 201, "revenue")
+	return e, tok, partners
+}
+
+// settled is a quarter's statements and each partner's deposit ledger, by
+// partner name (ids differ between stacks), without times or ids.
+func settled(t *testing.T, e *stacktest.Env, tok map[string]string, partners []string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	st := mustStatus(t, e.Do("GET", "/settlements/2025-Q1", tok["admin"], nil), 200, "statements")
+	names := map[string]string{}
+	for _, pid := range partners {
+		p := mustStatus(t, e.Do("GET", "/partners/"+pid, tok["admin"], nil), 200, "partner")
+		names[pid] = p["name"].(string)
+		out[names[pid]+" ledger"] = fmt.Sprint(p["depositBalance"], len(p["ledger"].([]any)))
+	}
+	for _, it := range st["items"].([]any) {
+		s := it.(map[string]any)
+		out[names[s["partnerId"].(string)]+" statement"] = fmt.Sprint(s["payable"], "|", s["fee"], "|", s["rule"])
+	}
+	return out
+}
+
+// kill -9 of the settlement function's processes mid-run changes nothing:
+// the run finishes with the undisturbed run's statements, and no deposit is
+// drawn twice.
+func TestSettlementSurvivesAKilledFunction(t *testing.T) {
+	calm, calmTok, calmPartners := settlementEnv(t)
+	settle(t, calm, calmTok["admin"], "2025-Q1")
+	want := settled(t, calm, calmTok, calmPartners)
+	if len(want) != 6 {
+		t.Fatalf("undisturbed run: %v, want 3 statements and 3 ledgers", want)
+	}
+
+	e, tok, partners := settlementEnv(t)
+	mustStatus(t, e.Do("POST", "/settlement-runs", tok["admin"], map[string]any{"quarter": "2025-Q1"}), 202, "start")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && e.Stack.Lambda.Running("settlement") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if n, err := e.Stack.Lambda.Kill("settlement"); err != nil || n == 0 {
+		t.Fatalf("killed %d: %v", n, err)
+	}
+	eventually(t, "the settlement run", func() bool {
+		res := e.Do("GET", "/settlement-runs/2025-Q1", tok["admin"], nil)
+		return res.Status == 200 && res.Map(t)["status"] == "succeeded"
+	})
+	got := settled(t, e, tok, partners)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %s after the kill, %s undisturbed", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d records after the kill, %d undisturbed: %v / %v", len(got), len(want), got, want)
+	}
 }
