@@ -81,7 +81,9 @@ func (l LinkSigner) Sign(c LinkClaims) (string, error) {
 // Valid reports whether sig signs exactly these claims, in constant time.
 func (l LinkSigner) Valid(c LinkClaims, sig string) bool {
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
+	// Only the canonical text: the decoder skips CR and LF, so a signature
+	// with line breaks in it would pass too (found by FuzzLinkSignature).
+	if err != nil || base64.RawURLEncoding.EncodeToString(got) != sig {
 		return false
 	}
 	key, err := l.secret()
