@@ -986,3 +986,50 @@ func TestOperatorsSee(t *testing.T) {
 		t.Fatalf("%d HTTP APIs", apis)
 	}
 }
+
+// Two stages in one account (staging beside production) do not collide:
+// every explicit name carries StageName or the stack's name, schedules are
+// named by CloudFormation, and the SES identity is optional.
+func TestManyStagesPerAccount(t *testing.T) {
+	s, err := parseStack(repoRoot(t), productgov.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range s.resources() {
+		props := s.rawProps(id)
+		for _, field := range []string{"LogGroupName", "TopicName", "Name", "TableName", "StateMachineName", "FunctionName"} {
+			v, ok := props[field]
+			if !ok {
+				continue
+			}
+			text := fmt.Sprint(v)
+			if !strings.Contains(text, "StageName") && !strings.Contains(text, "AWS::StackName") && !strings.Contains(text, "Fn::Sub") {
+				t.Errorf("%s: %s %v is fixed: a second stage would collide", id, field, v)
+			}
+			if strings.Contains(text, "Fn::Sub") && !strings.Contains(text, "StageName") && !strings.Contains(text, "AWS::StackName") &&
+				!regexp.MustCompile(`\$\{[A-Za-z]+Function\}`).MatchString(text) {
+				t.Errorf("%s: %s %v carries no stage", id, field, v)
+			}
+		}
+		events := asMap(props["Events"])
+		for name, ev := range events {
+			if typ, _ := asString(dig(ev, "Type")); typ == "ScheduleV2" {
+				if omit, _ := dig(ev, "Properties", "OmitName").(bool); !omit && dig(ev, "Properties", "Name") == nil {
+					t.Errorf("%s/%s: a schedule named by its logical id collides across stages (set OmitName)", id, name)
+				}
+			}
+		}
+	}
+	if cond, _ := asString(dig(s.resources(), "MailIdentity", "Condition")); cond == "" {
+		t.Error("MailIdentity is created unconditionally: only one stack per account may create it")
+	}
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"[staging.deploy.parameters]", "[production.deploy.parameters]"} {
+		if !strings.Contains(string(b), env) {
+			t.Errorf("samconfig.toml has no %s", env)
+		}
+	}
+}
