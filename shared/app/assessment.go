@@ -29,6 +29,8 @@ type Assessments interface {
 	BatchFigures(ctx context.Context, kind product.FigureKind, ks []product.FigureKey) (map[product.FigureKey]int64, error)
 	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
+	PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally store.PageTally) error
+	AssessmentPages(ctx context.Context, m period.Month, run int) ([][]byte, error)
 	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
 	GetRun(ctx context.Context, kind, period string) (store.Run, error)
 	PutRun(ctx context.Context, m auditMeta, r store.Run) error
@@ -62,6 +64,8 @@ type AssessmentPlan struct {
 	Month         period.Month        `json:"month"`
 	PolicyVersion string              `json:"policyVersion"`
 	Segments      []AssessmentSegment `json:"segments"`
+	// Run numbers this run of the month: its pages' tallies are kept under it.
+	Run int `json:"run"`
 }
 
 // PlanAssessment resolves the month (given, or the month before `at` in
@@ -89,7 +93,7 @@ func (s *Service) PlanAssessment(ctx context.Context, month string, at time.Time
 	if err := s.AssessStore.PutRun(ctx, s.meta(ctx, system), run); err != nil {
 		return AssessmentPlan{}, err
 	}
-	plan := AssessmentPlan{Month: m, PolicyVersion: pol.Version}
+	plan := AssessmentPlan{Month: m, PolicyVersion: pol.Version, Run: run.Runs}
 	for _, st := range []product.Stage{product.StageTrialCommercial, product.StageCommercial} {
 		// hq products are read too, so each gets its record: skipped, hq_not_assessed (SPEC 3).
 		for _, lv := range []product.Level{product.LevelHQ, product.LevelProvince, product.LevelCity} {
@@ -121,14 +125,19 @@ type PageResult struct {
 
 // assessPageSize is how many products one task assesses: one index Query,
 // then batched reads of their figures and last month's results, then batched
-// writes of the results.
-const assessPageSize = 100
+// writes of the results with the page's tally: 99 results and the tally fill
+// four BatchWriteItem calls of 25 exactly.
+const assessPageSize = 4*25 - 1
 
 // AssessPage assesses one page of a segment's products for a month (SPEC 3):
 // every figure and last month's result in batched reads, the rule, then the
 // results in batched writes; products whose phase or flags change are updated
 // with their audit entries.
-func (s *Service) AssessPage(ctx context.Context, month period.Month, version string, seg AssessmentSegment, cursor string) (PageResult, error) {
+//
+// With run (the plan's), the page also keeps its tally (counts, the results
+// the report lists, the exits to open) in the same writes, so the run's
+// report and exits read a few tallies instead of every result.
+func (s *Service) AssessPage(ctx context.Context, month period.Month, version string, seg AssessmentSegment, cursor string, run int) (PageResult, error) {
 	pol, ok, err := s.policyByVersion(ctx, version)
 	if err != nil {
 		return PageResult{}, err
@@ -155,7 +164,16 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 		}
 		docs[r.ProductID] = b
 	}
-	if err := s.AssessStore.PutAssessmentDocs(ctx, month, docs); err != nil {
+	if run > 0 {
+		tally, err := json.Marshal(tallyOf(records))
+		if err != nil {
+			return PageResult{}, err
+		}
+		key := string(seg.Stage) + "/" + string(seg.Level) + "#" + cursor
+		if err := s.AssessStore.PutAssessmentPage(ctx, month, docs, store.PageTally{Run: run, Key: key, Doc: tally}); err != nil {
+			return PageResult{}, err
+		}
+	} else if err := s.AssessStore.PutAssessmentDocs(ctx, month, docs); err != nil {
 		return PageResult{}, err
 	}
 	for i, r := range records {
@@ -164,6 +182,58 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 		}
 	}
 	return PageResult{Cursor: next, Done: next == "", Assessed: len(records)}, nil
+}
+
+// pageTally is what one page of a run adds to the run's report: its counts,
+// the results the report lists, and the results that open an exit.
+type pageTally struct {
+	Total  int                        `json:"total"`
+	Counts map[assessment.Outcome]int `json:"counts"`
+	Listed []assessment.Result        `json:"listed"`
+	Exits  []AssessmentRecord         `json:"exits"`
+}
+
+
+func tallyOf(records []AssessmentRecord) pageTally {
+	t := pageTally{Counts: map[assessment.Outcome]int{}}
+	for _, r := range records {
+		t.Total++
+		t.Counts[r.Result.Result]++
+		if listedInReport(r) {
+			t.Listed = append(t.Listed, r.Result)
+		}
+		if r.OpensExit {
+			t.Exits = append(t.Exits, r)
+		}
+	}
+	return t
+}
+
+// listedInReport says which results the report lists (SPEC 3): phase
+// changes, exits, pending data, P§18 flags.
+func listedInReport(r AssessmentRecord) bool {
+	return r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible ||
+		r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0
+}
+
+// runTallies reads the page tallies of the month's latest run; ok is false
+// when the run kept none (the results are then swept).
+func (s *Service) runTallies(ctx context.Context, month period.Month) ([]pageTally, bool, error) {
+	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
+	if err != nil || run.Runs == 0 {
+		return nil, false, err
+	}
+	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs)
+	if err != nil || len(docs) == 0 {
+		return nil, false, err
+	}
+	out := make([]pageTally, len(docs))
+	for i, d := range docs {
+		if err := json.Unmarshal(d, &out[i]); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
 }
 
 // maxCatchUpMonths bounds how far a run looks back for missing months of one
@@ -553,6 +623,24 @@ func withFlag(flags []string, flag string, on bool) []string {
 // re-run opens none twice.
 func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month) (int, error) {
 	opened := 0
+	tallies, ok, err := s.runTallies(ctx, month)
+	if err != nil {
+		return 0, err
+	}
+	if ok {
+		for _, t := range tallies {
+			for _, r := range t.Exits {
+				done, err := s.openAssessmentExit(ctx, r)
+				if err != nil {
+					return opened, err
+				}
+				if done {
+					opened++
+				}
+			}
+		}
+		return opened, nil
+	}
 	cursor := ""
 	for {
 		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 200)
@@ -625,8 +713,19 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 	}
 	total := 0
 	var listed []assessment.Result
+	tallies, ok, err := s.runTallies(ctx, month)
+	if err != nil {
+		return assessment.RunReport{}, err
+	}
+	for _, t := range tallies {
+		total += t.Total
+		for o, n := range t.Counts {
+			counts[o] += n
+		}
+		listed = append(listed, t.Listed...)
+	}
 	cursor := ""
-	for {
+	for !ok {
 		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 500)
 		if err != nil {
 			return assessment.RunReport{}, err
@@ -638,7 +737,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 			}
 			total++
 			counts[r.Result.Result]++
-			if r.PhaseBefore != r.PhaseAfter || r.OpensExit || r.CommercialIneligible || r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0 {
+			if listedInReport(r) {
 				listed = append(listed, r.Result)
 			}
 		}

@@ -33,7 +33,57 @@ type assessmentItem struct {
 // PutAssessmentDocs writes result documents (JSON, keyed by product) of a month
 // with BatchWriteItem, 25 at a time.
 func (s *Store) PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error {
-	reqs := make([]ddb.WriteRequest, 0, len(docs))
+	return s.putAssessments(ctx, m, docs, nil)
+}
+
+// PageTally is one page of a run's tally: what the page counted and listed,
+// so the run's report and its exits are read from a few tallies instead of
+// every result (pk ASSESSPAGES#<month>#<run>, sk the page's key).
+type PageTally struct {
+	Run int
+	Key string
+	Doc []byte
+}
+
+// PutAssessmentPage writes a page's results and its tally in the same batched
+// writes; a repeated page overwrites both.
+func (s *Store) PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally PageTally) error {
+	return s.putAssessments(ctx, m, docs, &tally)
+}
+
+func pagesPK(m period.Month, run int) string { return fmt.Sprintf("ASSESSPAGES#%s#%d", m, run) }
+
+// AssessmentPages reads every page tally of a month's run.
+func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run int) ([][]byte, error) {
+	var out [][]byte
+	cursor := ""
+	for {
+		p, err := s.queryPage(ctx, "", "pk", pagesPK(m, run), "", "", cursor, 1000, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.items {
+			if doc, ok := raw["doc"].(*ddb.AttributeValueMemberS); ok {
+				out = append(out, []byte(doc.Value))
+			}
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
+}
+
+func (s *Store) putAssessments(ctx context.Context, m period.Month, docs map[string][]byte, tally *PageTally) error {
+	reqs := make([]ddb.WriteRequest, 0, len(docs)+1)
+	if tally != nil {
+		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: pagesPK(m, tally.Run), SK: tally.Key}, Type: "assessment_page",
+			Month: m.String(), Doc: string(tally.Doc)})
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: av}})
+	}
 	for pid, doc := range docs {
 		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: assessPK(m), SK: pid}, Type: "assessment",
 			ProductID: pid, Month: m.String(), Doc: string(doc)})

@@ -19,6 +19,8 @@ type AssessmentEvent struct {
 	PolicyVersion string                 `json:"policyVersion,omitempty"`
 	Segment       *app.AssessmentSegment `json:"segment,omitempty"`
 	Cursor        string                 `json:"cursor,omitempty"`
+	// Run is the plan's run number: a page keeps its tally under it.
+	Run int `json:"run,omitempty"`
 	// Error is what stopped the run, for the fail action.
 	Error *app.JobError `json:"error,omitempty"`
 }
@@ -59,7 +61,7 @@ func Assessment(svc *app.Service) Handler {
 			if ev.Segment == nil {
 				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("page needs a segment")}
 			}
-			res, err := svc.AssessPage(ctx, m, ev.PolicyVersion, *ev.Segment, ev.Cursor)
+			res, err := svc.AssessPage(ctx, m, ev.PolicyVersion, *ev.Segment, ev.Cursor, ev.Run)
 			return ok(res, named(err))
 		case "open_exits":
 			n, err := svc.OpenAssessmentExits(ctx, m)

@@ -145,7 +145,7 @@ func writeAssessReport(w io.Writer, r assessReport) error {
 	if r.opts.sfn {
 		fmt.Fprintf(b, ";\n  then %s by the floor, then the state machine on the local ASL engine (StartExecution, Wait)", d.assessed[len(d.assessed)-1])
 	}
-	fmt.Fprintf(b, ".\n  Both page through the plan's segments (stage × level, hq included), %d at once (AssessSegments' MaxConcurrency), pages of 100, one page after the other.\n\n", r.mapConcurrency)
+	fmt.Fprintf(b, ".\n  Both page through the plan's segments (stage × level, hq included), %d at once (AssessSegments' MaxConcurrency), one page after the other: the floor 100 a page, the system 99 and the page's tally.\n\n", r.mapConcurrency)
 
 	rows := r.rows()
 	t := bench.Table{

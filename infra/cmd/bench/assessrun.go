@@ -178,7 +178,7 @@ func (m *measurer) system(ctx context.Context, month period.Month) (int, error) 
 	_, err = bench.Run(ctx, len(plan.Segments), m.mapConcurrency, func(ctx context.Context, i int) error {
 		cursor := ""
 		for {
-			res, err := m.svc.AssessPage(ctx, plan.Month, plan.PolicyVersion, plan.Segments[i], cursor)
+			res, err := m.svc.AssessPage(ctx, plan.Month, plan.PolicyVersion, plan.Segments[i], cursor, plan.Run)
 			if err != nil {
 				return err
 			}
