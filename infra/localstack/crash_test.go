@@ -61,9 +61,15 @@ func outcome(t *testing.T, e *stacktest.Env, admin, month string) (map[string]st
 		}
 	}
 	res := map[string]string{}
-	for _, it := range e.Do("GET", "/assessments/"+month, admin, nil).Map(t)["items"].([]any) {
-		r := it.(map[string]any)
-		res[names[r["productId"].(string)]] = fmt.Sprint(r["result"], "|", r["phaseBefore"], "|", r["phaseAfter"], "|", r["reasons"], "|", r["policyVersion"])
+	for cursor := ""; ; {
+		page := e.Do("GET", "/assessments/"+month+"?limit=100&cursor="+cursor, admin, nil).Map(t)
+		for _, it := range page["items"].([]any) {
+			r := it.(map[string]any)
+			res[names[r["productId"].(string)]] = fmt.Sprint(r["result"], "|", r["phaseBefore"], "|", r["phaseAfter"], "|", r["reasons"], "|", r["policyVersion"])
+		}
+		if cursor, _ = page["nextCursor"].(string); cursor == "" {
+			break
+		}
 	}
 	exits := map[string]int{}
 	for _, it := range e.Do("GET", "/submissions?type=exit&limit=200", admin, nil).Map(t)["items"].([]any) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sort"
 	"strings"
 
@@ -62,14 +63,19 @@ func (s *Server) assessments(w http.ResponseWriter, r *http.Request, _ directory
 	if err != nil {
 		return err
 	}
-	results, err := s.App.MonthResults(r.Context(), m)
+	limit := int32(500)
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return problem.InvalidField("limit", "must be a whole number between 1 and 1000")
+		}
+		limit = int32(n)
+	}
+	results, next, err := s.App.MonthResultsPage(r.Context(), m, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	if results == nil {
-		results = []app.AssessmentRecord{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": results})
+	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": results, "nextCursor": next})
 	return nil
 }
 

@@ -763,22 +763,37 @@ func (s *Service) MonthResults(ctx context.Context, month period.Month) ([]Asses
 	var out []AssessmentRecord
 	cursor := ""
 	for {
-		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 500)
+		page, next, err := s.MonthResultsPage(ctx, month, cursor, 500)
 		if err != nil {
 			return nil, err
 		}
-		for _, doc := range docs {
-			var r AssessmentRecord
-			if err := json.Unmarshal(doc, &r); err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
+		out = append(out, page...)
 		if next == "" {
 			return out, nil
 		}
 		cursor = next
 	}
+}
+
+// MonthResultsPage reads one page of a month's results, in product order,
+// and the cursor of the next (empty after the last).
+func (s *Service) MonthResultsPage(ctx context.Context, month period.Month, cursor string, limit int32) ([]AssessmentRecord, string, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, "", problem.InvalidField("limit", "must be between 1 and 1000")
+	}
+	docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]AssessmentRecord, 0, len(docs))
+	for _, doc := range docs {
+		var r AssessmentRecord
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	return out, next, nil
 }
 
 // AssessmentRun is the run record of a month.
