@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -522,7 +523,12 @@ func (p *pool) startOnce() (*instance, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so stopping it ends the bootstrap too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	// Pdeathsig fires when the forking thread exits, not the process: pin the
+	// fork to a thread that lives on.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
 		return nil, err
 	}
 	inst := &instance{addr: addrs[0], cmd: cmd, done: make(chan struct{})}
