@@ -3,10 +3,14 @@
 // Functions can be run and tested on one machine.
 //
 // An Engine registers state machines from their definitions (with
-// DefinitionSubstitutions applied), dispatches Task states to Go handlers
-// registered by Lambda function ARN, and implements the part of the Step
-// Functions API the application uses (StepFunctions), so code written
-// against *sfn.Client runs unchanged against it.
+// DefinitionSubstitutions applied) and runs their Lambda tasks through the
+// Lambda Invoke API (WithLambdaInvoker: the local stack's built bootstraps,
+// errors named by the runtime's errorType as Step Functions names them), or,
+// in the engine's own tests, through Go handlers registered by function ARN.
+// It implements the Step Functions API operations a client calls
+// (StartExecution, DescribeExecution, SendTask*, StopExecution,
+// ListExecutions, GetExecutionHistory), which infra/awslocal serves on the
+// wire, so code written against *sfn.Client runs unchanged against it.
 //
 // # Supported language
 //
