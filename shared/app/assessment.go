@@ -193,7 +193,6 @@ type pageTally struct {
 	Exits  []AssessmentRecord         `json:"exits"`
 }
 
-
 func tallyOf(records []AssessmentRecord) pageTally {
 	t := pageTally{Counts: map[assessment.Outcome]int{}}
 	for _, r := range records {
