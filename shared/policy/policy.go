@@ -51,8 +51,12 @@ func (c CalendarRules) Calendar() period.Calendar {
 	return cal
 }
 
-// DefaultVersion is the version of Default.
-const DefaultVersion = "2023.09-v1"
+// DefaultVersion is the version of Default. v2 carries the SPEC corrections
+// of December 2026 (exit routing rows, minutes countersign, deposit window,
+// review composition): a document that changes gets a new version, so a
+// record's version always names the rules that decided it. A table that
+// holds v1 keeps it until a basic_rules decision stores v2.
+const DefaultVersion = "2023.09-v2"
 
 // Default returns the policy as SPEC states its defaults: product policy V2.0
 // (2023-09) and the partner rules, in force from 2023-09-01.
