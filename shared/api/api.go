@@ -152,7 +152,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			clientID = ""
 		}
 		w.Header().Set(requestIDHeader, rid)
-		ctx, cancel := context.WithTimeout(app.WithRequestID(r.Context(), rid), requestBudget)
+		ctx, cancel := context.WithTimeout(app.WithRequestID(r.Context(), rid), budgetOf(r))
 		defer cancel()
 		r = r.WithContext(ctx)
 		who := &callerNote{}
@@ -203,6 +203,18 @@ var statusOf = map[problem.Code]int{
 // Gateway's limits, so a database that does not answer gets a 503 in seconds
 // instead of a hang.
 const requestBudget = 10 * time.Second
+
+// importBudget bounds a figures import, whose file may hold up to 32 MiB of
+// rows to check and write: still inside API Gateway's 30 s.
+const importBudget = 25 * time.Second
+
+// budgetOf is the time a request may take.
+func budgetOf(r *http.Request) time.Duration {
+	if strings.HasPrefix(r.URL.Path, "/imports/") {
+		return importBudget
+	}
+	return requestBudget
+}
 
 type errorBody struct {
 	Error errorDetail `json:"error"`

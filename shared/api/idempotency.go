@@ -27,7 +27,7 @@ const (
 	idempotencyKeep = 24 * time.Hour
 	// idempotencyStale is when a claim whose request never answered (its
 	// process died) may be taken over by a repeat.
-	idempotencyStale = 2 * requestBudget
+	idempotencyStale = 2 * importBudget
 	// maxKeptAnswer bounds the answer kept for a key (a DynamoDB item holds
 	// 400 KB); creating routes answer far less.
 	maxKeptAnswer = 300 << 10
