@@ -171,6 +171,17 @@ func TestMonthlyAssessmentJob(t *testing.T) {
 	if chart.Status != 200 || !strings.Contains(string(chart.Body), "<svg") || !strings.Contains(string(chart.Body), "考核门槛 50000.00") {
 		t.Fatalf("product page: %d", chart.Status)
 	}
+	// The page names the product's level, mode and stage in Chinese, not by code.
+	for _, want := range []string{"市级 / 合作", "<td>商用</td>"} {
+		if !strings.Contains(string(chart.Body), want) {
+			t.Errorf("product page lacks %q", want)
+		}
+	}
+	for _, code := range []string{"city", "cooperative", ">commercial<", "self_built"} {
+		if strings.Contains(string(chart.Body), code) {
+			t.Errorf("product page shows the code %q", code)
+		}
+	}
 	if res := e.Do("POST", "/assessment-runs", admin, map[string]any{"month": "2026-13"}); res.Status != 400 {
 		t.Fatalf("month 2026-13: %d", res.Status)
 	}

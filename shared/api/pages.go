@@ -12,6 +12,7 @@ import (
 	"productgov/shared/decision"
 	"productgov/shared/directory"
 	"productgov/shared/mail"
+	"productgov/shared/product"
 )
 
 //go:embed pages/*.html
@@ -24,6 +25,26 @@ var stepStatusNames = map[decision.StepStatus]string{
 
 var formFieldNames = map[string]string{"decision": "决定", "comment": "意见", "minutesRef": "会议纪要编号"}
 
+// Chinese names of a product's codes, as pages show them (P§2–P§4).
+var (
+	productStageNames = map[product.Stage]string{
+		product.StageDemand: "需求", product.StagePlanning: "规划", product.StageBuilding: "立项建设",
+		product.StageIntroducing: "合作引入", product.StageTrialUse: "试用", product.StageTrialCommercial: "试商用",
+		product.StageTrialSuspended: "试商用暂停", product.StageCommercial: "商用", product.StageExiting: "退出中",
+		product.StageExited: "已退出",
+	}
+	productLevelNames = map[product.Level]string{product.LevelHQ: "总部全网", product.LevelProvince: "省级", product.LevelCity: "市级"}
+	productModeNames  = map[product.Mode]string{product.ModeSelfBuilt: "自建", product.ModeCooperative: "合作"}
+)
+
+// nameOf is a code's Chinese name, or the code when it has none.
+func nameOf[K ~string](names map[K]string, k K) string {
+	if n, ok := names[k]; ok {
+		return n
+	}
+	return string(k)
+}
+
 var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 	"stepName": app.StepName,
 	"phaseName": func(p any) string {
@@ -33,6 +54,9 @@ var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 		return fmt.Sprint(p)
 	},
 	"stepStatus": func(s decision.StepStatus) string { return stepStatusNames[s] },
+	"stageName":  func(st product.Stage) string { return nameOf(productStageNames, st) },
+	"levelName":  func(l product.Level) string { return nameOf(productLevelNames, l) },
+	"modeName":   func(m product.Mode) string { return nameOf(productModeNames, m) },
 	"fieldName": func(f string) string {
 		if n, ok := formFieldNames[f]; ok {
 			return n
