@@ -26,6 +26,8 @@ import (
 // Assessments is the monthly assessment part of the store.
 type Assessments interface {
 	ProductsPage(ctx context.Context, stage product.Stage, level product.Level, cursor string, limit int32) ([]product.Product, string, error)
+	ProductsInShard(ctx context.Context, stage product.Stage, level product.Level, shard int, cursor string, limit int32) ([]product.Product, string, error)
+	Shards() int
 	BatchFigures(ctx context.Context, kind product.FigureKind, ks []product.FigureKey) (map[product.FigureKey]int64, error)
 	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
@@ -52,10 +54,11 @@ type AssessmentRecord struct {
 const runKindAssessment = "assessment"
 
 // AssessmentSegment is one index partition of in-scope products (SPEC 3: province
-// and city products in trial commercial or commercial use).
+// and city products in trial commercial or commercial use): a shard of a
+// stage's products, every level (hq products get their skipped record).
 type AssessmentSegment struct {
 	Stage product.Stage `json:"stage"`
-	Level product.Level `json:"level"`
+	Shard int           `json:"shard"`
 }
 
 // AssessmentPlan is what the job's first step decides: the month, the policy
@@ -96,8 +99,8 @@ func (s *Service) PlanAssessment(ctx context.Context, month string, at time.Time
 	plan := AssessmentPlan{Month: m, PolicyVersion: pol.Version, Run: run.Runs}
 	for _, st := range []product.Stage{product.StageTrialCommercial, product.StageCommercial} {
 		// hq products are read too, so each gets its record: skipped, hq_not_assessed (SPEC 3).
-		for _, lv := range []product.Level{product.LevelHQ, product.LevelProvince, product.LevelCity} {
-			plan.Segments = append(plan.Segments, AssessmentSegment{Stage: st, Level: lv})
+		for shard := range s.AssessStore.Shards() {
+			plan.Segments = append(plan.Segments, AssessmentSegment{Stage: st, Shard: shard})
 		}
 	}
 	return plan, nil
@@ -145,7 +148,7 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 	if !ok {
 		return PageResult{}, fmt.Errorf("app: policy version %s not found", version)
 	}
-	products, next, err := s.AssessStore.ProductsPage(ctx, seg.Stage, seg.Level, cursor, assessPageSize)
+	products, next, err := s.AssessStore.ProductsInShard(ctx, seg.Stage, "", seg.Shard, cursor, assessPageSize)
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -169,7 +172,7 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 		if err != nil {
 			return PageResult{}, err
 		}
-		key := string(seg.Stage) + "/" + string(seg.Level) + "#" + cursor
+		key := fmt.Sprintf("%s/%02d#%s", seg.Stage, seg.Shard, cursor)
 		if err := s.AssessStore.PutAssessmentPage(ctx, month, docs, store.PageTally{Run: run, Key: key, Doc: tally}); err != nil {
 			return PageResult{}, err
 		}

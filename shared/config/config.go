@@ -47,7 +47,18 @@ type Config struct {
 	LinkKeyParam string
 	// LinkKey signs approval links (local mode; on AWS read from LinkKeyParam).
 	LinkKey []byte
+	// KeyShards is how many shards the store spreads its hot keys over
+	// (KEY_SHARDS, default store's 16). It may grow, never shrink, for a
+	// table already written.
+	KeyShards int
 }
+
+// DefaultKeyShards is KEY_SHARDS when unset (the store's DefaultShards; the
+// config package stays free of the store).
+const DefaultKeyShards = 16
+
+// MaxKeyShards bounds KEY_SHARDS (the store's MaxShards).
+const MaxKeyShards = 100
 
 // Local reports whether the system runs on the local stack.
 func (c Config) Local() bool { return c.Mode == ModeLocal }
@@ -88,6 +99,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.JWTIssuer == "" {
 		c.JWTIssuer = "productgov-local"
+	}
+	c.KeyShards = DefaultKeyShards
+	if v := get("KEY_SHARDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxKeyShards {
+			problems = append(problems, fmt.Sprintf("KEY_SHARDS must be a whole number from 1 to %d, not %q", MaxKeyShards, v))
+		}
+		c.KeyShards = n
 	}
 	if p := get("PORT"); p != "" {
 		n, err := strconv.Atoi(p)

@@ -17,10 +17,20 @@ import (
 	"productgov/shared/product"
 )
 
-// Assessment keys: pk ASSESS#<YYYY-MM>, sk <productId> — one record per
-// product and month, rewritten identically by a re-run; a month's results are
-// one Query, the month before's a batched read. The run: pk RUN#ASSESS#<month>, sk RUN.
-func assessPK(m period.Month) string { return "ASSESS#" + m.String() }
+// Assessment keys: pk ASSESS#<YYYY-MM>#<shard>, sk <productId> — one record
+// per product and month, rewritten identically by a re-run, under the
+// product's shard (ShardOf) so a national run's writes spread over the
+// shards; a month's results are a walk over the shards, the month before's a
+// batched read. The run: pk RUN#ASSESS#<month>, sk RUN.
+func (s *Store) assessPK(m period.Month, productID string) string {
+	return AssessmentKey(m, productID, s.Shards())
+}
+
+// AssessmentKey is the partition of a product's result for a month (exported
+// for the benchmark's direct floor, which writes the same items).
+func AssessmentKey(m period.Month, productID string, shards int) string {
+	return shardKey("ASSESS#"+m.String(), ShardOf(productID, shards))
+}
 
 type assessmentItem struct {
 	keys
@@ -85,7 +95,7 @@ func (s *Store) putAssessments(ctx context.Context, m period.Month, docs map[str
 		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: av}})
 	}
 	for pid, doc := range docs {
-		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: assessPK(m), SK: pid}, Type: "assessment",
+		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: s.assessPK(m, pid), SK: pid}, Type: "assessment",
 			ProductID: pid, Month: m.String(), Doc: string(doc)})
 		if err != nil {
 			return err
@@ -105,7 +115,7 @@ func (s *Store) AssessmentDocs(ctx context.Context, m period.Month, ids []string
 	for start := 0; start < len(ids); start += 100 {
 		var ks []map[string]ddb.AttributeValue
 		for _, id := range ids[start:min(start+100, len(ids))] {
-			ks = append(ks, keyOf(assessPK(m), id))
+			ks = append(ks, keyOf(s.assessPK(m, id), id))
 		}
 		err := s.batchGet(ctx, ks, "productId, doc", nil, func(item map[string]ddb.AttributeValue) {
 			pid, _ := item["productId"].(*ddb.AttributeValueMemberS)
@@ -150,9 +160,10 @@ func (s *Store) batchGet(ctx context.Context, ks []map[string]ddb.AttributeValue
 	return nil
 }
 
-// MonthAssessmentDocs lists a month's result documents in product order, a page at a time.
+// MonthAssessmentDocs lists a month's result documents shard by shard, in
+// product order within a shard, a page at a time.
 func (s *Store) MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error) {
-	p, err := s.queryPage(ctx, "", "pk", assessPK(m), "", "", cursor, limit, true)
+	p, err := s.walk(ctx, partitions{pkAttr: "pk", pks: s.shardKeys("ASSESS#" + m.String())}, cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -241,7 +252,7 @@ func (s *Store) PutRun(ctx context.Context, m audit.Meta, r Run) error {
 }
 
 // ProductsPage lists one page of the products of a stage and level from gsi1
-// (the assessment's in-scope index; never a Scan).
+// across its shards (never a Scan).
 func (s *Store) ProductsPage(ctx context.Context, stage product.Stage, level product.Level, cursor string, limit int32) ([]product.Product, string, error) {
 	return s.ListProducts(ctx, product.Filter{Stage: stage, Level: level}, cursor, limit)
 }

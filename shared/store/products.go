@@ -19,8 +19,12 @@ import (
 // Product keys:
 //
 //	pk PRODUCT#<id>  sk PRODUCT
-//	gsi1 STAGE#<stage> / <level>#<id>   (by stage; in-scope listing for the assessment)
-//	gsi2 LEVEL#<level> / <stage>#<id>   (by level)
+//	gsi1 STAGE#<stage>#<shard> / <level>#<id>   (by stage; in-scope listing for the assessment)
+//
+// The stage key is sharded by the product id (ShardOf): a national run
+// updates products of two stages, which on one key each would be two hot
+// partitions. Listing by level reads the stages' shards narrowed to the
+// level's prefix, so a product writes one index entry, not two.
 const skProduct = "PRODUCT"
 
 func productPK(id string) string { return "PRODUCT#" + id }
@@ -56,13 +60,22 @@ type productItem struct {
 	UpdatedAt     string   `dynamodbav:"updatedAt"`
 }
 
-func toProductItem(p product.Product) productItem {
+// stageKey is the gsi1 partition of a stage's products: STAGE#<stage>.
+func stageKey(st product.Stage) string { return "STAGE#" + string(st) }
+
+// StageShardKey is the gsi1 partition of one shard of a stage's products.
+func StageShardKey(st product.Stage, shard int) string { return shardKey(stageKey(st), shard) }
+
+// ProductIndexKeys are a product's gsi1 key and sort key (exported for the
+// benchmark's direct floor, which writes the same items).
+func ProductIndexKeys(p product.Product, shards int) (pk, sk string) {
+	return shardKey(stageKey(p.Stage), ShardOf(p.ID, shards)), string(p.Level) + "#" + p.ID
+}
+
+func (s *Store) toProductItem(p product.Product) productItem {
+	gpk, gsk := ProductIndexKeys(p, s.Shards())
 	it := productItem{
-		keys: keys{
-			PK: productPK(p.ID), SK: skProduct,
-			GSI1PK: "STAGE#" + string(p.Stage), GSI1SK: string(p.Level) + "#" + p.ID,
-			GSI2PK: "LEVEL#" + string(p.Level), GSI2SK: string(p.Stage) + "#" + p.ID,
-		},
+		keys: keys{PK: productPK(p.ID), SK: skProduct, GSI1PK: gpk, GSI1SK: gsk},
 		Type: "product", Ver: p.Version, ID: p.ID, Name: p.Name, Level: string(p.Level), Mode: string(p.Mode),
 		PartnerID: p.PartnerID, Strategic: p.Strategic, Customers: p.Customers, Stage: string(p.Stage),
 		Phase: string(p.Phase), InitialPhase: string(p.InitialPhase), StageSince: p.StageSince.String(), HadSpend: p.HadSpend, Flags: p.Flags,
@@ -179,7 +192,7 @@ func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, e
 // which is how a repeated create with the same idempotency key is detected.
 func (s *Store) CreateProduct(ctx context.Context, m audit.Meta, p product.Product, first product.StageChange) error {
 	p.Version = 1
-	put, err := s.putItem(toProductItem(p), condNew, nil)
+	put, err := s.putItem(s.toProductItem(p), condNew, nil)
 	if err != nil {
 		return err
 	}
@@ -246,7 +259,7 @@ func (s *Store) updateProduct(ctx context.Context, m audit.Meta, id string, read
 		after.ID = before.ID
 		after.Version = before.Version + 1
 		after.UpdatedAt = m.At.UTC()
-		put, err := s.putItem(toProductItem(after), condVersion, versionIs(before.Version))
+		put, err := s.putItem(s.toProductItem(after), condVersion, versionIs(before.Version))
 		if err != nil {
 			return product.Product{}, err
 		}
@@ -280,74 +293,46 @@ func (s *Store) updateProduct(ctx context.Context, m audit.Meta, id string, read
 	}
 }
 
-// ListProducts lists products a page at a time through an index: by stage
-// (gsi1, optionally narrowed to a level), by level (gsi2), or, unfiltered, by
-// walking each level's gsi2 partition in turn (the cursor remembers which).
+// ListProducts lists products a page at a time through gsi1: a stage's
+// shards (optionally narrowed to a level), or every stage's shards in turn
+// narrowed to a level or not; the cursor remembers the shard.
 func (s *Store) ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error) {
-	switch {
-	case f.Stage != "":
-		prefix := ""
-		if f.Level != "" {
-			prefix = string(f.Level) + "#"
-		}
-		p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", "STAGE#"+string(f.Stage), "gsi1sk", prefix, cursor, limit, true)
-		if err != nil {
-			return nil, "", err
-		}
-		out, err := decodeProducts(p.items)
-		return out, p.cursor, err
-	case f.Level != "":
-		p, err := s.queryPage(ctx, IndexGSI2, "gsi2pk", "LEVEL#"+string(f.Level), "", "", cursor, limit, true)
-		if err != nil {
-			return nil, "", err
-		}
-		out, err := decodeProducts(p.items)
-		return out, p.cursor, err
+	stages := product.Stages
+	if f.Stage != "" {
+		stages = []product.Stage{f.Stage}
 	}
-	return s.listAllLevels(ctx, cursor, limit)
+	parts := partitions{index: IndexGSI1, pkAttr: "gsi1pk", skAttr: "gsi1sk"}
+	for _, st := range stages {
+		parts.pks = append(parts.pks, s.shardKeys(stageKey(st))...)
+	}
+	if f.Level != "" {
+		parts.prefix = string(f.Level) + "#"
+	}
+	p, err := s.walk(ctx, parts, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := decodeProducts(p.items)
+	return out, p.cursor, err
 }
 
-// listAllLevels walks hq, province, city in order; its cursor is
-// "<level index>.<cursor within that level>".
-func (s *Store) listAllLevels(ctx context.Context, cursor string, limit int32) ([]product.Product, string, error) {
-	levelIdx, inner := 0, ""
-	if cursor != "" {
-		var ok bool
-		levelIdx, inner, ok = splitLevelCursor(cursor)
-		if !ok {
-			return nil, "", problem.InvalidField("cursor", "is not a cursor this API returned")
-		}
+// ProductsInShard lists one page of the products of a stage (and level, when
+// given) in one shard of gsi1: the assessment's unit of work (a Map item), so
+// a run's segments spread over every shard.
+func (s *Store) ProductsInShard(ctx context.Context, stage product.Stage, level product.Level, shard int, cursor string, limit int32) ([]product.Product, string, error) {
+	if shard < 0 || shard >= s.Shards() {
+		return nil, "", fmt.Errorf("store: shard %d outside 0..%d", shard, s.Shards()-1)
 	}
-	var out []product.Product
-	for levelIdx < len(product.Levels) {
-		p, err := s.queryPage(ctx, IndexGSI2, "gsi2pk", "LEVEL#"+string(product.Levels[levelIdx]), "", "", inner, limit-int32(len(out)), true)
-		if err != nil {
-			return nil, "", err
-		}
-		got, err := decodeProducts(p.items)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, got...)
-		if p.cursor != "" {
-			return out, fmt.Sprintf("%d.%s", levelIdx, p.cursor), nil
-		}
-		levelIdx, inner = levelIdx+1, ""
-		if int32(len(out)) >= limit {
-			if levelIdx < len(product.Levels) {
-				return out, fmt.Sprintf("%d.", levelIdx), nil
-			}
-			return out, "", nil
-		}
+	prefix := ""
+	if level != "" {
+		prefix = string(level) + "#"
 	}
-	return out, "", nil
-}
-
-func splitLevelCursor(c string) (int, string, bool) {
-	if len(c) < 2 || c[1] != '.' || c[0] < '0' || int(c[0]-'0') >= len(product.Levels) {
-		return 0, "", false
+	p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", shardKey(stageKey(stage), shard), "gsi1sk", prefix, cursor, limit, true)
+	if err != nil {
+		return nil, "", err
 	}
-	return int(c[0] - '0'), c[2:], true
+	out, err := decodeProducts(p.items)
+	return out, p.cursor, err
 }
 
 func decodeProducts(items []map[string]ddb.AttributeValue) ([]product.Product, error) {

@@ -36,6 +36,8 @@ const maxUpdateAttempts = 60
 type Store struct {
 	db    *dynamodb.Client
 	table string
+	// shards spreads the hot keys (0: DefaultShards; see WithShards).
+	shards int
 }
 
 // New returns a Store on the named table.

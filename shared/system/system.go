@@ -56,6 +56,9 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 		}
 	}
 	st := store.New(db, cfg.TableName)
+	if cfg.KeyShards > 0 {
+		st.WithShards(cfg.KeyShards)
+	}
 	var links app.LinkSigner
 	if opts.LinkKeyLoader != nil {
 		links = app.NewLinkSignerFrom(opts.LinkKeyLoader)

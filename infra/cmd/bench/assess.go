@@ -313,7 +313,7 @@ func (d *dataset) load(ctx context.Context, st *store.Store, writers int, policy
 		if err != nil {
 			return ld, err
 		}
-		if err := checkTemplate(res.Item, *sp); err != nil {
+		if err := checkTemplate(res.Item, *sp, st.Shards()); err != nil {
 			return ld, err
 		}
 		templates[sp.kind()], items[sp.kind()] = sp, res.Item
@@ -329,6 +329,8 @@ func (d *dataset) load(ctx context.Context, st *store.Store, writers int, policy
 		item["customers"] = &ddb.AttributeValueMemberN{Value: fmt.Sprint(sp.customers())}
 		item["noticeDate"] = str(sp.notice.String())
 		item["stageSince"] = str(sp.notice.String())
+		gpk, _ := store.ProductIndexKeys(product.Product{ID: sp.id, Stage: sp.stage, Level: sp.level}, st.Shards())
+		item["gsi1pk"] = str(gpk) // the shard follows the id
 		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: item}})
 	}
 	var written atomic.Int64
@@ -381,10 +383,11 @@ func (d *dataset) load(ctx context.Context, st *store.Store, writers int, policy
 // checkTemplate makes sure the store's product item holds the attributes a
 // clone replaces, with the template's values: a changed layout in
 // shared/store/products.go fails the load instead of loading wrong items.
-func checkTemplate(item map[string]ddb.AttributeValue, sp spec) error {
+func checkTemplate(item map[string]ddb.AttributeValue, sp spec, shards int) error {
+	gpk, gsk := store.ProductIndexKeys(product.Product{ID: sp.id, Stage: sp.stage, Level: sp.level}, shards)
 	want := map[string]string{
 		"id": sp.id, "name": sp.name(), "noticeDate": sp.notice.String(), "stageSince": sp.notice.String(),
-		"gsi1pk": "STAGE#" + string(sp.stage), "gsi1sk": string(sp.level) + "#" + sp.id,
+		"gsi1pk": gpk, "gsi1sk": gsk,
 		"stage": string(sp.stage), "mode": string(sp.mode), "level": string(sp.level),
 	}
 	for k, v := range want {

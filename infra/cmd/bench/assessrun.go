@@ -69,6 +69,8 @@ type measurer struct {
 	rules assessment.Rules
 	// mapConcurrency is the Map state's MaxConcurrency.
 	mapConcurrency int
+	// shards is the store's shard count (the keys the floor writes).
+	shards int
 	// segments are the plan's segments, from the first system run.
 	segments   []app.AssessmentSegment
 	engine     *asl.Engine
@@ -90,7 +92,8 @@ func newMeasurer(s *stack, pol policy.Document, log *slog.Logger) (*measurer, er
 		table: table, rules: pol.Assessment, mapConcurrency: conc,
 		engine: s.local.Engine, machineArn: s.local.MachineArns["MonthlyAssessmentStateMachine"]}
 	m.db = m.counter.Client(base)
-	st := store.New(m.db, table)
+	st := store.New(m.db, table).WithShards(s.sys.Store.Shards())
+	m.shards = st.Shards()
 	svc := *s.sys.App
 	svc.Products, svc.Figures, svc.Users, svc.Policies, svc.Audit, svc.Partners = st, st, st, st, st, st
 	svc.Submissions, svc.Approvals, svc.AssessStore = st, st, st
@@ -229,7 +232,7 @@ var floorMissing atomic.Int64
 // revenue of M-2..M (M-11..M for trial-commercial products past the P§18
 // limit), the quality of M for cooperative products and the result of M-1 —
 // mixed in the same calls; then the results in BatchWriteItem of 25. A result
-// item is the store's (assessmentItem: pk ASSESS#<M>, sk the product id, type,
+// item is the store's (assessmentItem: pk ASSESS#<M>#<shard>, sk the product id, type,
 // productId, month, doc) and its doc is last month's, so it has a real size;
 // the system's run of the month then overwrites it. No rule runs and no
 // product is updated.
@@ -242,10 +245,10 @@ func (m *measurer) floor(ctx context.Context, month period.Month) (int, error) {
 			res, err := m.db.Query(ctx, &dynamodb.QueryInput{
 				TableName:                aws.String(m.table),
 				IndexName:                aws.String(store.IndexGSI1),
-				KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
-				ExpressionAttributeNames: map[string]string{"#pk": "gsi1pk", "#sk": "gsi1sk"},
+				KeyConditionExpression:   aws.String("#pk = :pk"),
+				ExpressionAttributeNames: map[string]string{"#pk": "gsi1pk"},
 				ExpressionAttributeValues: map[string]ddb.AttributeValue{
-					":pk": str("STAGE#" + string(seg.Stage)), ":prefix": str(string(seg.Level) + "#")},
+					":pk": str(store.StageShardKey(seg.Stage, seg.Shard))},
 				ScanIndexForward:  aws.Bool(true),
 				Limit:             aws.Int32(100),
 				ExclusiveStartKey: start,
@@ -270,7 +273,7 @@ func (m *measurer) floor(ctx context.Context, month period.Month) (int, error) {
 
 // floorPage reads and writes what one page of products needs.
 func (m *measurer) floorPage(ctx context.Context, month period.Month, products []map[string]ddb.AttributeValue) error {
-	prevPK := "ASSESS#" + month.Add(-1).String()
+	prev := make(map[string]string, len(products))
 	ids := make([]string, len(products))
 	keys := make([]map[string]ddb.AttributeValue, 0, len(products)*5)
 	for i, it := range products {
@@ -286,14 +289,13 @@ func (m *measurer) floorPage(ctx context.Context, month period.Month, products [
 		if attrS(it, "mode") == string(product.ModeCooperative) {
 			keys = append(keys, keyOf("PRODUCT#"+pid, "QUALITY#"+month.String()))
 		}
-		keys = append(keys, keyOf(prevPK, pid))
+		keys = append(keys, keyOf(store.AssessmentKey(month.Add(-1), pid, m.shards), pid))
 	}
-	prev := make(map[string]string, len(products))
 	for start := 0; start < len(keys); start += 100 {
 		ka := ddb.KeysAndAttributes{Keys: keys[start:min(start+100, len(keys))],
 			ProjectionExpression: aws.String("pk, sk, #v, doc"), ExpressionAttributeNames: map[string]string{"#v": "value"}}
 		err := batchGet(ctx, m.db, m.table, ka, func(item map[string]ddb.AttributeValue) {
-			if doc := attrS(item, "doc"); doc != "" && attrS(item, "pk") == prevPK {
+			if doc := attrS(item, "doc"); doc != "" && strings.HasPrefix(attrS(item, "pk"), "ASSESS#") {
 				prev[attrS(item, "sk")] = doc
 			}
 		})
@@ -309,7 +311,7 @@ func (m *measurer) floorPage(ctx context.Context, month period.Month, products [
 			doc = strings.Repeat(" ", 1500)
 		}
 		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: map[string]ddb.AttributeValue{
-			"pk": str("ASSESS#" + month.String()), "sk": str(pid), "type": str("assessment"),
+			"pk": str(store.AssessmentKey(month, pid, m.shards)), "sk": str(pid), "type": str("assessment"),
 			"productId": str(pid), "month": str(month.String()), "doc": str(doc),
 		}}})
 	}
