@@ -19,8 +19,9 @@ fuzz: deps-go
 run: deps
 	$(GO) run ./infra/cmd/local
 
-# One DynamoDB Local (in memory, random loopback port) serves the whole run;
-# withdynamo starts it, hands its endpoint to the tests and stops it after.
+# One DynamoDB Local and one S3 server (gofakes3; both in memory, random
+# loopback ports) serve the whole run; withdynamo starts them, hands their
+# endpoints to the tests and stops them after.
 # The functions' bootstraps and the runtime emulator are built once here and
 # handed to every test binary (the end-to-end tests run them, as Lambda does).
 test: deps
@@ -28,6 +29,7 @@ test: deps
 	$(MAKE) -s bootstraps OUT=build/host/functions
 	$(GO) build -o build/host/aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 	PRODUCTGOV_BOOTSTRAPS=$(CURDIR)/build/host/functions PRODUCTGOV_RIE=$(CURDIR)/build/host/aws-lambda-rie \
+		PRODUCTGOV_GOFAKES3=$(CURDIR)/build/host/gofakes3 \
 		$(GO) run ./infra/cmd/withdynamo -- $(GO) test -race -count=1 ./...
 
 deps: deps-java deps-npm deps-go deps-chromium
@@ -45,8 +47,12 @@ deps-npm:
 		cd infra && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
+# The local S3 server is installed at its pinned version outside go.mod (its
+# module wants a newer aws-sdk-go-v2 than the functions ship with).
+GOFAKES3 := github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
 deps-go:
 	@$(GO) mod download
+	@[ -x build/host/gofakes3 ] || GOBIN=$(CURDIR)/build/host GOFLAGS= $(GO) install $(GOFAKES3)
 
 # Debian's Chromium for the browser tests of the approval pages, and a CJK
 # font so the zh-CN pages render as people see them.

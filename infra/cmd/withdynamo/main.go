@@ -1,6 +1,7 @@
-// Command withdynamo starts one in-memory DynamoDB Local on a random loopback
-// port, runs the command after "--" with DYNAMODB_ENDPOINT set to it, and stops
-// it afterwards, so a whole test run shares a single JVM.
+// Command withdynamo starts one in-memory DynamoDB Local and one in-memory
+// local S3 server on random loopback ports, runs the command after "--" with
+// DYNAMODB_ENDPOINT and S3_ENDPOINT set to them, and stops them afterwards,
+// so a whole test run shares a single JVM and a single S3 server.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"productgov/infra/dynamolocal"
+	"productgov/infra/s3local"
 )
 
 func main() {
@@ -37,10 +39,20 @@ func run(args []string) int {
 	}
 	defer inst.Stop()
 	fmt.Fprintln(os.Stderr, "withdynamo: DynamoDB Local at", inst.Endpoint)
+	ctx, cancel = context.WithTimeout(context.Background(), 3*time.Minute)
+	s3inst, err := s3local.Start(ctx, s3local.Options{})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "withdynamo:", err)
+		return 1
+	}
+	defer s3inst.Stop()
+	fmt.Fprintln(os.Stderr, "withdynamo: S3 (gofakes3) at", s3inst.Endpoint)
 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), dynamolocal.EndpointEnv+"="+inst.Endpoint, "AWS_EC2_METADATA_DISABLED=true")
+	cmd.Env = append(os.Environ(), dynamolocal.EndpointEnv+"="+inst.Endpoint,
+		s3local.EndpointEnv+"="+s3inst.Endpoint, "AWS_EC2_METADATA_DISABLED=true")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	if err := cmd.Start(); err != nil {
