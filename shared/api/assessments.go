@@ -94,8 +94,8 @@ type monthReport struct {
 	Month   period.Month
 	Version string
 	Counts  []countLine
-	Changes []app.AssessmentRecord
-	Pending []app.AssessmentRecord
+	Changes []assessment.Result
+	Pending []assessment.Result
 	// Tracks lists every pending track, also one pending while the other
 	// track was assessed (SPEC 3 "Missing data").
 	Tracks []pendingTrackLine
@@ -114,24 +114,24 @@ type countLine struct {
 	Count int
 }
 
-func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentRecord, error) {
+// buildReport reads the month's finished report from the work bucket: the
+// counts and the results it lists (phase changes, pending data), never every
+// result, so a national month reads a few MB, not a million items.
+func (s *Server) buildReport(r *http.Request) (monthReport, app.MonthReport, int, error) {
 	m, err := pathMonthValue(r)
 	if err != nil {
-		return monthReport{}, nil, err
+		return monthReport{}, app.MonthReport{}, 0, err
 	}
-	results, err := s.App.MonthResults(r.Context(), m)
+	full, run, err := s.App.AssessmentReport(r.Context(), m)
 	if err != nil {
-		return monthReport{}, nil, err
+		return monthReport{}, full, 0, err
 	}
-	rep := monthReport{Title: fmt.Sprintf("%s 月度产品考核报告", m), Month: m, Total: len(results)}
-	counts := map[assessment.Outcome]int{}
-	for _, res := range results {
-		counts[res.Result.Result]++
-		rep.Version = res.PolicyVersion
+	rep := monthReport{Title: fmt.Sprintf("%s 月度产品考核报告", m), Month: m, Total: full.Total, Version: full.PolicyVersion}
+	for _, res := range full.Listed {
 		if res.PhaseBefore != res.PhaseAfter {
 			rep.Changes = append(rep.Changes, res)
 		}
-		if res.Result.Result == assessment.OutcomePendingData {
+		if res.Result == assessment.OutcomePendingData {
 			rep.Pending = append(rep.Pending, res)
 		}
 		for _, pt := range res.PendingTracks {
@@ -140,24 +140,39 @@ func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentReco
 		}
 	}
 	for _, o := range assessment.Outcomes {
-		rep.Counts = append(rep.Counts, countLine{outcomeNames[o], counts[o]})
+		rep.Counts = append(rep.Counts, countLine{outcomeNames[o], full.Counts[o]})
 	}
-	return rep, results, nil
+	return rep, full, run.Runs, nil
 }
 
 func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	rep, _, err := s.buildReport(r)
+	rep, _, _, err := s.buildReport(r)
 	if err != nil {
 		return err
 	}
 	return renderPage(w, http.StatusOK, "report.html", rep)
 }
 
+// assessmentReportXLSX sends the browser to the report's XLSX in the work
+// bucket (a presigned download, so its size is not bound by the 6 MB a
+// Lambda answer carries), writing it there on the first request of a run.
 func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	rep, results, err := s.buildReport(r)
+	rep, full, run, err := s.buildReport(r)
 	if err != nil {
 		return err
 	}
+	url, err := s.App.RunExport(r.Context(), "assessment", rep.Month.String(), run, "report.xlsx",
+		fmt.Sprintf("月度产品考核报告-%s.xlsx", rep.Month), func() ([]byte, error) { return reportXLSX(rep, full) })
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}
+
+// reportXLSX writes the report as a workbook: the counts, and every result
+// the report lists with its figures, rule and reason.
+func reportXLSX(rep monthReport, full app.MonthReport) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	const summary, detail = "汇总", "明细"
@@ -168,24 +183,22 @@ func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ 
 	}
 	writeRows(f, summary, rows)
 	if _, err := f.NewSheet(detail); err != nil {
-		return err
+		return nil, err
 	}
 	rows = [][]any{{"产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
-	sort.Slice(results, func(i, j int) bool { return results[i].ProductID < results[j].ProductID })
-	for _, res := range results {
-		rows = append(rows, []any{res.ProductID, res.Month.String(), outcomeNames[res.Result.Result], amountText(res.RevenueAverage),
+	listed := append([]assessment.Result(nil), full.Listed...)
+	sort.Slice(listed, func(i, j int) bool { return listed[i].ProductID < listed[j].ProductID })
+	for _, res := range listed {
+		rows = append(rows, []any{res.ProductID, res.Month.String(), outcomeNames[res.Result], amountText(res.RevenueAverage),
 			boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
-			phaseNames[res.PhaseAfter], res.Rule, res.Reason, res.PolicyVersion})
+			phaseNames[res.PhaseAfter], res.Rule, res.Reason, full.PolicyVersion})
 	}
 	writeRows(f, detail, rows)
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="assessment-%s.xlsx"`, rep.Month))
-	_, err = w.Write(buf.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
 func writeRows(f *excelize.File, sheet string, rows [][]any) {

@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -67,6 +69,34 @@ type Partners interface {
 	PartnerExists(ctx context.Context, id string) (bool, error)
 }
 
+// ObjectStore is the work bucket (S3; package objects): what is too large
+// for a table item or a Step Functions payload.
+type ObjectStore interface {
+	Name() string
+	Put(ctx context.Context, key, contentType string, body []byte) error
+	PutFile(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
+	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	Get(ctx context.Context, key string, limit int64) ([]byte, error)
+	Size(ctx context.Context, key string) (int64, error)
+	DownloadURL(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
+	UploadURL(ctx context.Context, key, contentType string, ttl time.Duration) (string, error)
+}
+
+// ObjectRef names an object of the work bucket, as an ItemReader or a
+// ResultWriter names it.
+type ObjectRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+}
+
+// objects returns the work bucket, or an error naming what is missing.
+func (s *Service) objects() (ObjectStore, error) {
+	if s.Objects == nil {
+		return nil, fmt.Errorf("app: no work bucket is configured (WORK_BUCKET)")
+	}
+	return s.Objects, nil
+}
+
 // Service runs the use cases.
 type Service struct {
 	Products    Products
@@ -97,6 +127,9 @@ type Service struct {
 	AssessStore Assessments
 	// AssessmentMachineArn is the monthly assessment state machine.
 	AssessmentMachineArn string
+	// Objects is the work bucket: the jobs' work lists and reports, exports
+	// and uploads (nil where no bucket is configured: those use cases refuse).
+	Objects ObjectStore
 	// BaseURL is where links in emails point, e.g. https://api.example.com.
 	BaseURL string
 	Log     *slog.Logger

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,7 +34,7 @@ type Assessments interface {
 	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
 	PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally store.PageTally) error
-	AssessmentPages(ctx context.Context, m period.Month, run int) ([][]byte, error)
+	AssessmentPages(ctx context.Context, m period.Month, run int, prefix string) ([][]byte, error)
 	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
 	GetRun(ctx context.Context, kind, period string) (store.Run, error)
 	PutRun(ctx context.Context, m auditMeta, r store.Run) error
@@ -61,14 +63,30 @@ type AssessmentSegment struct {
 	Shard int           `json:"shard"`
 }
 
+// tallyPrefix begins the keys of the segment's page tallies.
+func (seg AssessmentSegment) tallyPrefix() string {
+	return fmt.Sprintf("%s/%02d#", seg.Stage, seg.Shard)
+}
+
 // AssessmentPlan is what the job's first step decides: the month, the policy
 // version, and the index segments the Map pages through.
 type AssessmentPlan struct {
-	Month         period.Month        `json:"month"`
-	PolicyVersion string              `json:"policyVersion"`
-	Segments      []AssessmentSegment `json:"segments"`
+	Month         period.Month `json:"month"`
+	PolicyVersion string       `json:"policyVersion"`
+	// Segments are the work list; the Distributed Map's ItemReader reads them
+	// from Work, so the execution's payload does not grow with the shards.
+	Segments []AssessmentSegment `json:"-"`
+	// SegmentCount is len(Segments).
+	SegmentCount int `json:"segments"`
+	// Work is the work list in the bucket: a JSON array of segments.
+	Work ObjectRef `json:"work"`
 	// Run numbers this run of the month: its pages' tallies are kept under it.
 	Run int `json:"run"`
+}
+
+// runObjectKey names an object of one run of a job in the work bucket.
+func runObjectKey(kind, p string, run int, name string) string {
+	return fmt.Sprintf("runs/%s/%s/%d/%s", kind, p, run, name)
 }
 
 // PlanAssessment resolves the month (given, or the month before `at` in
@@ -102,6 +120,16 @@ func (s *Service) PlanAssessment(ctx context.Context, month string, at time.Time
 		for shard := range s.AssessStore.Shards() {
 			plan.Segments = append(plan.Segments, AssessmentSegment{Stage: st, Shard: shard})
 		}
+	}
+	plan.SegmentCount = len(plan.Segments)
+	bucket, err := s.objects()
+	if err != nil {
+		return AssessmentPlan{}, err
+	}
+	work, _ := json.Marshal(plan.Segments)
+	plan.Work = ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(runKindAssessment, m.String(), run.Runs, "segments.json")}
+	if err := bucket.Put(ctx, plan.Work.Key, "application/json", work); err != nil {
+		return AssessmentPlan{}, err
 	}
 	return plan, nil
 }
@@ -172,7 +200,7 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 		if err != nil {
 			return PageResult{}, err
 		}
-		key := fmt.Sprintf("%s/%02d#%s", seg.Stage, seg.Shard, cursor)
+		key := seg.tallyPrefix() + cursor
 		if err := s.AssessStore.PutAssessmentPage(ctx, month, docs, store.PageTally{Run: run, Key: key, Doc: tally}); err != nil {
 			return PageResult{}, err
 		}
@@ -218,14 +246,15 @@ func listedInReport(r AssessmentRecord) bool {
 		r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0
 }
 
-// runTallies reads the page tallies of the month's latest run; ok is false
-// when the run kept none (the results are then swept).
-func (s *Service) runTallies(ctx context.Context, month period.Month) ([]pageTally, bool, error) {
+// runTallies reads the page tallies of the month's latest run (those of one
+// segment with its prefix); ok is false when the run kept none (the results
+// are then swept).
+func (s *Service) runTallies(ctx context.Context, month period.Month, prefix string) ([]pageTally, bool, error) {
 	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
 	if err != nil || run.Runs == 0 {
 		return nil, false, err
 	}
-	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs)
+	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs, prefix)
 	if err != nil || len(docs) == 0 {
 		return nil, false, err
 	}
@@ -621,15 +650,22 @@ func withFlag(flags []string, flag string, on bool) []string {
 
 // OpenAssessmentExits opens one exit submission (exitType assessment, the
 // system as applicant) for each product whose phase became exit in the month
-// (SPEC 3, 2.5). The submission's id derives from product and month, so a
-// re-run opens none twice.
-func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month) (int, error) {
+// (SPEC 3, 2.5), or, given a segment, in that segment's pages of the run: the
+// state machine opens each segment's exits in the segment's own child
+// execution, so no one task opens a national run's thousands. The
+// submission's id derives from product and month, so a re-run opens none
+// twice.
+func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month, seg *AssessmentSegment) (int, error) {
 	opened := 0
-	tallies, ok, err := s.runTallies(ctx, month)
+	prefix := ""
+	if seg != nil {
+		prefix = seg.tallyPrefix()
+	}
+	tallies, ok, err := s.runTallies(ctx, month, prefix)
 	if err != nil {
 		return 0, err
 	}
-	if ok {
+	if ok || seg != nil {
 		for _, t := range tallies {
 			for _, r := range t.Exits {
 				done, err := s.openAssessmentExit(ctx, r)
@@ -715,7 +751,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 	}
 	total := 0
 	var listed []assessment.Result
-	tallies, ok, err := s.runTallies(ctx, month)
+	tallies, ok, err := s.runTallies(ctx, month, "")
 	if err != nil {
 		return assessment.RunReport{}, err
 	}
@@ -754,10 +790,124 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 	if err != nil {
 		return report, err
 	}
+	// The whole report (every listed result) goes to the bucket; the run
+	// record keeps the counts and the head of each list, so it stays far
+	// below DynamoDB's 400 KB item size at a national run's thousands.
+	bucket, err := s.objects()
+	if err != nil {
+		return report, err
+	}
+	full, err := json.Marshal(MonthReport{RunReport: report, PolicyVersion: run.PolicyVersion, Listed: listed})
+	if err != nil {
+		return report, err
+	}
+	ref := ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(runKindAssessment, month.String(), run.Runs, "report.json")}
+	if err := bucket.Put(ctx, ref.Key, "application/json", full); err != nil {
+		return report, err
+	}
 	now := s.Now().UTC()
 	run.Status, run.FinishedAt, run.Error, run.Cause = "succeeded", &now, "", ""
-	run.Summary, _ = json.Marshal(report)
+	head := headOf(report)
+	run.Summary, _ = json.Marshal(runSummary{RunReport: head, Full: ref, Truncated: !reflect.DeepEqual(head, report)})
 	return report, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
+}
+
+// RunExport returns a download URL of an export of one run of a job (kind,
+// period, run), writing it to the work bucket with build on the first
+// request: a run's exports never change, so each is built once.
+func (s *Service) RunExport(ctx context.Context, kind, p string, run int, name, filename string, build func() ([]byte, error)) (string, error) {
+	bucket, err := s.objects()
+	if err != nil {
+		return "", err
+	}
+	key := runObjectKey(kind, p, run, name)
+	if _, err := bucket.Size(ctx, key); problem.CodeOf(err) == problem.CodeNotFound {
+		body, err := build()
+		if err != nil {
+			return "", err
+		}
+		if err := bucket.Put(ctx, key, contentTypeOf(name), body); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	return bucket.DownloadURL(ctx, key, filename, exportLinkTTL)
+}
+
+// exportLinkTTL is how long a download link works: long enough to start the
+// download, short enough that a forwarded link soon stops working.
+const exportLinkTTL = 5 * time.Minute
+
+func contentTypeOf(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".xlsx"):
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case strings.HasSuffix(name, ".json"):
+		return "application/json"
+	case strings.HasSuffix(name, ".csv"):
+		return "text/csv"
+	}
+	return "application/octet-stream"
+}
+
+// summaryListHead bounds each list a run record keeps (the whole lists are
+// in the report object).
+const summaryListHead = 100
+
+// runSummary is what an assessment run record keeps of its report: the
+// counts, the first summaryListHead entries of each list, and where the
+// whole report is.
+type runSummary struct {
+	assessment.RunReport
+	// Truncated says some list holds only its head.
+	Truncated bool `json:"truncated,omitempty"`
+	// Full is the whole report in the work bucket (MonthReport).
+	Full ObjectRef `json:"full"`
+}
+
+func headOf(r assessment.RunReport) assessment.RunReport {
+	r.PhaseChanges = r.PhaseChanges[:min(len(r.PhaseChanges), summaryListHead)]
+	r.ExitsOpened = r.ExitsOpened[:min(len(r.ExitsOpened), summaryListHead)]
+	r.PendingData = r.PendingData[:min(len(r.PendingData), summaryListHead)]
+	r.PendingTracks = r.PendingTracks[:min(len(r.PendingTracks), summaryListHead)]
+	r.CommercialIneligible = r.CommercialIneligible[:min(len(r.CommercialIneligible), summaryListHead)]
+	return r
+}
+
+// MonthReport is a finished run's whole report, as kept in the work bucket:
+// the counts and lists, the policy version, and every result it lists.
+type MonthReport struct {
+	assessment.RunReport
+	PolicyVersion string              `json:"policyVersion"`
+	Listed        []assessment.Result `json:"listed"`
+}
+
+// maxReportObject bounds the report object a page reads (a national run's
+// listed results are a few MB).
+const maxReportObject = 256 << 20
+
+// AssessmentReport reads the report of a month's finished run from the work
+// bucket: not_found while the month has no finished run.
+func (s *Service) AssessmentReport(ctx context.Context, month period.Month) (MonthReport, store.Run, error) {
+	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
+	if err != nil {
+		return MonthReport{}, run, err
+	}
+	var sum runSummary
+	if len(run.Summary) == 0 || json.Unmarshal(run.Summary, &sum) != nil || sum.Full.Key == "" {
+		return MonthReport{}, run, problem.NotFound("assessment report", month.String())
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return MonthReport{}, run, err
+	}
+	raw, err := bucket.Get(ctx, sum.Full.Key, maxReportObject)
+	if err != nil {
+		return MonthReport{}, run, err
+	}
+	var rep MonthReport
+	return rep, run, json.Unmarshal(raw, &rep)
 }
 
 // MonthResults reads every result of a month, in product order.

@@ -47,6 +47,12 @@ type Config struct {
 	LinkKeyParam string
 	// LinkKey signs approval links (local mode; on AWS read from LinkKeyParam).
 	LinkKey []byte
+	// WorkBucket is the S3 bucket of the jobs' work lists and reports, exports
+	// and uploads (WORK_BUCKET).
+	WorkBucket string
+	// S3Endpoint is the local S3 server's URL (local mode only; the functions
+	// reach it through AWS_ENDPOINT_URL_S3 as on AWS).
+	S3Endpoint string
 	// KeyShards is how many shards the store spreads its hot keys over
 	// (KEY_SHARDS, default store's 16). It may grow, never shrink, for a
 	// table already written.
@@ -84,6 +90,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		SettlementMachineArn: get("SETTLEMENT_STATE_MACHINE_ARN"),
 		MailFrom:             get("MAIL_FROM"),
 		LinkKeyParam:         get("LINK_SIGNING_KEY_PARAM"),
+		WorkBucket:           get("WORK_BUCKET"),
+		S3Endpoint:           get("S3_ENDPOINT"),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAWS
@@ -145,6 +153,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 		if c.PublicBaseURL == "" {
 			problems = append(problems, "PUBLIC_BASE_URL is required on AWS")
+		}
+		if c.WorkBucket == "" {
+			problems = append(problems, "WORK_BUCKET is required on AWS")
 		}
 	}
 	if len(problems) > 0 {

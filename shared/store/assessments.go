@@ -63,12 +63,13 @@ func (s *Store) PutAssessmentPage(ctx context.Context, m period.Month, docs map[
 
 func pagesPK(m period.Month, run int) string { return fmt.Sprintf("ASSESSPAGES#%s#%d", m, run) }
 
-// AssessmentPages reads every page tally of a month's run.
-func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run int) ([][]byte, error) {
+// AssessmentPages reads the page tallies of a month's run whose keys begin
+// with prefix ("" for all; "<stage>/<shard>#" for one segment's).
+func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run int, prefix string) ([][]byte, error) {
 	var out [][]byte
 	cursor := ""
 	for {
-		p, err := s.queryPage(ctx, "", "pk", pagesPK(m, run), "", "", cursor, 1000, true)
+		p, err := s.queryPage(ctx, "", "pk", pagesPK(m, run), "sk", prefix, cursor, 1000, true)
 		if err != nil {
 			return nil, err
 		}

@@ -19,6 +19,17 @@ import (
 // dummy credentials and skips response checksum validation, which DynamoDB Local
 // does not always satisfy; without one it uses the Lambda's own credentials.
 func NewClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, error) {
+	cfg, err := LocalConfig(ctx, endpoint, region)
+	if err != nil {
+		return nil, err
+	}
+	return NewClientFromConfig(cfg, endpoint), nil
+}
+
+// LocalConfig loads an AWS configuration for a client outside Lambda: with
+// an endpoint (a local server) it signs with dummy credentials and checks
+// checksums only where an operation requires them.
+func LocalConfig(ctx context.Context, endpoint, region string) (aws.Config, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
@@ -27,14 +38,15 @@ func NewClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, 
 		opts = append(opts,
 			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
 			awsconfig.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+			awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 			awsconfig.WithEC2IMDSClientEnableState(imds.ClientDisabled),
 		)
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("store: aws config: %w", err)
+		return aws.Config{}, fmt.Errorf("store: aws config: %w", err)
 	}
-	return NewClientFromConfig(cfg, endpoint), nil
+	return cfg, nil
 }
 
 // NewClientFromConfig returns a DynamoDB client on an AWS configuration

@@ -21,6 +21,7 @@ import (
 	"productgov/shared/config"
 	"productgov/shared/identity"
 	"productgov/shared/mail"
+	"productgov/shared/objects"
 	"productgov/shared/store"
 )
 
@@ -44,6 +45,9 @@ type Options struct {
 	// LinkKey signs approval links; LinkKeyLoader, when set, loads it on first use instead.
 	LinkKey       []byte
 	LinkKeyLoader func() ([]byte, error)
+	// Objects is the work bucket; nil builds a client from cfg (the local
+	// S3 server in local mode) when cfg names a bucket.
+	Objects *objects.Bucket
 }
 
 // New assembles the system.
@@ -56,6 +60,14 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 		}
 	}
 	st := store.New(db, cfg.TableName)
+	bucket := opts.Objects
+	if bucket == nil && cfg.WorkBucket != "" {
+		awsCfg, err := store.LocalConfig(ctx, cfg.S3Endpoint, cfg.Region)
+		if err != nil {
+			return nil, err
+		}
+		bucket = objects.New(objects.NewClient(awsCfg, cfg.S3Endpoint), cfg.WorkBucket)
+	}
 	if cfg.KeyShards > 0 {
 		st.WithShards(cfg.KeyShards)
 	}
@@ -71,6 +83,9 @@ func New(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger)
 	svc := &app.Service{Products: st, Figures: st, Users: st, Policies: st, Audit: st, Partners: st,
 		Submissions: st, Approvals: st, Workflow: opts.Workflow, Mail: opts.Mail, Links: links,
 		ApprovalMachineArn: cfg.ApprovalMachineArn, ExitNotices: st, PartnerStore: st, AssessStore: st, AssessmentMachineArn: cfg.AssessmentMachineArn, SettlementMachineArn: cfg.SettlementMachineArn, BaseURL: cfg.PublicBaseURL, Log: log, Now: time.Now}
+	if bucket != nil {
+		svc.Objects = bucket
+	}
 	if opts.Mail == nil {
 		// Locally mail goes to the outbox in the store, which a person reads.
 		svc.Mail, svc.OutboxReader = st, st
@@ -110,5 +125,6 @@ func NewAWS(ctx context.Context, cfg config.Config, log *slog.Logger) (*System, 
 		Workflow:      sfn.NewFromConfig(awsCfg),
 		Mail:          mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom},
 		LinkKeyLoader: loadKey,
+		Objects:       objects.New(objects.NewClient(awsCfg, ""), cfg.WorkBucket),
 	}, log)
 }

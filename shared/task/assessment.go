@@ -64,7 +64,7 @@ func Assessment(svc *app.Service) Handler {
 			res, err := svc.AssessPage(ctx, m, ev.PolicyVersion, *ev.Segment, ev.Cursor, ev.Run)
 			return ok(res, named(err))
 		case "open_exits":
-			n, err := svc.OpenAssessmentExits(ctx, m)
+			n, err := svc.OpenAssessmentExits(ctx, m, ev.Segment)
 			return ok(map[string]int{"opened": n}, named(err))
 		case "report":
 			rep, err := svc.FinishAssessment(ctx, m)
