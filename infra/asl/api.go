@@ -67,6 +67,18 @@ func (e *Engine) StopExecution(ctx context.Context, params *sfn.StopExecutionInp
 // ListExecutions lists a state machine's executions, newest first. Without
 // an ExecutionLister store only running executions are known.
 func (e *Engine) ListExecutions(ctx context.Context, params *sfn.ListExecutionsInput, _ ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error) {
+	if params != nil && params.MapRunArn != nil && params.StateMachineArn == nil {
+		// A Map Run's children belong to the machine named in its ARN:
+		// …:mapRun:<machine>/<label>:<id> → …:stateMachine:<machine>/<label>.
+		run := *params.MapRunArn
+		i, j := strings.Index(run, ":mapRun:"), strings.LastIndex(run, ":")
+		if i < 0 || j <= i+len(":mapRun:") {
+			return nil, &sfntypes.InvalidArn{Message: aws.String("Invalid Arn: '" + run + "'")}
+		}
+		copied := *params
+		copied.StateMachineArn = aws.String(run[:i] + ":stateMachine:" + run[i+len(":mapRun:"):j])
+		params = &copied
+	}
 	if params == nil || params.StateMachineArn == nil {
 		return nil, &sfntypes.InvalidArn{Message: aws.String("stateMachineArn is required")}
 	}
@@ -95,11 +107,15 @@ func (e *Engine) ListExecutions(ctx context.Context, params *sfn.ListExecutionsI
 	})
 	var items []sfntypes.ExecutionListItem
 	for _, rec := range records {
-		if rec.StateMachineArn != machine || (params.StatusFilter != "" && string(params.StatusFilter) != rec.Status) {
+		if rec.StateMachineArn != machine || (params.StatusFilter != "" && string(params.StatusFilter) != rec.Status) ||
+			(params.MapRunArn != nil && rec.MapRunArn != *params.MapRunArn) {
 			continue
 		}
 		it := sfntypes.ExecutionListItem{ExecutionArn: aws.String(rec.ExecutionArn), StateMachineArn: aws.String(rec.StateMachineArn),
 			Name: aws.String(rec.Name), Status: sfntypes.ExecutionStatus(rec.Status), StartDate: aws.Time(rec.StartDate)}
+		if rec.MapRunArn != "" {
+			it.MapRunArn = aws.String(rec.MapRunArn)
+		}
 		if !rec.StopDate.IsZero() {
 			it.StopDate = aws.Time(rec.StopDate)
 		}

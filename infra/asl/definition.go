@@ -34,6 +34,10 @@ type stateMachine struct {
 	states  map[string]*state
 	// timeout is the machine-level TimeoutSeconds (0: none); only the top level has one.
 	timeout time.Duration
+	// distributed is set on a Map item processor whose ProcessorConfig.Mode
+	// is DISTRIBUTED, executionType to its ExecutionType.
+	distributed   bool
+	executionType string
 }
 
 // state is one compiled state. Which fields are set depends on typ.
@@ -89,6 +93,11 @@ type state struct {
 	processor          *stateMachine
 	maxConcurrency     int64
 	maxConcurrencyPath *jsonPath
+	// processorText is the ItemProcessor as written, kept in the records of
+	// a Distributed Map's child executions.
+	processorText string
+	// dist holds what only a Distributed Map has (nil for an inline Map).
+	dist *distributedMap
 }
 
 // Limits Step Functions puts on retrier fields; a definition beyond them
@@ -214,18 +223,11 @@ func (p *definitionParser) addf(where, format string, args ...any) {
 
 // unsupportedFields are valid ASL this engine deliberately does not run.
 var unsupportedFields = map[string]string{
-	"QueryLanguage":                  "only the JSONPath query language is supported",
-	"Arguments":                      "JSONata is not supported",
-	"Output":                         "JSONata is not supported",
-	"Assign":                         "variables are not supported",
-	"Credentials":                    "cross-account task credentials are not supported",
-	"ItemReader":                     "Distributed Map ItemReader is not supported; pass the items in the input",
-	"ItemBatcher":                    "Distributed Map ItemBatcher is not supported",
-	"ResultWriter":                   "Distributed Map ResultWriter is not supported",
-	"ToleratedFailurePercentage":     "tolerated Map failures are not supported",
-	"ToleratedFailurePercentagePath": "tolerated Map failures are not supported",
-	"ToleratedFailureCount":          "tolerated Map failures are not supported",
-	"ToleratedFailureCountPath":      "tolerated Map failures are not supported",
+	"QueryLanguage": "only the JSONPath query language is supported",
+	"Arguments":     "JSONata is not supported",
+	"Output":        "JSONata is not supported",
+	"Assign":        "variables are not supported",
+	"Credentials":   "cross-account task credentials are not supported",
 }
 
 // stateFields lists the fields each state type accepts.
@@ -237,7 +239,8 @@ var stateFields = map[string][]string{
 	typeSucceed:  {"InputPath", "OutputPath"},
 	typeFail:     {"Error", "Cause", "ErrorPath", "CausePath"},
 	typeParallel: {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch"},
-	typeMap:      {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "ItemsPath", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "Retry", "Catch", "Label"},
+	typeMap: {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "ItemsPath", "ItemProcessor", "Iterator", "MaxConcurrency", "MaxConcurrencyPath", "Retry", "Catch", "Label",
+		"ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"},
 }
 
 // maxStateNameLength is the Step Functions limit on state names.
@@ -271,7 +274,7 @@ func (p *definitionParser) machine(obj *object, where string, topLevel bool) *st
 		}
 	}
 	if cfg, ok := obj.get("ProcessorConfig"); ok {
-		p.processorConfig(cfg, joinWhere(where, "ProcessorConfig"))
+		m.distributed, m.executionType = p.processorConfig(cfg, joinWhere(where, "ProcessorConfig"))
 	}
 	rawStates, ok := obj.field("States").(*object)
 	if !ok || rawStates.len() == 0 {
@@ -307,11 +310,13 @@ func (p *definitionParser) machine(obj *object, where string, topLevel bool) *st
 	return m
 }
 
-func (p *definitionParser) processorConfig(v any, where string) {
+// processorConfig reads a ProcessorConfig: whether the processor is
+// distributed, and its ExecutionType.
+func (p *definitionParser) processorConfig(v any, where string) (distributed bool, executionType string) {
 	cfg, ok := v.(*object)
 	if !ok {
 		p.addf(where, "must be an object")
-		return
+		return false, ""
 	}
 	for key, value := range cfg.all() {
 		switch key {
@@ -319,14 +324,20 @@ func (p *definitionParser) processorConfig(v any, where string) {
 			if value != "INLINE" && value != "DISTRIBUTED" {
 				p.addf(where, "Mode must be INLINE or DISTRIBUTED")
 			}
+			distributed = value == "DISTRIBUTED"
 		case "ExecutionType":
 			if value != "STANDARD" && value != "EXPRESS" {
 				p.addf(where, "ExecutionType must be STANDARD or EXPRESS")
 			}
+			executionType, _ = value.(string)
 		default:
 			p.addf(where, "unknown field %q", key)
 		}
 	}
+	if distributed && executionType == "" {
+		p.addf(where, "a DISTRIBUTED processor needs ExecutionType STANDARD or EXPRESS")
+	}
+	return distributed, executionType
 }
 
 // checkTransitions verifies that transitions name existing states, that
@@ -603,6 +614,7 @@ func (p *definitionParser) mapState(st *state, obj *object, where string) {
 			break
 		}
 		st.processor = p.machine(po, where+".ItemProcessor", false)
+		st.processorText = mustEncodeJSON(po)
 	default:
 		p.addf(where, "a Map state needs ItemProcessor (or the legacy Iterator)")
 	}
@@ -614,6 +626,7 @@ func (p *definitionParser) mapState(st *state, obj *object, where string) {
 	if label, ok := p.optionalString(obj, "Label", where); ok && utf8.RuneCountInString(label) > 40 {
 		p.addf(where, "Label must have at most 40 characters")
 	}
+	p.distributedMap(st, obj, where)
 }
 
 func (p *definitionParser) retriers(obj *object, where string) []retrier {

@@ -73,6 +73,12 @@ type Engine struct {
 	live     map[string]*execution
 	// invoker, when set, runs every Lambda task through the Invoke API.
 	invoker LambdaInvoker
+	// s3 serves Distributed Map ItemReaders and ResultWriters.
+	s3                S3
+	mapRunConcurrency int
+	historyLimit      int64
+	payloadLimit      int64
+	stats             statsStore
 }
 
 // registeredMachine is a state machine known under an ARN.
@@ -81,6 +87,9 @@ type registeredMachine struct {
 	name       string
 	definition string
 	machine    *stateMachine
+	// child marks the machine of a Distributed Map's child executions; it
+	// cannot be started by StartExecution.
+	child bool
 }
 
 // Option configures an Engine.
@@ -115,6 +124,10 @@ func NewEngine(opts ...Option) *Engine {
 		machines: map[string]*registeredMachine{},
 		handlers: map[string]Handler{},
 		live:     map[string]*execution{},
+
+		mapRunConcurrency: DefaultMapRunConcurrency,
+		historyLimit:      DefaultHistoryLimit,
+		payloadLimit:      DefaultPayloadLimit,
 	}
 	for _, opt := range opts {
 		opt(e)
@@ -201,7 +214,7 @@ func (e *Engine) StartExecution(ctx context.Context, params *sfn.StartExecutionI
 	if closed {
 		return nil, errEngineClosed
 	}
-	if rm == nil {
+	if rm == nil || rm.child {
 		return nil, &sfntypes.StateMachineDoesNotExist{Message: aws.String("State Machine Does Not Exist: '" + *params.StateMachineArn + "'")}
 	}
 	name := aws.ToString(params.Name)
@@ -368,7 +381,8 @@ func (e *Engine) Resume(ctx context.Context) (int, error) {
 	}
 	resumed := 0
 	for _, rec := range records {
-		if e.liveExecution(rec.ExecutionArn) != nil {
+		if e.liveExecution(rec.ExecutionArn) != nil || rec.ParentArn != "" {
+			// A Map Run's children are resumed by their parent's replay.
 			continue
 		}
 		m, err := parseDefinition([]byte(rec.Definition))

@@ -39,6 +39,10 @@ type execution struct {
 	// stopErr explains why the execution stopped without finishing; it is
 	// written before done is closed.
 	stopErr error
+
+	// historyEvents and largestPayload count against the quotas (limits.go).
+	historyEvents  atomic.Int64
+	largestPayload atomic.Int64
 }
 
 // run executes (or replays) the execution and records how it ended.
@@ -55,9 +59,13 @@ func (ex *execution) run(resumed bool) {
 		defer t.Stop()
 	}
 	out, err := ex.start(ctx, resumed)
+	if err == nil || !isCancellation(err) && ctx.Err() == nil {
+		if outcome, oerr := ex.outcome(out, err); oerr == nil {
+			e.finish(ex.rec.ExecutionArn, outcome)
+			return
+		}
+	}
 	switch {
-	case err == nil:
-		e.finish(ex.rec.ExecutionArn, ExecutionOutcome{Status: StatusSucceeded, Output: mustEncodeJSON(out), StopDate: e.now()})
 	case errors.Is(context.Cause(ctx), errExecutionTimedOut) && e.root.Err() == nil:
 		e.finish(ex.rec.ExecutionArn, ExecutionOutcome{
 			Status: StatusTimedOut, Error: ErrorTimeout,
@@ -98,6 +106,9 @@ func (ex *execution) start(ctx context.Context, resumed bool) (any, error) {
 		}
 		ex.merge(history)
 	}
+	if err := ex.count(1); err != nil { // ExecutionStarted
+		return nil, err
+	}
 	return ex.runMachine(ctx, ex.machine, "", ex.input)
 }
 
@@ -127,6 +138,20 @@ func (ex *execution) runMachine(ctx context.Context, m *stateMachine, prefix str
 // runState runs one state and returns its output and the next state's name
 // ("" when the scope ends).
 func (ex *execution) runState(ctx context.Context, st *state, stepKey string, raw any) (any, string, error) {
+	// StateEntered and StateExited (a Fail state's exit is the execution's end).
+	if err := ex.count(2); err != nil {
+		return nil, "", err
+	}
+	out, next, err := ex.runStateType(ctx, st, stepKey, raw)
+	if err == nil && st.typ != typeTask && st.typ != typeParallel && st.typ != typeMap {
+		// Those three check their output inside their error handling, where
+		// a Catch naming States.DataLimitExceeded can take it.
+		err = ex.checkPayload(out, "the output of state "+strconv.Quote(st.name))
+	}
+	return out, next, err
+}
+
+func (ex *execution) runStateType(ctx context.Context, st *state, stepKey string, raw any) (any, string, error) {
 	v := &visit{state: st, stepKey: stepKey}
 	switch st.typ {
 	case typePass:
@@ -401,9 +426,12 @@ func (ex *execution) withErrorHandling(ctx context.Context, v *visit, raw any, a
 	for n := 0; ; n++ {
 		v.retryCount = n
 		attemptKey := v.stepKey + "@" + strconv.Itoa(n)
-		result, err := attempt(ctx, v, attemptKey, effective)
+		result, err := ex.attemptCounted(ctx, v, attemptKey, effective, attempt)
 		if err == nil {
 			out, err := ex.processResult(ctx, v, attemptKey, raw, result)
+			if err == nil {
+				err = ex.checkPayload(out, "the output of state "+strconv.Quote(st.name))
+			}
 			if err == nil {
 				return out, st.next, nil
 			}
@@ -538,6 +566,9 @@ func (ex *execution) parallelAttempt(ctx context.Context, v *visit, attemptKey s
 // MaxConcurrency at a time; the result lists the outputs in item order.
 func (ex *execution) mapAttempt(ctx context.Context, v *visit, attemptKey string, effective any) (any, error) {
 	st := v.state
+	if st.dist != nil {
+		return ex.distributedAttempt(ctx, v, attemptKey, effective)
+	}
 	env := ex.env(ctx, v, effective, "")
 	value, found, err := st.itemsPath.lookup(env)
 	if err != nil {
@@ -573,6 +604,9 @@ func (ex *execution) mapAttempt(ctx context.Context, v *visit, attemptKey string
 			if itemInput, err = st.itemSelector.evaluate(ex.env(ctx, item, effective, seedKey)); err != nil {
 				return err
 			}
+		}
+		if err := ex.count(2); err != nil { // MapIterationStarted, MapIterationSucceeded
+			return err
 		}
 		out, err := ex.runMachine(ctx, st.processor, branchPrefix(attemptKey, i), itemInput)
 		results[i] = out
@@ -750,4 +784,22 @@ func escapeKeyPart(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// attemptCounted runs one attempt, counting its history events (a task's
+// scheduled, started and outcome events; a Map's or Parallel's started and
+// outcome events) and checking its result against the payload quota.
+func (ex *execution) attemptCounted(ctx context.Context, v *visit, attemptKey string, effective any, attempt attemptFunc) (any, error) {
+	events := int64(2)
+	if v.state.typ == typeTask {
+		events = 3
+	}
+	if err := ex.count(events); err != nil {
+		return nil, err
+	}
+	result, err := attempt(ctx, v, attemptKey, effective)
+	if err == nil {
+		err = ex.checkPayload(result, "the result of state "+strconv.Quote(v.state.name))
+	}
+	return result, err
 }

@@ -48,6 +48,10 @@ type ExecutionRecord struct {
 	Output   string    `json:"output,omitempty"`
 	Error    string    `json:"error,omitempty"`
 	Cause    string    `json:"cause,omitempty"`
+	// ParentArn and MapRunArn are set on the child executions of a
+	// Distributed Map: the parent resumes them, Resume does not.
+	ParentArn string `json:"parentArn,omitempty"`
+	MapRunArn string `json:"mapRunArn,omitempty"`
 }
 
 // ExecutionOutcome is how an execution finished.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,6 +32,9 @@ func (ex *execution) taskAttempt(ctx context.Context, v *visit, attemptKey strin
 		if input, err = st.parameters.evaluate(env); err != nil {
 			return nil, err
 		}
+	}
+	if err := ex.checkPayload(input, "the input of state "+strconv.Quote(st.name)); err != nil {
+		return nil, err
 	}
 	timeout, heartbeat, err := taskTimeouts(st, env)
 	if err != nil {

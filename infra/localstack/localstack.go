@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"productgov"
@@ -41,6 +42,7 @@ import (
 	"productgov/infra/dynamolocal"
 	"productgov/infra/gateway"
 	"productgov/infra/lambdaservice"
+	"productgov/infra/s3local"
 	"productgov/infra/scheduler"
 	"productgov/shared/api"
 	"productgov/shared/config"
@@ -83,6 +85,14 @@ type Stack struct {
 	// FunctionEnv is each function's environment (by folder), as its
 	// bootstrap gets it.
 	FunctionEnv map[string]map[string]string
+	// S3 is a client of the local S3 server, S3Endpoint its URL, and
+	// Buckets maps the template's bucket logical ids to their local names.
+	S3         *s3.Client
+	S3Endpoint string
+	Buckets    map[string]string
+
+	// s3server is the S3 server New started, if it started one.
+	s3server *s3local.Instance
 
 	awsServer *http.Server
 	log       *slog.Logger
@@ -104,6 +114,9 @@ type Options struct {
 	// EngineDynamo, when set, wraps the engine's DynamoDB client (the bench
 	// counts the engine's own requests).
 	EngineDynamo func(*dynamodb.Client) *dynamodb.Client
+	// S3Endpoint is a running S3-compatible server (infra/s3local); empty
+	// starts one in memory for this stack, stopped by Close.
+	S3Endpoint string
 }
 
 // New assembles the stack on cfg's table (cfg is the local configuration:
@@ -152,6 +165,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	if err := tools.App.EnsureDefaultPolicy(ctx); err != nil {
 		return nil, err
 	}
+	if err := st.startS3(ctx, cfg.TableName, opts.S3Endpoint); err != nil {
+		return nil, err
+	}
 
 	invoker := lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
@@ -162,7 +178,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		engineDB = opts.EngineDynamo(engineDB)
 	}
 	engineOpts := append([]asl.Option{asl.WithStore(aslstore.New(engineDB, cfg.TableName)),
-		asl.WithRegion(Region), asl.WithAccount(Account), asl.WithLogger(log), asl.WithLambdaInvoker(invoker)}, opts.EngineOptions...)
+		asl.WithRegion(Region), asl.WithAccount(Account), asl.WithLogger(log), asl.WithLambdaInvoker(invoker), asl.WithS3(st.S3)}, opts.EngineOptions...)
 	st.Engine = asl.NewEngine(engineOpts...)
 	machines, err := Machines(productgov.Template)
 	if err != nil {
@@ -197,6 +213,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	for id, arn := range st.MachineArns {
 		params[id] = arn
 	}
+	for id, name := range st.Buckets {
+		params[id] = name
+	}
 	specs, err := Functions(productgov.Template, func(ref string) (string, bool) {
 		if fn, ok := strings.CutSuffix(ref, ".Arn"); ok {
 			ref = fn
@@ -217,6 +236,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		"AWS_ENDPOINT_URL_SESV2":           endpoint,
 		"AWS_ENDPOINT_URL_SSM":             endpoint,
 		"AWS_ENDPOINT_URL_LAMBDA":          endpoint,
+		"AWS_ENDPOINT_URL_S3":              st.S3Endpoint,
+		s3local.PathStyleEnv:               "true",
 	}
 	var functions []lambdaservice.Function
 	apiFolder := ""
@@ -269,6 +290,32 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	return st, nil
 }
 
+// startS3 connects to the S3 server at endpoint, or starts one, and creates
+// the template's buckets under their local names.
+func (s *Stack) startS3(ctx context.Context, table, endpoint string) error {
+	if endpoint == "" {
+		inst, err := s3local.Start(ctx, s3local.Options{})
+		if err != nil {
+			return err
+		}
+		s.s3server, endpoint = inst, inst.Endpoint
+	}
+	s.S3Endpoint, s.S3 = endpoint, s3local.NewClient(endpoint)
+	ids, err := Buckets(productgov.Template)
+	if err != nil {
+		return err
+	}
+	s.Buckets = map[string]string{}
+	for _, id := range ids {
+		name := BucketName(table, id)
+		if err := s3local.EnsureBucket(ctx, s.S3, name); err != nil {
+			return err
+		}
+		s.Buckets[id] = name
+	}
+	return nil
+}
+
 // devOnly serves the local stack's own tools (dev tokens, the outbox) and
 // nothing else of the in-process API.
 func devOnly(h http.Handler) http.Handler {
@@ -282,7 +329,8 @@ func devOnly(h http.Handler) http.Handler {
 }
 
 // mapConcurrency is the widest fan-out of a definition's Map states
-// (MaxConcurrency 0, unlimited, counts as 8), at least 1.
+// (MaxConcurrency 0, unlimited, counts as 8, or as the engine's
+// DefaultMapRunConcurrency for a Distributed Map), at least 1.
 func mapConcurrency(definition []byte) int {
 	var doc any
 	if json.Unmarshal(definition, &doc) != nil {
@@ -295,7 +343,12 @@ func mapConcurrency(definition []byte) int {
 		case map[string]any:
 			if x["Type"] == "Map" {
 				n, _ := x["MaxConcurrency"].(float64)
-				if n == 0 {
+				processor, _ := x["ItemProcessor"].(map[string]any)
+				config, _ := processor["ProcessorConfig"].(map[string]any)
+				switch {
+				case n == 0 && config["Mode"] == "DISTRIBUTED":
+					n = asl.DefaultMapRunConcurrency
+				case n == 0:
 					n = 8
 				}
 				widest = max(widest, int(n))
@@ -390,6 +443,9 @@ func (s *Stack) Close() error {
 	}
 	if s.awsServer != nil {
 		errs = append(errs, s.awsServer.Close())
+	}
+	if s.s3server != nil {
+		s.s3server.Stop()
 	}
 	return errors.Join(errs...)
 }

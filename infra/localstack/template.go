@@ -73,6 +73,44 @@ func Machines(template []byte) ([]Machine, error) {
 	return out, nil
 }
 
+// Buckets returns the logical ids of the template's S3 buckets, sorted.
+func Buckets(template []byte) ([]string, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(template, &root); err != nil {
+		return nil, fmt.Errorf("localstack: template.yaml: %w", err)
+	}
+	resources := samyaml.Get(samyaml.Get(&root, ""), "Resources")
+	var ids []string
+	for i := 0; resources != nil && i+1 < len(resources.Content); i += 2 {
+		if samyaml.Scalar(samyaml.Get(resources.Content[i+1], "Type")) == "AWS::S3::Bucket" {
+			ids = append(ids, resources.Content[i].Value)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// BucketName is the local name of a template bucket: CloudFormation names
+// buckets per stack on AWS, so locally each table (each test, each make run)
+// gets its own, within S3's rules (lowercase letters, digits and hyphens,
+// at most 63 characters).
+func BucketName(table, logicalID string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(table + "-" + logicalID) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 63 {
+		name = strings.TrimRight(name[len(name)-63:], "-")
+	}
+	return strings.TrimLeft(name, "-")
+}
+
 // FunctionSpec is a function as template.yaml declares it, with Globals
 // applied.
 type FunctionSpec struct {

@@ -26,6 +26,7 @@ import (
 
 	"productgov/infra/dynamolocal"
 	"productgov/infra/localstack"
+	"productgov/infra/s3local"
 	"productgov/infra/scheduler"
 	"productgov/infra/seed"
 	"productgov/shared/config"
@@ -80,7 +81,15 @@ func run(port int, dataDir string, log *slog.Logger) error {
 		return err
 	}
 	fmt.Println("building the functions' bootstraps and starting the local AWS services …")
-	stack, err := localstack.New(ctx, cfg, localstack.Options{Log: log, FunctionOutput: functionLog(root)})
+	// The S3 server keeps its objects beside DynamoDB Local's data.
+	s3dir := filepath.Join(filepath.Dir(dataDir), "s3")
+	fmt.Println("starting the S3 server (gofakes3, data in " + s3dir + ") …")
+	objects, err := s3local.Start(ctx, s3local.Options{DataDir: s3dir})
+	if err != nil {
+		return err
+	}
+	defer objects.Stop()
+	stack, err := localstack.New(ctx, cfg, localstack.Options{Log: log, FunctionOutput: functionLog(root), S3Endpoint: objects.Endpoint})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"productgov/infra/dynamolocal"
 	"productgov/infra/localstack"
+	"productgov/infra/s3local"
 	"productgov/shared/config"
 	"productgov/shared/directory"
 	"productgov/shared/system"
@@ -70,6 +71,11 @@ func NewMode(t testing.TB, mode config.Mode, opts ...localstack.Options) *Env {
 		}
 		e.opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		e.opts.FunctionOutput = w
+	}
+	if e.opts.S3Endpoint == "" {
+		// One S3 server per test binary (or make test's), as for DynamoDB
+		// Local; each stack's buckets are named after its table.
+		e.opts.S3Endpoint = s3local.Endpoint(t)
 	}
 	e.mode = mode
 	e.start()
