@@ -3,6 +3,7 @@ package localstack_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -70,13 +71,33 @@ func (j *jobEnv) startMonth(t *testing.T, name, month string) string {
 	return *out.ExecutionArn
 }
 
+// history is the events of an execution and of the child executions of its
+// Distributed Map (the pages run in those), as AWS lists them: under the
+// machine "<machine>/<Map state's label>".
 func (j *jobEnv) history(t *testing.T, arn string) []sfntypes.HistoryEvent {
 	t.Helper()
 	h, err := j.Stack.Engine.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h.Events
+	events := h.Events
+	children, err := j.Stack.Engine.ListExecutions(t.Context(), &sfn.ListExecutionsInput{
+		StateMachineArn: aws.String(j.Stack.MachineArns["MonthlyAssessmentStateMachine"] + "/AssessSegments")})
+	var none *sfntypes.StateMachineDoesNotExist
+	if errors.As(err, &none) {
+		return events // the Map has not started a child yet
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range children.Executions {
+		ch, err := j.Stack.Engine.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: c.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, ch.Events...)
+	}
+	return events
 }
 
 func (j *jobEnv) status(t *testing.T, arn string) sfntypes.ExecutionStatus {

@@ -46,6 +46,7 @@ import (
 	"productgov/infra/scheduler"
 	"productgov/shared/api"
 	"productgov/shared/config"
+	"productgov/shared/objects"
 	"productgov/shared/system"
 )
 
@@ -168,6 +169,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	if err := st.startS3(ctx, cfg.TableName, opts.S3Endpoint); err != nil {
 		return nil, err
 	}
+	// The tools' use cases (seeding, the benchmark's direct path) reach the
+	// same work bucket as the functions.
+	tools.App.Objects = objects.New(st.S3, st.Buckets["WorkBucket"])
 
 	invoker := lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
@@ -231,6 +235,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
 		"AWS_EC2_METADATA_DISABLED":        "true",
 		"AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+		"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
 		"AWS_ENDPOINT_URL_DYNAMODB":        cmp.Or(opts.FunctionDynamoEndpoint, cfg.DynamoEndpoint),
 		"AWS_ENDPOINT_URL_SFN":             endpoint,
 		"AWS_ENDPOINT_URL_SESV2":           endpoint,

@@ -34,10 +34,12 @@ type Assessments interface {
 	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
 	PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally store.PageTally) error
-	AssessmentPages(ctx context.Context, m period.Month, run int, prefix string) ([][]byte, error)
+	AssessmentPages(ctx context.Context, m period.Month, run, shard int, prefix string) ([][]byte, error)
 	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
 	GetRun(ctx context.Context, kind, period string) (store.Run, error)
 	PutRun(ctx context.Context, m auditMeta, r store.Run) error
+	PutRunFailure(ctx context.Context, kind, period string, run int, key string, f store.RunFailure) error
+	RunFailures(ctx context.Context, kind, period string, run int) ([]store.RunFailure, error)
 }
 
 // AssessmentRecord is one product's result for one month (SPEC 3 "Results"),
@@ -154,11 +156,11 @@ type PageResult struct {
 	Assessed int    `json:"assessed"`
 }
 
-// assessPageSize is how many products one task assesses: one index Query,
+// AssessPageSize is how many products one task assesses: one index Query,
 // then batched reads of their figures and last month's results, then batched
 // writes of the results with the page's tally: 99 results and the tally fill
 // four BatchWriteItem calls of 25 exactly.
-const assessPageSize = 4*25 - 1
+const AssessPageSize = 4*25 - 1
 
 // AssessPage assesses one page of a segment's products for a month (SPEC 3):
 // every figure and last month's result in batched reads, the rule, then the
@@ -176,7 +178,7 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 	if !ok {
 		return PageResult{}, fmt.Errorf("app: policy version %s not found", version)
 	}
-	products, next, err := s.AssessStore.ProductsInShard(ctx, seg.Stage, "", seg.Shard, cursor, assessPageSize)
+	products, next, err := s.AssessStore.ProductsInShard(ctx, seg.Stage, "", seg.Shard, cursor, AssessPageSize)
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -201,7 +203,7 @@ func (s *Service) AssessPage(ctx context.Context, month period.Month, version st
 			return PageResult{}, err
 		}
 		key := seg.tallyPrefix() + cursor
-		if err := s.AssessStore.PutAssessmentPage(ctx, month, docs, store.PageTally{Run: run, Key: key, Doc: tally}); err != nil {
+		if err := s.AssessStore.PutAssessmentPage(ctx, month, docs, store.PageTally{Run: run, Shard: seg.Shard, Key: key, Doc: tally}); err != nil {
 			return PageResult{}, err
 		}
 	} else if err := s.AssessStore.PutAssessmentDocs(ctx, month, docs); err != nil {
@@ -246,15 +248,19 @@ func listedInReport(r AssessmentRecord) bool {
 		r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0
 }
 
-// runTallies reads the page tallies of the month's latest run (those of one
-// segment with its prefix); ok is false when the run kept none (the results
+// runTallies reads the page tallies of the month's latest run (of one
+// segment, when given); ok is false when the run kept none (the results
 // are then swept).
-func (s *Service) runTallies(ctx context.Context, month period.Month, prefix string) ([]pageTally, bool, error) {
+func (s *Service) runTallies(ctx context.Context, month period.Month, seg *AssessmentSegment) ([]pageTally, bool, error) {
 	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
 	if err != nil || run.Runs == 0 {
 		return nil, false, err
 	}
-	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs, prefix)
+	shard, prefix := store.AllShards, ""
+	if seg != nil {
+		shard, prefix = seg.Shard, seg.tallyPrefix()
+	}
+	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs, shard, prefix)
 	if err != nil || len(docs) == 0 {
 		return nil, false, err
 	}
@@ -657,11 +663,7 @@ func withFlag(flags []string, flag string, on bool) []string {
 // twice.
 func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month, seg *AssessmentSegment) (int, error) {
 	opened := 0
-	prefix := ""
-	if seg != nil {
-		prefix = seg.tallyPrefix()
-	}
-	tallies, ok, err := s.runTallies(ctx, month, prefix)
+	tallies, ok, err := s.runTallies(ctx, month, seg)
 	if err != nil {
 		return 0, err
 	}
@@ -751,7 +753,7 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 	}
 	total := 0
 	var listed []assessment.Result
-	tallies, ok, err := s.runTallies(ctx, month, "")
+	tallies, ok, err := s.runTallies(ctx, month, nil)
 	if err != nil {
 		return assessment.RunReport{}, err
 	}

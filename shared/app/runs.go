@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"productgov/shared/period"
@@ -31,6 +32,15 @@ func (s *Service) FailAssessment(ctx context.Context, month string, at time.Time
 	return s.failRun(ctx, runKindAssessment, m.String(), why)
 }
 
+// FailSegment records that one segment of a month's run (a child execution
+// of the assessment's Map) stopped on an error, beside the run record; the
+// run's own fail step then reports it.
+func (s *Service) FailSegment(ctx context.Context, month period.Month, run int, seg AssessmentSegment, why JobError) error {
+	key := strings.TrimSuffix(seg.tallyPrefix(), "#")
+	return s.AssessStore.PutRunFailure(ctx, runKindAssessment, month.String(), run, key,
+		store.RunFailure{Segment: key, Error: why.Error, Cause: why.Cause})
+}
+
 // FailSettlement records a settlement job's run (quarter, clearing or
 // accrual) as failed with what stopped it (SPEC 4.3).
 func (s *Service) FailSettlement(ctx context.Context, job, given string, at time.Time, why JobError) (store.Run, error) {
@@ -52,6 +62,17 @@ func (s *Service) failRun(ctx context.Context, kind, p string, why JobError) (st
 		return run, err
 	}
 	run.Status, run.FinishedAt, run.Error, run.Cause = store.RunFailed, &now, why.Error, why.Cause
+	failures, err := s.AssessStore.RunFailures(ctx, kind, p, run.Runs)
+	if err != nil {
+		return run, err
+	}
+	if len(failures) > 0 {
+		// A Map fails with States.ExceedToleratedFailureThreshold, which says
+		// nothing of why: the run says what stopped the first failed part,
+		// and lists every part that failed.
+		run.Failures = failures
+		run.Error, run.Cause = failures[0].Error, failures[0].Cause
+	}
 	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,10 +44,18 @@ const (
 // its period (a quarter, or a month for accruals), the policy version and the
 // support partners the Map settles one by one.
 type SettlementPlan struct {
-	Job           string   `json:"job"`
-	Period        string   `json:"period"`
-	PolicyVersion string   `json:"policyVersion"`
-	Partners      []string `json:"partners"`
+	Job           string `json:"job"`
+	Period        string `json:"period"`
+	PolicyVersion string `json:"policyVersion"`
+	// Partners are the work list; the Distributed Map's ItemReader reads them
+	// from Work (a JSON array of partner ids), so the execution's payload does
+	// not grow with the partners.
+	Partners []string `json:"-"`
+	// PartnerCount is len(Partners).
+	PartnerCount int       `json:"partners"`
+	Work         ObjectRef `json:"work"`
+	// Run numbers this run of the period.
+	Run int `json:"run"`
 }
 
 // settlementPeriod resolves a job's period: given, or for a scheduled run the
@@ -134,11 +143,21 @@ func (s *Service) PlanSettlement(ctx context.Context, job, given string, at time
 	if err != nil {
 		return SettlementPlan{}, err
 	}
-	plan := SettlementPlan{Job: job, Period: p, PolicyVersion: pol.Version, Partners: []string{}}
+	plan := SettlementPlan{Job: job, Period: p, PolicyVersion: pol.Version, Partners: []string{}, Run: run.Runs}
 	for _, pt := range partners {
 		plan.Partners = append(plan.Partners, pt.ID)
 	}
 	sort.Strings(plan.Partners)
+	plan.PartnerCount = len(plan.Partners)
+	bucket, err := s.objects()
+	if err != nil {
+		return SettlementPlan{}, err
+	}
+	work, _ := json.Marshal(plan.Partners)
+	plan.Work = ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(kind, p, run.Runs, "partners.json")}
+	if err := bucket.Put(ctx, plan.Work.Key, "application/json", work); err != nil {
+		return SettlementPlan{}, err
+	}
 	return plan, nil
 }
 
@@ -150,10 +169,14 @@ type PendingProject struct {
 
 // RoundResult is what settling one partner's quarter reports to the job.
 type RoundResult struct {
-	PartnerID  string           `json:"partnerId"`
-	Statements int              `json:"statements"`
-	Written    int              `json:"written"`
-	Pending    []PendingProject `json:"pending"`
+	PartnerID  string `json:"partnerId"`
+	Statements int    `json:"statements"`
+	Written    int    `json:"written"`
+	// Pending lists the first MaxPendingListed projects whose figures are
+	// missing, PendingCount counts them all: a partner result travels in a
+	// batch of 25 through a Step Functions payload (256 KiB).
+	Pending      []PendingProject `json:"pending"`
+	PendingCount int              `json:"pendingCount"`
 	// Locked is true when a statement of the partner's quarter was already
 	// confirmed: the quarter is final and the run leaves it.
 	Locked      bool         `json:"locked"`
@@ -164,6 +187,9 @@ type RoundResult struct {
 	Failed bool   `json:"failed,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
+
+// MaxPendingListed bounds the pending projects a partner's result lists.
+const MaxPendingListed = 10
 
 // partnerAttempts bounds how often one partner's settlement or accrual is
 // tried within its task before it is reported failed.
@@ -178,10 +204,16 @@ func (s *Service) partnerFailure(job, p, partnerID string, err error) string {
 	}
 	switch problem.CodeOf(err) {
 	case problem.CodeInvalid, problem.CodeNotFound, problem.CodeConflict, problem.CodeForbidden:
+		if text := err.Error(); len(text) > MaxPartnerError {
+			return text[:MaxPartnerError-3] + "..." // whole in the log; a batch's payload is bounded
+		}
 		return err.Error()
 	}
 	return "internal error while settling the partner (logged); the other partners are settled and a re-run retries it"
 }
+
+// MaxPartnerError bounds the bytes of a partner result's error text.
+const MaxPartnerError = 512
 
 // errRecompute asks for the round to be computed again: something it was
 // computed from changed while it was written.
@@ -213,6 +245,7 @@ func (s *Service) SettlePartner(ctx context.Context, q period.Quarter, version, 
 	for attempt, faults := 0, 0; attempt < 8 && faults < partnerAttempts; attempt++ {
 		res, err := s.settleRound(ctx, q, pol, partnerID)
 		if err == nil {
+			res.PendingCount, res.Pending = len(res.Pending), res.Pending[:min(len(res.Pending), MaxPendingListed)]
 			return res, nil
 		}
 		last = err
@@ -633,10 +666,12 @@ func deductionAmounts(ds []settlement.Deduction) []money.Amount {
 
 // AccrualResult is what accruing one partner's month reports to the job.
 type AccrualResult struct {
-	PartnerID string           `json:"partnerId"`
-	Accrued   int              `json:"accrued"`
-	Written   int              `json:"written"`
-	Pending   []PendingProject `json:"pending"`
+	PartnerID string `json:"partnerId"`
+	Accrued   int    `json:"accrued"`
+	Written   int    `json:"written"`
+	// Pending and PendingCount: as in RoundResult.
+	Pending      []PendingProject `json:"pending"`
+	PendingCount int              `json:"pendingCount"`
 	// Failed and Error report a partner whose accruals could not be booked;
 	// the others are booked all the same.
 	Failed bool   `json:"failed,omitempty"`
@@ -660,6 +695,7 @@ func (s *Service) AccruePartner(ctx context.Context, month period.Month, version
 	for attempt := 0; attempt < partnerAttempts; attempt++ {
 		res, err := s.accruePartner(ctx, month, version, partnerID)
 		if err == nil {
+			res.PendingCount, res.Pending = len(res.Pending), res.Pending[:min(len(res.Pending), MaxPendingListed)]
 			return res, nil
 		}
 		last = err
@@ -742,7 +778,10 @@ func mustEqualJSON(a, b any) bool {
 
 // FinishSettlement records a settlement job's run as ended with what the
 // partners reported: succeeded, or failed naming every partner that failed
-// (the others were settled all the same).
+// (the others were settled all the same). results is the Map's: the
+// ResultWriter's manifest in the work bucket (a Distributed Map), or the
+// partners' results themselves. The partners' results go to the bucket; the
+// run record keeps the counts, the failures and where the results are.
 func (s *Service) FinishSettlement(ctx context.Context, job, p string, results json.RawMessage) (store.Run, error) {
 	kind := runKindSettlement
 	if job == JobAccrual {
@@ -752,11 +791,14 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 	if err != nil {
 		return run, err
 	}
-	now := s.Now().UTC()
-	run.Status, run.FinishedAt, run.Error, run.Cause, run.Failures = "succeeded", &now, "", "", nil
 	if len(results) == 0 {
 		results = json.RawMessage(`[]`)
 	}
+	if results, err = s.mapResults(ctx, results); err != nil {
+		return run, err
+	}
+	now := s.Now().UTC()
+	run.Status, run.FinishedAt, run.Error, run.Cause, run.Failures = "succeeded", &now, "", "", nil
 	if run.Failures = partnerFailures(results); len(run.Failures) > 0 {
 		// One partner's failure does not stop the others; the run says which failed.
 		ids := make([]string, len(run.Failures))
@@ -766,8 +808,86 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 		run.Status, run.Error = store.RunFailed, "Settlement.PartnerFailed"
 		run.Cause = fmt.Sprintf("%d partner(s) failed: %s", len(ids), strings.Join(ids, ", "))
 	}
-	run.Summary = results
+	bucket, err := s.objects()
+	if err != nil {
+		return run, err
+	}
+	ref := ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(kind, p, run.Runs, "results.json")}
+	if err := bucket.Put(ctx, ref.Key, "application/json", results); err != nil {
+		return run, err
+	}
+	var items []json.RawMessage
+	_ = json.Unmarshal(results, &items)
+	run.Summary, _ = json.Marshal(map[string]any{"partners": len(items), "failed": len(run.Failures), "results": ref})
 	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
+}
+
+// mapResults turns a Distributed Map's result ({"ResultWriterDetails":
+// {"Bucket", "Key"}}: the manifest its ResultWriter wrote) into the
+// partners' results, in the shape an inline Map gives them: each child
+// execution's output is the array of its batch's results; a child that failed
+// as a whole counts each partner of its batch as failed with its error.
+// Anything else is returned as it is.
+func (s *Service) mapResults(ctx context.Context, results json.RawMessage) (json.RawMessage, error) {
+	var written struct {
+		ResultWriterDetails *ObjectRef `json:"ResultWriterDetails"`
+	}
+	if json.Unmarshal(results, &written) != nil || written.ResultWriterDetails == nil {
+		return results, nil
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return nil, err
+	}
+	var manifest struct {
+		ResultFiles map[string][]struct {
+			Key string `json:"Key"`
+		} `json:"ResultFiles"`
+	}
+	raw, err := bucket.Get(ctx, written.ResultWriterDetails.Key, maxReportObject)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, fmt.Errorf("app: map manifest %s: %w", written.ResultWriterDetails.Key, err)
+	}
+	out := []json.RawMessage{}
+	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		for _, f := range manifest.ResultFiles[status] {
+			raw, err := bucket.Get(ctx, f.Key, maxReportObject)
+			if err != nil {
+				return nil, err
+			}
+			var entries []struct {
+				Input  string `json:"Input"`
+				Output string `json:"Output"`
+				Error  string `json:"Error"`
+				Cause  string `json:"Cause"`
+			}
+			if err := json.Unmarshal(raw, &entries); err != nil {
+				return nil, fmt.Errorf("app: map results %s: %w", f.Key, err)
+			}
+			for _, e := range entries {
+				if status == "SUCCEEDED" {
+					var batch []json.RawMessage
+					if err := json.Unmarshal([]byte(e.Output), &batch); err != nil {
+						return nil, fmt.Errorf("app: a batch's output %.200s: %w", e.Output, err)
+					}
+					out = append(out, batch...)
+					continue
+				}
+				var in struct {
+					Items []string `json:"Items"`
+				}
+				_ = json.Unmarshal([]byte(e.Input), &in)
+				for _, id := range in.Items {
+					item, _ := json.Marshal(map[string]any{"partnerId": id, "error": JobError{Error: cmp.Or(e.Error, "States.Runtime"), Cause: e.Cause}})
+					out = append(out, item)
+				}
+			}
+		}
+	}
+	return json.Marshal(out)
 }
 
 // SettlementRun reads a quarter's settlement run record.

@@ -97,7 +97,7 @@ func (s *Service) RunSISettlement(ctx context.Context, caller directory.Person, 
 		for _, lv := range []product.Level{product.LevelHQ, product.LevelProvince, product.LevelCity} {
 			cursor := ""
 			for {
-				page, next, err := s.AssessStore.ProductsPage(ctx, st, lv, cursor, assessPageSize)
+				page, next, err := s.AssessStore.ProductsPage(ctx, st, lv, cursor, AssessPageSize)
 				if err != nil {
 					return res, err
 				}

@@ -140,15 +140,20 @@ func isNotFound(err error) bool {
 	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
 }
 
+// PathStyleEnv asks for path-style addressing (the SDK reads no standard
+// variable for it).
+const PathStyleEnv = "AWS_S3_USE_PATH_STYLE"
+
 // NewClient returns an S3 client on an AWS configuration already loaded (a
-// Lambda loads one for all its clients). With an endpoint of its own (the
-// local stack's server, named by AWS_ENDPOINT_URL_S3 or given), addressing is
-// path-style: a loopback address has no bucket subdomains.
+// Lambda loads one for all its clients). With an endpoint given, or with
+// AWS_S3_USE_PATH_STYLE=true (the local stack sets it beside
+// AWS_ENDPOINT_URL_S3), addressing is path-style: a loopback address has no
+// bucket subdomains.
 func NewClient(cfg aws.Config, endpoint string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-		o.UsePathStyle = endpoint != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != ""
+		o.UsePathStyle = endpoint != "" || os.Getenv(PathStyleEnv) == "true"
 	})
 }

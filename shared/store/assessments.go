@@ -48,11 +48,15 @@ func (s *Store) PutAssessmentDocs(ctx context.Context, m period.Month, docs map[
 
 // PageTally is one page of a run's tally: what the page counted and listed,
 // so the run's report and its exits are read from a few tallies instead of
-// every result (pk ASSESSPAGES#<month>#<run>, sk the page's key).
+// every result (pk ASSESSPAGES#<month>#<run>#<shard>, sk the page's key).
+// The key carries the segment's shard: every child execution of the Map
+// writes a tally a page, which on one key per run would be the run's
+// hottest partition.
 type PageTally struct {
-	Run int
-	Key string
-	Doc []byte
+	Run   int
+	Shard int
+	Key   string
+	Doc   []byte
 }
 
 // PutAssessmentPage writes a page's results and its tally in the same batched
@@ -61,15 +65,23 @@ func (s *Store) PutAssessmentPage(ctx context.Context, m period.Month, docs map[
 	return s.putAssessments(ctx, m, docs, &tally)
 }
 
-func pagesPK(m period.Month, run int) string { return fmt.Sprintf("ASSESSPAGES#%s#%d", m, run) }
+func pagesKey(m period.Month, run int) string { return fmt.Sprintf("ASSESSPAGES#%s#%d", m, run) }
 
-// AssessmentPages reads the page tallies of a month's run whose keys begin
-// with prefix ("" for all; "<stage>/<shard>#" for one segment's).
-func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run int, prefix string) ([][]byte, error) {
+// AllShards asks AssessmentPages for the tallies of every shard.
+const AllShards = -1
+
+// AssessmentPages reads the page tallies of a month's run: of one shard
+// whose keys begin with prefix ("<stage>/<shard>#": one segment's), or of
+// every shard (AllShards).
+func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run, shard int, prefix string) ([][]byte, error) {
+	parts := partitions{pkAttr: "pk", skAttr: "sk", prefix: prefix, pks: s.shardKeys(pagesKey(m, run))}
+	if shard != AllShards {
+		parts.pks = []string{shardKey(pagesKey(m, run), shard)}
+	}
 	var out [][]byte
 	cursor := ""
 	for {
-		p, err := s.queryPage(ctx, "", "pk", pagesPK(m, run), "sk", prefix, cursor, 1000, true)
+		p, err := s.walk(ctx, parts, cursor, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +100,7 @@ func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run int, pr
 func (s *Store) putAssessments(ctx context.Context, m period.Month, docs map[string][]byte, tally *PageTally) error {
 	reqs := make([]ddb.WriteRequest, 0, len(docs)+1)
 	if tally != nil {
-		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: pagesPK(m, tally.Run), SK: tally.Key}, Type: "assessment_page",
+		av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: shardKey(pagesKey(m, tally.Run), tally.Shard), SK: tally.Key}, Type: "assessment_page",
 			Month: m.String(), Doc: string(tally.Doc)})
 		if err != nil {
 			return err
@@ -200,11 +212,55 @@ type Run struct {
 }
 
 // RunFailure is one part of a job run that failed: the partner (settlement
-// jobs) or product (assessment catch-up) and why.
+// jobs), product (assessment catch-up) or segment (a child execution of the
+// assessment's Map) and why.
 type RunFailure struct {
 	PartnerID string `json:"partnerId,omitempty"`
 	ProductID string `json:"productId,omitempty"`
+	Segment   string `json:"segment,omitempty"`
 	Error     string `json:"error"`
+	Cause     string `json:"cause,omitempty"`
+}
+
+// PutRunFailure records one failed part of a run beside the run's record
+// (pk RUN#<kind>#<period>, sk FAIL#<run>#<key>): the parts fail in parallel
+// child executions, so each writes an item of its own instead of rewriting
+// the run record.
+func (s *Store) PutRunFailure(ctx context.Context, kind, period string, run int, key string, f RunFailure) error {
+	doc, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	put, err := s.putItem(runItem{keys: keys{PK: runPK(kind, period), SK: fmt.Sprintf("FAIL#%d#%s", run, key)}, Type: "run_failure", Doc: string(doc)}, "", nil)
+	if err != nil {
+		return err
+	}
+	if err := s.transact(ctx, []ddbWrite{put}); err != nil {
+		return fmt.Errorf("store: put run failure %s %s: %w", kind, period, err)
+	}
+	return nil
+}
+
+// RunFailures reads the failed parts recorded for one run of a period.
+func (s *Store) RunFailures(ctx context.Context, kind, period string, run int) ([]RunFailure, error) {
+	var out []RunFailure
+	cursor := ""
+	for {
+		p, err := s.queryPage(ctx, "", "pk", runPK(kind, period), "sk", fmt.Sprintf("FAIL#%d#", run), cursor, 100, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range p.items {
+			var f RunFailure
+			if doc, ok := raw["doc"].(*ddb.AttributeValueMemberS); ok && json.Unmarshal([]byte(doc.Value), &f) == nil {
+				out = append(out, f)
+			}
+		}
+		if p.cursor == "" {
+			return out, nil
+		}
+		cursor = p.cursor
+	}
 }
 
 type runItem struct {

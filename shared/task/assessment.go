@@ -26,14 +26,15 @@ type AssessmentEvent struct {
 }
 
 // Assessment handles the monthly assessment's tasks (SPEC 3): plan, page,
-// open_exits, report, and fail (the run stopped on an error).
+// open_exits, report, fail (the run stopped on an error) and fail_segment
+// (one child execution of the Map did).
 func Assessment(svc *app.Service) Handler {
 	return func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 		var ev AssessmentEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("bad event %s", raw)}
 		}
-		if err := knownAction(ev.Action, "plan", "page", "open_exits", "report", "fail"); err != nil {
+		if err := knownAction(ev.Action, "plan", "page", "open_exits", "report", "fail", "fail_segment"); err != nil {
 			return nil, err
 		}
 		switch ev.Action {
@@ -63,6 +64,12 @@ func Assessment(svc *app.Service) Handler {
 			}
 			res, err := svc.AssessPage(ctx, m, ev.PolicyVersion, *ev.Segment, ev.Cursor, ev.Run)
 			return ok(res, named(err))
+		case "fail_segment":
+			if ev.Segment == nil || ev.Error == nil || ev.Run < 1 {
+				return nil, &Error{Name: ErrInvalid, Cause: fmt.Errorf("fail_segment needs a segment, a run and an error: %s", raw)}
+			}
+			err := svc.FailSegment(ctx, m, ev.Run, *ev.Segment, *ev.Error)
+			return ok(map[string]string{"status": "recorded"}, named(err))
 		case "open_exits":
 			n, err := svc.OpenAssessmentExits(ctx, m, ev.Segment)
 			return ok(map[string]int{"opened": n}, named(err))
