@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"productgov/shared/app"
 	"productgov/shared/directory"
 	"productgov/shared/period"
 	"productgov/shared/problem"
@@ -33,6 +34,7 @@ func (s *Server) routes() {
 	s.handle("POST", "/products/{id}/trial-suspension", false, s.suspendTrial)
 	s.handle("PUT", "/products/{id}/revenue/{month}", false, s.putRevenue)
 	s.handle("PUT", "/products/{id}/quality/{month}", false, s.putQuality)
+	s.handle("POST", "/imports/uploads", false, s.newFigureUpload)
 	s.handle("POST", "/imports/revenue", false, s.importFigures(product.KindRevenue))
 	s.handle("POST", "/imports/quality", false, s.importFigures(product.KindQuality))
 
@@ -336,14 +338,49 @@ func (s *Server) putQuality(w http.ResponseWriter, r *http.Request, caller direc
 }
 
 // maxUpload bounds an import file.
-const maxUpload = 32 << 20
+const maxUpload = app.MaxFigureFile
 
 // importFigures accepts the file as the raw body (text/csv or the XLSX type)
 // or as the "file" part of a multipart form.
+// newFigureUpload hands out a presigned upload URL for a figures file
+// larger than a request carries (the console uses it for every file).
+func (s *Server) newFigureUpload(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+	o, err := decodeObject(r)
+	if err != nil {
+		return err
+	}
+	contentType := o.str("contentType", true)
+	if err := o.done("upload"); err != nil {
+		return err
+	}
+	up, err := s.App.NewFigureUpload(r.Context(), caller, contentType)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, up)
+	return nil
+}
+
 func (s *Server) importFigures(kind product.FigureKind) func(http.ResponseWriter, *http.Request, directory.Person) error {
 	return func(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
-		name, content, err := readUpload(r)
-		if err != nil {
+		var name string
+		var content []byte
+		var err error
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+			// {"upload": "upl_…"}: the file went to the bucket through POST /imports/uploads.
+			o, err := decodeObject(r)
+			if err != nil {
+				return err
+			}
+			upload := o.str("upload", true)
+			if err := o.done("import"); err != nil {
+				return err
+			}
+			name = upload
+			if content, err = s.App.UploadedFigureFile(r.Context(), caller, upload); err != nil {
+				return err
+			}
+		} else if name, content, err = readUpload(r); err != nil {
 			return err
 		}
 		rows, err := readRows(name, content)

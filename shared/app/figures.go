@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"productgov/shared/directory"
 	"productgov/shared/id"
@@ -165,4 +169,85 @@ func (s *Service) RevenueTrend(ctx context.Context, productID string, from, to p
 		return nil, err
 	}
 	return s.Figures.Figures(ctx, product.KindRevenue, productID, from, to)
+}
+
+// FigureUpload is a presigned upload of a figures file: the client PUTs the
+// file to URL (with ContentType) before ExpiresAt, then names Upload in its
+// import. A file goes to the bucket directly, past the 10 MB API Gateway
+// and the 6 MB a synchronous Lambda call carry.
+type FigureUpload struct {
+	Upload      string    `json:"upload"`
+	URL         string    `json:"url"`
+	Method      string    `json:"method"`
+	ContentType string    `json:"contentType"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	MaxBytes    int64     `json:"maxBytes"`
+}
+
+// MaxFigureFile bounds a figures file, uploaded either way.
+const MaxFigureFile = 32 << 20
+
+// figureUploadTTL is how long an upload URL works.
+const figureUploadTTL = 15 * time.Minute
+
+// figureContentTypes are the files an import reads.
+var figureContentTypes = map[string]bool{"text/csv": true,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": true}
+
+// NewFigureUpload hands an importer a presigned upload URL. The object's key
+// names the caller, so one person's upload cannot be imported by another;
+// uploads live under tmp/, which the bucket expires after 7 days.
+func (s *Service) NewFigureUpload(ctx context.Context, caller directory.Person, contentType string) (FigureUpload, error) {
+	if err := require(caller, "importing figures", figureWriters...); err != nil {
+		return FigureUpload{}, err
+	}
+	if !figureContentTypes[contentType] {
+		return FigureUpload{}, problem.InvalidField("contentType", "must be text/csv or the XLSX type")
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return FigureUpload{}, err
+	}
+	up := FigureUpload{Upload: id.New("upl"), Method: http.MethodPut, ContentType: contentType,
+		ExpiresAt: s.Now().UTC().Add(figureUploadTTL), MaxBytes: MaxFigureFile}
+	if up.URL, err = bucket.UploadURL(ctx, uploadKey(caller, up.Upload), contentType, figureUploadTTL); err != nil {
+		return FigureUpload{}, err
+	}
+	return up, nil
+}
+
+// UploadedFigureFile reads a file the caller uploaded through NewFigureUpload.
+func (s *Service) UploadedFigureFile(ctx context.Context, caller directory.Person, upload string) ([]byte, error) {
+	if err := require(caller, "importing figures", figureWriters...); err != nil {
+		return nil, err
+	}
+	if !validUploadID(upload) {
+		return nil, problem.InvalidField("upload", "is not an upload this API handed out")
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return nil, err
+	}
+	b, err := bucket.Get(ctx, uploadKey(caller, upload), MaxFigureFile)
+	if problem.CodeOf(err) == problem.CodeNotFound {
+		return nil, problem.InvalidField("upload", "no file was uploaded for it (or it expired)")
+	}
+	return b, err
+}
+
+func uploadKey(caller directory.Person, upload string) string {
+	sum := sha256.Sum256([]byte(caller.Sub))
+	return "tmp/uploads/" + hex.EncodeToString(sum[:8]) + "/" + upload
+}
+
+func validUploadID(v string) bool {
+	if !strings.HasPrefix(v, "upl_") || len(v) > 64 {
+		return false
+	}
+	for _, r := range v[4:] {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return len(v) > 4
 }
