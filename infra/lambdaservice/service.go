@@ -807,3 +807,57 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// PeakRSS reports, for each live process of the function, the largest
+// resident set its bootstrap has had (VmHWM of the runtime emulator's child:
+// the function's own code), by the bootstrap's pid. Linux only; the
+// benchmark reads it to show that a function's memory does not grow with the
+// work it is handed.
+func (s *Service) PeakRSS(function string) (map[int]uint64, error) {
+	p, err := s.pool(function)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	all := append([]*instance(nil), p.all...)
+	p.mu.Unlock()
+	out := map[int]uint64{}
+	for _, inst := range all {
+		if !inst.alive() {
+			continue
+		}
+		rie := inst.cmd.Process.Pid
+		children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", rie, rie))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range strings.Fields(string(children)) {
+			pid, err := strconv.Atoi(f)
+			if err != nil {
+				continue
+			}
+			if peak, err := vmHWM(pid); err == nil {
+				out[pid] = peak
+			}
+		}
+	}
+	return out, nil
+}
+
+// vmHWM reads a process's peak resident set size in bytes.
+func vmHWM(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				n, err := strconv.ParseUint(f[0], 10, 64)
+				return n << 10, err
+			}
+		}
+	}
+	return 0, fmt.Errorf("lambdaservice: no VmHWM for pid %d", pid)
+}

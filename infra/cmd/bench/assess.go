@@ -126,7 +126,23 @@ func runAssessment(ctx context.Context, o assessOptions, header bool) error {
 	return writeAssessReport(os.Stdout, assessReport{
 		opts: o, header: header, began: began, took: time.Since(began), loadBefore: loadBefore, loadAfter: loadAverage(),
 		data: d, load: ld, runs: runs, jvmEnd: jvmMemory(s.ddb), check: check, mapConcurrency: m.mapConcurrency,
+		functionPeaks: functionPeaks(s),
 	})
+}
+
+// functionPeaks reads the largest peak RSS of each function's bootstraps.
+func functionPeaks(s *stack) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, fn := range s.local.Lambda.Functions() {
+		peaks, err := s.local.Lambda.PeakRSS(fn)
+		if err != nil {
+			continue
+		}
+		for _, p := range peaks {
+			out[fn] = max(out[fn], p)
+		}
+	}
+	return out
 }
 
 // jvmMemory reads the resident memory of the java process of a DynamoDB

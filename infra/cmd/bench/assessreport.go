@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type assessReport struct {
 	jvmEnd                string
 	check                 resultCheck
 	mapConcurrency        int
+	// functionPeaks is each function's largest bootstrap peak RSS after the
+	// runs (a process serves many invocations, so its peak covers them all).
+	functionPeaks map[string]uint64
 }
 
 // assessRow is runs of one kind merged: a row of the tables.
@@ -145,7 +149,16 @@ func writeAssessReport(w io.Writer, r assessReport) error {
 	if r.opts.sfn {
 		fmt.Fprintf(b, ";\n  then %s by the floor, then the state machine on the local ASL engine (StartExecution, Wait)", d.assessed[len(d.assessed)-1])
 	}
-	fmt.Fprintf(b, ".\n  Both page through the plan's segments (stage × level, hq included), %d at once (AssessSegments' MaxConcurrency), one page after the other: the floor 100 a page, the system 99 and the page's tally.\n\n", r.mapConcurrency)
+	fmt.Fprintf(b, ".\n  Both page through the plan's segments (a stage's shard, every level), %d at once (AssessSegments' MaxConcurrency), one page after the other: the floor 100 a page, the system 99 and the page's tally.\n", r.mapConcurrency)
+	if len(r.functionPeaks) > 0 {
+		names := slices.Sorted(maps.Keys(r.functionPeaks))
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = fmt.Sprintf("%s %s", n, mib(r.functionPeaks[n]))
+		}
+		fmt.Fprintf(b, "function processes' peak RSS (VmHWM of each bootstrap, the largest of its pool): %s.\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(b)
 
 	rows := r.rows()
 	t := bench.Table{
