@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
 // Error names of Distributed Map, as Step Functions reports them.
@@ -98,6 +100,10 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 	if err := ex.count(2); err != nil { // MapRunStarted, MapRunSucceeded/Failed
 		return nil, err
 	}
+	info := ex.engine.mapRuns.open(&mapRunInfo{arn: run.arn, executionArn: ex.rec.ExecutionArn, machineArn: ex.rec.StateMachineArn,
+		status: sfntypes.MapRunStatusRunning, start: ex.engine.now(), maxConcurrency: limit, tolPercent: tolPercent, tolCount: tolCount,
+		items:      sfntypes.MapRunItemCounts{Pending: int64(len(items)), Total: int64(len(items))},
+		executions: sfntypes.MapRunExecutionCounts{Pending: int64(len(children)), Total: int64(len(children))}})
 	outcomes := make([]childOutcome, len(children))
 	var failedItems atomic.Int64
 	var exceeded atomic.Bool
@@ -107,10 +113,12 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		if exceeded.Load() {
 			return nil
 		}
+		info.childStarted(int64(sizes[i]))
 		rec, err := ex.runChild(ctx, st, run, attemptKey, i, children[i])
 		if err != nil {
 			return err
 		}
+		info.childEnded(int64(sizes[i]), rec.Status == StatusSucceeded)
 		outcomes[i].rec, outcomes[i].started = rec, true
 		if rec.Status != StatusSucceeded {
 			failed := failedItems.Add(int64(sizes[i]))
@@ -124,9 +132,16 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		return nil, err
 	}
 	var result any
+	var written, writtenChildren int64
 	if d.writer != nil {
 		if result, err = ex.writeResults(ctx, v, env, run, outcomes); err != nil {
+			info.end(sfntypes.MapRunStatusFailed, ex.engine.now(), 0, 0)
 			return nil, err
+		}
+		for _, o := range outcomes {
+			if o.started {
+				written, writtenChildren = written+int64(o.items), writtenChildren+1
+			}
 		}
 	} else {
 		list := make([]any, len(outcomes))
@@ -136,9 +151,11 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		result = list
 	}
 	if exceeded.Load() {
+		info.end(sfntypes.MapRunStatusFailed, ex.engine.now(), written, writtenChildren)
 		return nil, newStatesError(ErrorExceedToleratedFailureThreshold,
 			"The specified tolerated failure threshold was exceeded: %d of %d items failed in Map Run %s", failedItems.Load(), len(items), run.arn)
 	}
+	info.end(sfntypes.MapRunStatusSucceeded, ex.engine.now(), written, writtenChildren)
 	return result, nil
 }
 

@@ -387,3 +387,26 @@ func TestChildExecutions(t *testing.T) {
 		t.Error("a Map Run's child machine can be started directly")
 	}
 }
+
+func TestMapRunAPIs(t *testing.T) {
+	e, _, bucket := dmapEngine(t)
+	// The processor reads $.fail, which a batch ({"Items":[…]}) lacks, so
+	// every child fails (States.Runtime), and all of them are tolerated.
+	rec := runDefinition(t, e, bucket, failingProcessor(`"ToleratedFailurePercentage":100,"ItemBatcher":{"MaxItemsPerBatch":2},`), items(5, 0))
+	if rec.Status != StatusSucceeded {
+		t.Fatalf("%s %s %s", rec.Status, rec.Error, rec.Cause)
+	}
+	ctx := context.Background()
+	runs, err := e.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(rec.ExecutionArn)})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("list map runs: %+v %v", runs, err)
+	}
+	d, err := e.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != "SUCCEEDED" || d.ItemCounts.Total != 5 || d.ItemCounts.Succeeded != 0 || d.ItemCounts.Failed != 5 ||
+		d.ExecutionCounts.Total != 3 || d.ExecutionCounts.Failed != 3 || d.MaxConcurrency != 1 || d.ToleratedFailurePercentage != 100 || d.StopDate == nil {
+		t.Fatalf("describe: %+v items %+v executions %+v", d, *d.ItemCounts, *d.ExecutionCounts)
+	}
+}

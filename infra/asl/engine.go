@@ -79,6 +79,7 @@ type Engine struct {
 	historyLimit      int64
 	payloadLimit      int64
 	stats             statsStore
+	mapRuns           mapRuns
 }
 
 // registeredMachine is a state machine known under an ARN.
