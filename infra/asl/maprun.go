@@ -138,7 +138,9 @@ func (e *Engine) ListMapRuns(ctx context.Context, params *sfn.ListMapRunsInput, 
 		return nil, err
 	}
 	runs := e.mapRuns.of(*params.ExecutionArn)
-	sort.Slice(runs, func(i, j int) bool { return runs[i].start.Before(runs[j].start) || runs[i].start.Equal(runs[j].start) && runs[i].arn < runs[j].arn })
+	sort.Slice(runs, func(i, j int) bool {
+		return runs[i].start.Before(runs[j].start) || runs[i].start.Equal(runs[j].start) && runs[i].arn < runs[j].arn
+	})
 	items := make([]sfntypes.MapRunListItem, 0, len(runs))
 	for _, r := range runs {
 		r.mu.Lock()
