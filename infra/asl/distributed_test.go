@@ -410,3 +410,87 @@ func TestMapRunAPIs(t *testing.T) {
 		t.Fatalf("describe: %+v items %+v executions %+v", d, *d.ItemCounts, *d.ExecutionCounts)
 	}
 }
+
+// TestDistributedMapResumes: after a restart the parent's replay reads the
+// children that finished (without running them again) and resumes the one
+// that waits for a task token, which the token sent before the restart
+// still completes.
+func TestDistributedMapResumes(t *testing.T) {
+	store := NewMemoryStore()
+	client, bucket := s3local.NewTestBucket(t)
+	def := `{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+	  "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Waits","States":{
+	    "Waits":{"Type":"Choice","Choices":[{"Variable":"$.wait","BooleanEquals":true,"Next":"Ask"}],"Default":"Done"},
+	    "Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+	      "Parameters":{"FunctionName":"` + functionArn("Notify") + `","Payload":{"id.$":"$.id","token.$":"$$.Task.Token"}},"End":true},
+	    "Done":{"Type":"Pass","Parameters":{"done.$":"$.id"},"End":true}}},"End":true}}}`
+	calls := make(chan string, 10)
+	newEngine := func() *Engine {
+		e := NewEngine(WithStore(store), WithS3(client), WithLogger(slog.New(slog.NewTextHandler(testWriter{t}, nil))))
+		e.RegisterHandler(functionArn("Notify"), func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+			var p struct{ Token string }
+			_ = json.Unmarshal(in, &p)
+			calls <- p.Token
+			return json.RawMessage(`{}`), nil
+		})
+		if _, err := e.RegisterStateMachine("Parent", []byte(def), map[string]string{"Bucket": bucket}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	first := newEngine()
+	ctx := context.Background()
+	started, err := first.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(first.StateMachineArn("Parent")),
+		Input: aws.String(`{"items":[{"id":"a","wait":false},{"id":"b","wait":true},{"id":"c","wait":false}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	select {
+	case token = <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback")
+	}
+	children := func(e *Engine) map[string]int {
+		list, err := e.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(e.StateMachineArn("Parent/Map"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byStatus := map[string]int{}
+		for _, x := range list.Executions {
+			byStatus[string(x.Status)]++
+		}
+		return byStatus
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(first)["SUCCEEDED"] < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("children: %v", children(first))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first.Close()
+
+	second := newEngine()
+	t.Cleanup(func() { second.Close() })
+	n, err := second.Resume(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("resumed %d executions (%v), want only the parent", n, err)
+	}
+	if err := sendSuccess(second, token, `{"approved":"b"}`); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rec, err := second.Wait(wctx, *started.ExecutionArn)
+	if err != nil || rec.Status != StatusSucceeded || rec.Output != `[{"done":"a"},{"approved":"b"},{"done":"c"}]` {
+		t.Fatalf("%v %s %s %s", err, rec.Status, rec.Output, rec.Cause)
+	}
+	if got := children(second); got["SUCCEEDED"] != 3 || len(got) != 1 {
+		t.Errorf("children after the restart: %v, want the same 3 SUCCEEDED", got)
+	}
+	select {
+	case again := <-calls:
+		t.Errorf("the callback handler ran again after the restart (token %s)", again)
+	default:
+	}
+}
