@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { os.Exit(s3local.RunTests(m)) }
 
 // dmapEngine returns an engine on the wall clock whose ItemReaders and
 // ResultWriters use the local S3 server, and a fresh bucket on it.
-func dmapEngine(t *testing.T, opts ...Option) (*Engine, *s3.Client, string) {
+func dmapEngine(t testing.TB, opts ...Option) (*Engine, *s3.Client, string) {
 	t.Helper()
 	client, bucket := s3local.NewTestBucket(t)
 	opts = append([]Option{
@@ -37,7 +37,7 @@ func dmapEngine(t *testing.T, opts ...Option) (*Engine, *s3.Client, string) {
 	return e, client, bucket
 }
 
-func putObject(t *testing.T, client *s3.Client, bucket, key, body string) {
+func putObject(t testing.TB, client *s3.Client, bucket, key, body string) {
 	t.Helper()
 	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
 		t.Fatal(err)

@@ -141,7 +141,7 @@ func newTestEngine(t *testing.T, clock Clock, store ExecutionStore) *Engine {
 	return engine
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimSpace(p)))
