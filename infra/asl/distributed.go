@@ -182,8 +182,11 @@ func tolerance(d *distributedMap, env *evalEnv, stateName string) (percent float
 			return 0, 0, err
 		}
 		n, ok := toNumber(v)
-		if !found || !ok || n < 0 || n > 100 {
-			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailurePercentagePath %q of state %q must select a number from 0 to 100", d.toleratedPercentPath.text, stateName)
+		if !found || !ok {
+			return 0, 0, newStatesError(ErrorRuntime, "The ToleratedFailurePercentagePath field of state %q refers to value %s which is not a valid float: %s", stateName, mustEncodeJSON(v), d.toleratedPercentPath.text)
+		}
+		if n < 0 || n > 100 {
+			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailurePercentage must be between 0 and 100.")
 		}
 		percent = n
 	}
@@ -193,8 +196,11 @@ func tolerance(d *distributedMap, env *evalEnv, stateName string) (percent float
 			return 0, 0, err
 		}
 		n, ok := toInteger(v)
-		if !found || !ok || n < 0 {
-			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailureCountPath %q of state %q must select a non-negative integer", d.toleratedCountPath.text, stateName)
+		if !found || !ok {
+			return 0, 0, newStatesError(ErrorRuntime, "The ToleratedFailureCountPath field of state %q refers to value %s which is not a valid integer: %s", stateName, mustEncodeJSON(v), d.toleratedCountPath.text)
+		}
+		if n < 0 {
+			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailureCount cannot be negative.")
 		}
 		count = n
 	}

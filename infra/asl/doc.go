@@ -43,7 +43,7 @@
 // client given with WithS3: arn:aws:states:::s3:getObject (ReaderConfig
 // InputType JSON, JSONL or CSV with CSVHeaderLocation FIRST_ROW or GIVEN
 // and CSVHeaders; MaxItems(Path)) or arn:aws:states:::s3:listObjectsV2
-// (items {Etag, Key, LastModified in epoch seconds, Size, StorageClass}); a
+// (items {Etag, LastModified in epoch seconds, Key, Size, StorageClass}); a
 // failure to read is States.ItemReaderFailed. ItemSelector sees
 // $$.Map.Item.Index and Value. Without a ResultWriter the result lists the
 // children's outputs (a failed child's {"Error", "Cause"}); with one
