@@ -85,6 +85,12 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 	if err != nil {
 		return nil, err
 	}
+	for i, child := range children {
+		// A child's input is an execution input, under the payload quota.
+		if err := ex.checkPayload(child, fmt.Sprintf("the input of child %d of state %q", i, st.name)); err != nil {
+			return nil, err
+		}
+	}
 	tolPercent, tolCount, err := tolerance(d, env, st.name)
 	if err != nil {
 		return nil, err
@@ -400,6 +406,12 @@ func (ex *execution) runChild(ctx context.Context, st *state, run mapRun, attemp
 	out, runErr := child.start(childCtx, resumed)
 	outcome, err := child.outcome(out, runErr)
 	if err != nil {
+		// A parent that was stopped or timed out takes its children with
+		// it, as on AWS; one that stops with the engine leaves them to its
+		// replay.
+		if cause := context.Cause(ctx); errors.Is(cause, errExecutionAborted) || errors.Is(cause, errExecutionTimedOut) {
+			e.finish(arn, ExecutionOutcome{Status: StatusAborted, Error: "States.Aborted", Cause: "the parent execution stopped", StopDate: e.now()})
+		}
 		return rec, err
 	}
 	e.finish(arn, outcome)

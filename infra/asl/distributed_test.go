@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"productgov/infra/s3local"
 )
@@ -492,5 +493,46 @@ func TestDistributedMapResumes(t *testing.T) {
 	case again := <-calls:
 		t.Errorf("the callback handler ran again after the restart (token %s)", again)
 	default:
+	}
+}
+
+// TestStoppingTheParentAbortsItsChildren: StopExecution on the parent
+// aborts the children that were running, as on AWS.
+func TestStoppingTheParentAbortsItsChildren(t *testing.T) {
+	e, _, bucket := dmapEngine(t)
+	e.RegisterHandler(functionArn("Notify"), func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`{}`), nil
+	})
+	arn, err := e.RegisterStateMachine("Parent", []byte(`{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+	  "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Ask","States":{
+	    "Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+	      "Parameters":{"FunctionName":"`+functionArn("Notify")+`","Payload":{"token.$":"$$.Task.Token"}},"End":true}}},"End":true}}}`), map[string]string{"Bucket": bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	started, err := e.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"items":[1,2]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	children := func(status string) int {
+		list, err := e.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(e.StateMachineArn("Parent/Map")), StatusFilter: sfntypes.ExecutionStatus(status)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Executions)
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(StatusRunning) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the children did not start")
+		}
+	}
+	if _, err := e.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(StatusAborted) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("children: %d running, %d aborted", children(StatusRunning), children(StatusAborted))
+		}
 	}
 }

@@ -33,6 +33,9 @@ func TestDataLimitExceeded(t *testing.T) {
 			`","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}}}`, `{"s":"` + big[:DefaultPayloadLimit/2] + `"}`, StatusFailed, ErrorDataLimitExceeded},
 		{"Pass output", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}}}`,
 			`{"s":"` + big[:DefaultPayloadLimit/2] + `"}`, StatusFailed, ErrorDataLimitExceeded},
+		{"Distributed Map child input", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{
+			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`{"xs":["a","` + big + `"]}`, StatusFailed, ErrorDataLimitExceeded},
 		{"Map result", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$$.Execution.Input.s","End":true}}},
 			"ItemsPath":"$.xs","ResultPath":"$.r","Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"ResultPath":"$.error","Next":"Caught"}],"End":true},
 			"Caught":{"Type":"Pass","Parameters":{"error.$":"$.error.Error"},"End":true}}}`,
