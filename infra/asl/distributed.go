@@ -72,13 +72,9 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		return nil, err
 	}
 	inputs := make([]any, len(items))
-	for i := range inputs {
-		inputs[i] = items[i]
-		if st.itemSelector != nil {
-			iv := &visit{state: st, stepKey: v.stepKey, retryCount: v.retryCount, inMapItem: true, mapIndex: i, mapValue: items[i]}
-			if inputs[i], err = st.itemSelector.evaluate(ex.env(ctx, iv, effective, branchPrefix(attemptKey, i)+":selector")); err != nil {
-				return nil, err
-			}
+	for i, item := range items {
+		if inputs[i], err = ex.selectItem(ctx, v, attemptKey, effective, i, item); err != nil {
+			return nil, err
 		}
 	}
 	children, sizes, err := ex.batches(ctx, v, env, effective, attemptKey, inputs)
@@ -417,30 +413,6 @@ func (ex *execution) runChild(ctx context.Context, st *state, run mapRun, attemp
 	e.finish(arn, outcome)
 	rec.Status, rec.Output, rec.Error, rec.Cause, rec.StopDate = outcome.Status, outcome.Output, outcome.Error, outcome.Cause, outcome.StopDate
 	return rec, nil
-}
-
-// outcome turns how a run of the machine ended into the execution's
-// outcome, or returns the error when the execution must stay RUNNING
-// (cancellation, the engine closing, a store failure).
-func (ex *execution) outcome(out any, err error) (ExecutionOutcome, error) {
-	e := ex.engine
-	if err == nil {
-		// ExecutionSucceeded; its output is under the payload quota too.
-		if err = ex.count(1); err == nil {
-			err = ex.checkPayload(out, "the execution output")
-		}
-		if err == nil {
-			ex.keepStats()
-			return ExecutionOutcome{Status: StatusSucceeded, Output: mustEncodeJSON(out), StopDate: e.now()}, nil
-		}
-	}
-	var se *StatesError
-	if errors.As(err, &se) && !isCancellation(err) {
-		ex.historyEvents.Add(1) // ExecutionFailed
-		ex.keepStats()
-		return ExecutionOutcome{Status: StatusFailed, Error: se.Name, Cause: se.Cause, StopDate: e.now()}, nil
-	}
-	return ExecutionOutcome{}, err
 }
 
 // mapRunResults groups child records by how they ended, for ResultWriter.
