@@ -274,6 +274,10 @@ func (e *Engine) SendTaskSuccess(ctx context.Context, params *sfn.SendTaskSucces
 	if _, err := decodeJSON([]byte(output)); err != nil {
 		return nil, &sfntypes.InvalidOutput{Message: aws.String("Invalid output: " + err.Error())}
 	}
+	if int64(len(output)) > e.payloadLimit {
+		// The API's own limit on output, the payload quota.
+		return nil, &sfntypes.InvalidOutput{Message: aws.String(fmt.Sprintf("Invalid output: %d bytes, more than %d", len(output), e.payloadLimit))}
+	}
 	err := e.completeTask(ctx, aws.ToString(params.TaskToken), HistoryEvent{Kind: EventTaskSucceeded, Output: output})
 	if err != nil {
 		return nil, err
