@@ -26,7 +26,8 @@ import (
 	"productgov/infra/localproc"
 )
 
-// Package is the server's command and Version the release pinned for it. It
+// Package is the server's command and Version the release pinned for it (the
+// Makefile's deps-go installs the same for make test and make run). It
 // is installed with `go install Package@Version` into build/host rather than
 // pinned as a tool in go.mod: its module requires aws-sdk-go-v2 v1.41 and
 // smithy-go v1.24, and a tool line would move every function's SDK there.
