@@ -52,7 +52,7 @@ deps-npm:
 GOFAKES3 := github.com/johannesboyne/gofakes3/cmd/gofakes3@v1.2.0
 deps-go:
 	@$(GO) mod download
-	@[ -x build/host/gofakes3 ] || GOBIN=$(CURDIR)/build/host GOFLAGS= $(GO) install $(GOFAKES3)
+	@[ -x build/host/gofakes3 ] || { mkdir -p build/host && GOBIN=$(CURDIR)/build/host GOFLAGS= $(GO) install $(GOFAKES3); }
 
 # Debian's Chromium for the browser tests of the approval pages, and a CJK
 # font so the zh-CN pages render as people see them.

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"productgov/infra/s3local"
 )
 
 // awsVectorFile is one file of testdata/aws: executions recorded on AWS
@@ -29,6 +32,10 @@ type awsVector struct {
 	// Unordered marks outputs whose member order the engine does not
 	// reproduce; they are compared without regard to order.
 	Unordered bool `json:"unordered"`
+	// Objects are what the recorded test put in its S3 bucket, by key; the
+	// vector then runs with a fresh bucket on the local S3 server, whose name
+	// replaces "bucket-name" in the input.
+	Objects map[string]string `json:"objects"`
 }
 
 // TestAWSVectors runs every execution recorded on AWS under testdata/aws
@@ -59,7 +66,15 @@ func TestAWSVectors(t *testing.T) {
 					if !ok {
 						t.Fatalf("no definition %q", v.Definition)
 					}
-					got := runGoldenDefinition(t, definition, v.Input)
+					input, opts := v.Input, []Option(nil)
+					if len(v.Objects) > 0 {
+						client, bucket := s3local.NewTestBucket(t)
+						for key, body := range v.Objects {
+							putObject(t, client, bucket, key, body)
+						}
+						input, opts = strings.ReplaceAll(input, "bucket-name", bucket), []Option{WithS3(client)}
+					}
+					got := runGoldenDefinition(t, definition, input, opts...)
 					if got.Status != v.Status || got.Error != v.Error {
 						t.Fatalf("status %s %s (%s), AWS recorded %s %s (%s) on %s", got.Status, got.Error, got.Cause, v.Status, v.Error, v.Cause, v.Recorded)
 					}

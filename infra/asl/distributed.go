@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
 // Error names of Distributed Map, as Step Functions reports them.
@@ -70,18 +72,20 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		return nil, err
 	}
 	inputs := make([]any, len(items))
-	for i := range inputs {
-		inputs[i] = items[i]
-		if st.itemSelector != nil {
-			iv := &visit{state: st, stepKey: v.stepKey, retryCount: v.retryCount, inMapItem: true, mapIndex: i, mapValue: items[i]}
-			if inputs[i], err = st.itemSelector.evaluate(ex.env(ctx, iv, effective, branchPrefix(attemptKey, i)+":selector")); err != nil {
-				return nil, err
-			}
+	for i, item := range items {
+		if inputs[i], err = ex.selectItem(ctx, v, attemptKey, effective, i, item); err != nil {
+			return nil, err
 		}
 	}
 	children, sizes, err := ex.batches(ctx, v, env, effective, attemptKey, inputs)
 	if err != nil {
 		return nil, err
+	}
+	for i, child := range children {
+		// A child's input is an execution input, under the payload quota.
+		if err := ex.checkPayload(child, fmt.Sprintf("the input of child %d of state %q", i, st.name)); err != nil {
+			return nil, err
+		}
 	}
 	tolPercent, tolCount, err := tolerance(d, env, st.name)
 	if err != nil {
@@ -98,6 +102,10 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 	if err := ex.count(2); err != nil { // MapRunStarted, MapRunSucceeded/Failed
 		return nil, err
 	}
+	info := ex.engine.mapRuns.open(&mapRunInfo{arn: run.arn, executionArn: ex.rec.ExecutionArn, machineArn: ex.rec.StateMachineArn,
+		status: sfntypes.MapRunStatusRunning, start: ex.engine.now(), maxConcurrency: limit, tolPercent: tolPercent, tolCount: tolCount,
+		items:      sfntypes.MapRunItemCounts{Pending: int64(len(items)), Total: int64(len(items))},
+		executions: sfntypes.MapRunExecutionCounts{Pending: int64(len(children)), Total: int64(len(children))}})
 	outcomes := make([]childOutcome, len(children))
 	var failedItems atomic.Int64
 	var exceeded atomic.Bool
@@ -107,10 +115,12 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		if exceeded.Load() {
 			return nil
 		}
+		info.childStarted(int64(sizes[i]))
 		rec, err := ex.runChild(ctx, st, run, attemptKey, i, children[i])
 		if err != nil {
 			return err
 		}
+		info.childEnded(int64(sizes[i]), rec.Status == StatusSucceeded)
 		outcomes[i].rec, outcomes[i].started = rec, true
 		if rec.Status != StatusSucceeded {
 			failed := failedItems.Add(int64(sizes[i]))
@@ -124,9 +134,16 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		return nil, err
 	}
 	var result any
+	var written, writtenChildren int64
 	if d.writer != nil {
 		if result, err = ex.writeResults(ctx, v, env, run, outcomes); err != nil {
+			info.end(sfntypes.MapRunStatusFailed, ex.engine.now(), 0, 0)
 			return nil, err
+		}
+		for _, o := range outcomes {
+			if o.started {
+				written, writtenChildren = written+int64(o.items), writtenChildren+1
+			}
 		}
 	} else {
 		list := make([]any, len(outcomes))
@@ -136,9 +153,11 @@ func (ex *execution) distributedAttempt(ctx context.Context, v *visit, attemptKe
 		result = list
 	}
 	if exceeded.Load() {
+		info.end(sfntypes.MapRunStatusFailed, ex.engine.now(), written, writtenChildren)
 		return nil, newStatesError(ErrorExceedToleratedFailureThreshold,
 			"The specified tolerated failure threshold was exceeded: %d of %d items failed in Map Run %s", failedItems.Load(), len(items), run.arn)
 	}
+	info.end(sfntypes.MapRunStatusSucceeded, ex.engine.now(), written, writtenChildren)
 	return result, nil
 }
 
@@ -165,8 +184,11 @@ func tolerance(d *distributedMap, env *evalEnv, stateName string) (percent float
 			return 0, 0, err
 		}
 		n, ok := toNumber(v)
-		if !found || !ok || n < 0 || n > 100 {
-			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailurePercentagePath %q of state %q must select a number from 0 to 100", d.toleratedPercentPath.text, stateName)
+		if !found || !ok {
+			return 0, 0, newStatesError(ErrorRuntime, "The ToleratedFailurePercentagePath field of state %q refers to value %s which is not a valid float: %s", stateName, mustEncodeJSON(v), d.toleratedPercentPath.text)
+		}
+		if n < 0 || n > 100 {
+			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailurePercentage must be between 0 and 100.")
 		}
 		percent = n
 	}
@@ -176,8 +198,11 @@ func tolerance(d *distributedMap, env *evalEnv, stateName string) (percent float
 			return 0, 0, err
 		}
 		n, ok := toInteger(v)
-		if !found || !ok || n < 0 {
-			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailureCountPath %q of state %q must select a non-negative integer", d.toleratedCountPath.text, stateName)
+		if !found || !ok {
+			return 0, 0, newStatesError(ErrorRuntime, "The ToleratedFailureCountPath field of state %q refers to value %s which is not a valid integer: %s", stateName, mustEncodeJSON(v), d.toleratedCountPath.text)
+		}
+		if n < 0 {
+			return 0, 0, newStatesError(ErrorRuntime, "ToleratedFailureCount cannot be negative.")
 		}
 		count = n
 	}
@@ -377,35 +402,17 @@ func (ex *execution) runChild(ctx context.Context, st *state, run mapRun, attemp
 	out, runErr := child.start(childCtx, resumed)
 	outcome, err := child.outcome(out, runErr)
 	if err != nil {
+		// A parent that was stopped or timed out takes its children with
+		// it, as on AWS; one that stops with the engine leaves them to its
+		// replay.
+		if cause := context.Cause(ctx); errors.Is(cause, errExecutionAborted) || errors.Is(cause, errExecutionTimedOut) {
+			e.finish(arn, ExecutionOutcome{Status: StatusAborted, Error: "States.Aborted", Cause: "the parent execution stopped", StopDate: e.now()})
+		}
 		return rec, err
 	}
 	e.finish(arn, outcome)
 	rec.Status, rec.Output, rec.Error, rec.Cause, rec.StopDate = outcome.Status, outcome.Output, outcome.Error, outcome.Cause, outcome.StopDate
 	return rec, nil
-}
-
-// outcome turns how a run of the machine ended into the execution's
-// outcome, or returns the error when the execution must stay RUNNING
-// (cancellation, the engine closing, a store failure).
-func (ex *execution) outcome(out any, err error) (ExecutionOutcome, error) {
-	e := ex.engine
-	if err == nil {
-		// ExecutionSucceeded; its output is under the payload quota too.
-		if err = ex.count(1); err == nil {
-			err = ex.checkPayload(out, "the execution output")
-		}
-		if err == nil {
-			ex.keepStats()
-			return ExecutionOutcome{Status: StatusSucceeded, Output: mustEncodeJSON(out), StopDate: e.now()}, nil
-		}
-	}
-	var se *StatesError
-	if errors.As(err, &se) && !isCancellation(err) {
-		ex.historyEvents.Add(1) // ExecutionFailed
-		ex.keepStats()
-		return ExecutionOutcome{Status: StatusFailed, Error: se.Name, Cause: se.Cause, StopDate: e.now()}, nil
-	}
-	return ExecutionOutcome{}, err
 }
 
 // mapRunResults groups child records by how they ended, for ResultWriter.

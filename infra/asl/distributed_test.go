@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"productgov/infra/s3local"
 )
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) { os.Exit(s3local.RunTests(m)) }
 
 // dmapEngine returns an engine on the wall clock whose ItemReaders and
 // ResultWriters use the local S3 server, and a fresh bucket on it.
-func dmapEngine(t *testing.T, opts ...Option) (*Engine, *s3.Client, string) {
+func dmapEngine(t testing.TB, opts ...Option) (*Engine, *s3.Client, string) {
 	t.Helper()
 	client, bucket := s3local.NewTestBucket(t)
 	opts = append([]Option{
@@ -37,7 +38,7 @@ func dmapEngine(t *testing.T, opts ...Option) (*Engine, *s3.Client, string) {
 	return e, client, bucket
 }
 
-func putObject(t *testing.T, client *s3.Client, bucket, key, body string) {
+func putObject(t testing.TB, client *s3.Client, bucket, key, body string) {
 	t.Helper()
 	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
 		t.Fatal(err)
@@ -385,5 +386,156 @@ func TestChildExecutions(t *testing.T) {
 	}
 	if _, err := e.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: child.StateMachineArn}); err == nil {
 		t.Error("a Map Run's child machine can be started directly")
+	}
+}
+
+func TestMapRunAPIs(t *testing.T) {
+	e, _, bucket := dmapEngine(t)
+	// The processor reads $.fail, which a batch ({"Items":[…]}) lacks, so
+	// every child fails (States.Runtime), and all of them are tolerated.
+	rec := runDefinition(t, e, bucket, failingProcessor(`"ToleratedFailurePercentage":100,"ItemBatcher":{"MaxItemsPerBatch":2},`), items(5, 0))
+	if rec.Status != StatusSucceeded {
+		t.Fatalf("%s %s %s", rec.Status, rec.Error, rec.Cause)
+	}
+	ctx := context.Background()
+	runs, err := e.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(rec.ExecutionArn)})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("list map runs: %+v %v", runs, err)
+	}
+	d, err := e.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != "SUCCEEDED" || d.ItemCounts.Total != 5 || d.ItemCounts.Succeeded != 0 || d.ItemCounts.Failed != 5 ||
+		d.ExecutionCounts.Total != 3 || d.ExecutionCounts.Failed != 3 || d.MaxConcurrency != 1 || d.ToleratedFailurePercentage != 100 || d.StopDate == nil {
+		t.Fatalf("describe: %+v items %+v executions %+v", d, *d.ItemCounts, *d.ExecutionCounts)
+	}
+}
+
+// TestDistributedMapResumes: after a restart the parent's replay reads the
+// children that finished (without running them again) and resumes the one
+// that waits for a task token, which the token sent before the restart
+// still completes.
+func TestDistributedMapResumes(t *testing.T) {
+	store := NewMemoryStore()
+	client, bucket := s3local.NewTestBucket(t)
+	def := `{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+	  "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Waits","States":{
+	    "Waits":{"Type":"Choice","Choices":[{"Variable":"$.wait","BooleanEquals":true,"Next":"Ask"}],"Default":"Done"},
+	    "Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+	      "Parameters":{"FunctionName":"` + functionArn("Notify") + `","Payload":{"id.$":"$.id","token.$":"$$.Task.Token"}},"End":true},
+	    "Done":{"Type":"Pass","Parameters":{"done.$":"$.id"},"End":true}}},"End":true}}}`
+	calls := make(chan string, 10)
+	newEngine := func() *Engine {
+		e := NewEngine(WithStore(store), WithS3(client), WithLogger(slog.New(slog.NewTextHandler(testWriter{t}, nil))))
+		e.RegisterHandler(functionArn("Notify"), func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+			var p struct{ Token string }
+			_ = json.Unmarshal(in, &p)
+			calls <- p.Token
+			return json.RawMessage(`{}`), nil
+		})
+		if _, err := e.RegisterStateMachine("Parent", []byte(def), map[string]string{"Bucket": bucket}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	first := newEngine()
+	ctx := context.Background()
+	started, err := first.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(first.StateMachineArn("Parent")),
+		Input: aws.String(`{"items":[{"id":"a","wait":false},{"id":"b","wait":true},{"id":"c","wait":false}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	select {
+	case token = <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback")
+	}
+	children := func(e *Engine) map[string]int {
+		list, err := e.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(e.StateMachineArn("Parent/Map"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byStatus := map[string]int{}
+		for _, x := range list.Executions {
+			byStatus[string(x.Status)]++
+		}
+		return byStatus
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(first)["SUCCEEDED"] < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("children: %v", children(first))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first.Close()
+
+	second := newEngine()
+	t.Cleanup(func() { second.Close() })
+	n, err := second.Resume(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("resumed %d executions (%v), want only the parent", n, err)
+	}
+	if err := sendSuccess(second, token, `{"approved":"b"}`); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rec, err := second.Wait(wctx, *started.ExecutionArn)
+	if err != nil || rec.Status != StatusSucceeded || rec.Output != `[{"done":"a"},{"approved":"b"},{"done":"c"}]` {
+		t.Fatalf("%v %s %s %s", err, rec.Status, rec.Output, rec.Cause)
+	}
+	if got := children(second); got["SUCCEEDED"] != 3 || len(got) != 1 {
+		t.Errorf("children after the restart: %v, want the same 3 SUCCEEDED", got)
+	}
+	select {
+	case again := <-calls:
+		t.Errorf("the callback handler ran again after the restart (token %s)", again)
+	default:
+	}
+}
+
+// TestStoppingTheParentAbortsItsChildren: StopExecution on the parent
+// aborts the children that were running, as on AWS.
+func TestStoppingTheParentAbortsItsChildren(t *testing.T) {
+	e, _, bucket := dmapEngine(t)
+	e.RegisterHandler(functionArn("Notify"), func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`{}`), nil
+	})
+	arn, err := e.RegisterStateMachine("Parent", []byte(`{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+	  "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Ask","States":{
+	    "Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+	      "Parameters":{"FunctionName":"`+functionArn("Notify")+`","Payload":{"token.$":"$$.Task.Token"}},"End":true}}},"End":true}}}`), map[string]string{"Bucket": bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	started, err := e.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"items":[1,2]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	children := func(status string) int {
+		list, err := e.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(e.StateMachineArn("Parent/Map")), StatusFilter: sfntypes.ExecutionStatus(status)})
+		if isError[*sfntypes.StateMachineDoesNotExist](err) {
+			return 0 // the Map Run has not started yet
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Executions)
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(StatusRunning) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the children did not start")
+		}
+	}
+	if _, err := e.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); children(StatusAborted) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("children: %d running, %d aborted", children(StatusRunning), children(StatusAborted))
+		}
 	}
 }

@@ -26,10 +26,48 @@
 //
 // Not supported, and rejected when a definition is registered: JSONata and
 // variables (QueryLanguage JSONata, Arguments, Output, Assign), ".sync"
-// integrations, Distributed Map's ItemReader, ItemBatcher, ResultWriter and
-// tolerated failures (a DISTRIBUTED processor runs like an INLINE one), and
-// task Credentials. Other service integrations run only if a handler is
-// registered for their exact resource ARN.
+// integrations and task Credentials. Other service integrations run only if
+// a handler is registered for their exact resource ARN.
+//
+// # Distributed Map
+//
+// A Map whose ItemProcessor has ProcessorConfig Mode DISTRIBUTED runs a Map
+// Run: each item, or each batch of the ItemBatcher ({"BatchInput": …,
+// "Items": […]}, MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path)), is a
+// child execution with its own record and history, of the state machine
+// "<machine>/<Label or state name>", named by a UUID, listed by
+// ListExecutions (also by MapRunArn) and described by DescribeMapRun and
+// ListMapRuns; the parent's history grows by the Map Run's events only. At
+// most MaxConcurrency(Path) children run at once, DefaultMapRunConcurrency
+// when it is 0. Items come from ItemsPath or an ItemReader through the S3
+// client given with WithS3: arn:aws:states:::s3:getObject (ReaderConfig
+// InputType JSON, JSONL or CSV with CSVHeaderLocation FIRST_ROW or GIVEN
+// and CSVHeaders; MaxItems(Path)) or arn:aws:states:::s3:listObjectsV2
+// (items {Etag, LastModified in epoch seconds, Key, Size, StorageClass}); a
+// failure to read is States.ItemReaderFailed. ItemSelector sees
+// $$.Map.Item.Index and Value. Without a ResultWriter the result lists the
+// children's outputs (a failed child's {"Error", "Cause"}); with one
+// (arn:aws:states:::s3:putObject, Bucket and Prefix) the children's records
+// go to <Prefix>/<Map Run id>/SUCCEEDED_0.json, FAILED_0.json and
+// PENDING_0.json, listed by manifest.json, and the result is {"MapRunArn",
+// "ResultWriterDetails": {"Bucket", "Key"}}; a failure to write is
+// States.ResultWriterFailed. When more items fail than
+// ToleratedFailureCount(Path) or ToleratedFailurePercentage(Path) allow
+// (none, unless set) no further child starts and the Map fails with
+// States.ExceedToleratedFailureThreshold. An EXPRESS processor runs like a
+// STANDARD one here (its children are recorded and listed). After a
+// restart the parent's replay finds its children by their reproducible
+// ARNs: finished ones are read, running ones resumed.
+//
+// # Quotas
+//
+// A state's input after Parameters, a task's result, a state's output and
+// the execution's output are limited to 256 KiB of JSON (WithPayloadLimit);
+// beyond it the state fails with States.DataLimitExceeded, which States.ALL
+// and States.TaskFailed do not match but an ErrorEquals naming it does. An
+// execution's history is limited to 25,000 events (WithHistoryLimit),
+// counted as Step Functions records them; the event beyond the limit fails
+// the execution with States.Runtime. ExecutionStats reports both measures.
 //
 // As on Step Functions, object members keep the order they are written in
 // (Parameters and other templates produce members in the template's order,

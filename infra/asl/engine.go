@@ -79,6 +79,7 @@ type Engine struct {
 	historyLimit      int64
 	payloadLimit      int64
 	stats             statsStore
+	mapRuns           mapRuns
 }
 
 // registeredMachine is a state machine known under an ARN.
@@ -272,6 +273,10 @@ func (e *Engine) SendTaskSuccess(ctx context.Context, params *sfn.SendTaskSucces
 	output := aws.ToString(params.Output)
 	if _, err := decodeJSON([]byte(output)); err != nil {
 		return nil, &sfntypes.InvalidOutput{Message: aws.String("Invalid output: " + err.Error())}
+	}
+	if int64(len(output)) > e.payloadLimit {
+		// The API's own limit on output, the payload quota.
+		return nil, &sfntypes.InvalidOutput{Message: aws.String(fmt.Sprintf("Invalid output: %d bytes, more than %d", len(output), e.payloadLimit))}
 	}
 	err := e.completeTask(ctx, aws.ToString(params.TaskToken), HistoryEvent{Kind: EventTaskSucceeded, Output: output})
 	if err != nil {

@@ -31,7 +31,8 @@ const (
 	ErrorResultPathMatchFailure = "States.ResultPathMatchFailure"
 	// ErrorIntrinsicFailure reports an intrinsic function that failed.
 	ErrorIntrinsicFailure = "States.IntrinsicFailure"
-	// ErrorDataLimitExceeded is reserved; this engine never reports it.
+	// ErrorDataLimitExceeded reports a payload beyond the 256 KiB quota (see
+	// the package documentation); only an ErrorEquals naming it matches it.
 	ErrorDataLimitExceeded = "States.DataLimitExceeded"
 	// ErrorLambdaUnknown reports a handler that panicked, like an unhandled Lambda crash.
 	ErrorLambdaUnknown = "Lambda.Unknown"

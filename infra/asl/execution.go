@@ -90,6 +90,30 @@ func (ex *execution) run(resumed bool) {
 	}
 }
 
+// outcome turns how a run of the machine ended into the execution's
+// outcome, or returns the error when the execution must stay RUNNING
+// (cancellation, the engine closing, a store failure).
+func (ex *execution) outcome(out any, err error) (ExecutionOutcome, error) {
+	e := ex.engine
+	if err == nil {
+		// ExecutionSucceeded; its output is under the payload quota too.
+		if err = ex.count(1); err == nil {
+			err = ex.checkPayload(out, "the execution output")
+		}
+		if err == nil {
+			ex.keepStats()
+			return ExecutionOutcome{Status: StatusSucceeded, Output: mustEncodeJSON(out), StopDate: e.now()}, nil
+		}
+	}
+	var se *StatesError
+	if errors.As(err, &se) && !isCancellation(err) {
+		ex.historyEvents.Add(1) // ExecutionFailed
+		ex.keepStats()
+		return ExecutionOutcome{Status: StatusFailed, Error: se.Name, Cause: se.Cause, StopDate: e.now()}, nil
+	}
+	return ExecutionOutcome{}, err
+}
+
 func (ex *execution) start(ctx context.Context, resumed bool) (any, error) {
 	secret, err := base64.StdEncoding.DecodeString(ex.rec.Secret)
 	if err != nil {
@@ -570,40 +594,23 @@ func (ex *execution) mapAttempt(ctx context.Context, v *visit, attemptKey string
 		return ex.distributedAttempt(ctx, v, attemptKey, effective)
 	}
 	env := ex.env(ctx, v, effective, "")
-	value, found, err := st.itemsPath.lookup(env)
+	items, err := ex.mapItems(ctx, v, env)
 	if err != nil {
 		return nil, err
 	}
-	items, ok := value.([]any)
-	if !found || !ok {
-		return nil, newStatesError(ErrorRuntime, "ItemsPath %q of state %q must select an array", st.itemsPath.text, st.name)
-	}
-	limit := st.maxConcurrency
-	if st.maxConcurrencyPath != nil {
-		value, found, err := st.maxConcurrencyPath.lookup(env)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := toInteger(value)
-		if !found || !ok || n < 0 {
-			return nil, newStatesError(ErrorRuntime, "MaxConcurrencyPath %q of state %q must select a non-negative integer", st.maxConcurrencyPath.text, st.name)
-		}
-		limit = n
+	limit, err := ex.concurrency(v, env)
+	if err != nil {
+		return nil, err
 	}
 	workers := len(items)
-	if limit > 0 && int(limit) < workers {
-		workers = int(limit)
+	if limit > 0 && limit < workers {
+		workers = limit
 	}
 	results := make([]any, len(items))
 	err = ex.fanOut(ctx, len(items), workers, func(ctx context.Context, i int) error {
-		itemInput := items[i]
-		if st.itemSelector != nil {
-			item := &visit{state: st, stepKey: v.stepKey, retryCount: v.retryCount, inMapItem: true, mapIndex: i, mapValue: items[i]}
-			var err error
-			seedKey := branchPrefix(attemptKey, i) + ":selector"
-			if itemInput, err = st.itemSelector.evaluate(ex.env(ctx, item, effective, seedKey)); err != nil {
-				return err
-			}
+		itemInput, err := ex.selectItem(ctx, v, attemptKey, effective, i, items[i])
+		if err != nil {
+			return err
 		}
 		if err := ex.count(2); err != nil { // MapIterationStarted, MapIterationSucceeded
 			return err
@@ -616,6 +623,16 @@ func (ex *execution) mapAttempt(ctx context.Context, v *visit, attemptKey string
 		return nil, err
 	}
 	return results, nil
+}
+
+// selectItem applies the ItemSelector (if any) to item i, with
+// $$.Map.Item.Index and Value set.
+func (ex *execution) selectItem(ctx context.Context, v *visit, attemptKey string, effective any, i int, item any) (any, error) {
+	if v.state.itemSelector == nil {
+		return item, nil
+	}
+	iv := &visit{state: v.state, stepKey: v.stepKey, retryCount: v.retryCount, inMapItem: true, mapIndex: i, mapValue: item}
+	return v.state.itemSelector.evaluate(ex.env(ctx, iv, effective, branchPrefix(attemptKey, i)+":selector"))
 }
 
 func branchPrefix(attemptKey string, i int) string {

@@ -94,10 +94,10 @@ func runGolden(t *testing.T, dir string) goldenExpectation {
 
 // runGoldenDefinition runs a definition on an input with the golden
 // functions, a fresh engine and a simulated clock.
-func runGoldenDefinition(t *testing.T, definition []byte, input string) goldenExpectation {
+func runGoldenDefinition(t *testing.T, definition []byte, input string, opts ...Option) goldenExpectation {
 	t.Helper()
 	clock := NewFakeClock(goldenStart)
-	engine := newTestEngine(t, clock, NewMemoryStore())
+	engine := newTestEngine(t, clock, NewMemoryStore(), opts...)
 	handlers := newGoldenHandlers(engine, clock)
 	handlers.register()
 	arn, err := engine.RegisterStateMachine("Golden", definition, goldenSubstitutions())
@@ -129,19 +129,19 @@ func runGoldenDefinition(t *testing.T, definition []byte, input string) goldenEx
 }
 
 // newTestEngine returns an engine with reproducible secrets that logs to the test.
-func newTestEngine(t *testing.T, clock Clock, store ExecutionStore) *Engine {
+func newTestEngine(t *testing.T, clock Clock, store ExecutionStore, opts ...Option) *Engine {
 	t.Helper()
-	engine := NewEngine(
+	engine := NewEngine(append([]Option{
 		WithClock(clock),
 		WithStore(store),
 		WithRandom(rand.NewChaCha8([32]byte{1})),
 		WithLogger(slog.New(slog.NewTextHandler(testWriter{t}, nil))),
-	)
+	}, opts...)...)
 	t.Cleanup(func() { engine.Close() })
 	return engine
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimSpace(p)))

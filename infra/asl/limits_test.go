@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
 func TestDataLimitExceeded(t *testing.T) {
@@ -33,6 +37,9 @@ func TestDataLimitExceeded(t *testing.T) {
 			`","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}}}`, `{"s":"` + big[:DefaultPayloadLimit/2] + `"}`, StatusFailed, ErrorDataLimitExceeded},
 		{"Pass output", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}}}`,
 			`{"s":"` + big[:DefaultPayloadLimit/2] + `"}`, StatusFailed, ErrorDataLimitExceeded},
+		{"Distributed Map child input", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":{
+			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			`{"xs":["a","` + big + `"]}`, StatusFailed, ErrorDataLimitExceeded},
 		{"Map result", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$$.Execution.Input.s","End":true}}},
 			"ItemsPath":"$.xs","ResultPath":"$.r","Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"ResultPath":"$.error","Next":"Caught"}],"End":true},
 			"Caught":{"Type":"Pass","Parameters":{"error.$":"$.error.Error"},"End":true}}}`,
@@ -108,5 +115,35 @@ func TestHistoryCount(t *testing.T) {
 	// A and B 4; ExecutionSucceeded 1.
 	if stats.HistoryEvents != 18 {
 		t.Errorf("counted %d events, want 18", stats.HistoryEvents)
+	}
+}
+
+// TestOversizedResultIsRecordedAsTheError: a task result over the quota is
+// recorded as a failed task (never stored), and SendTaskSuccess refuses an
+// output over it, as the Step Functions API does.
+func TestOversizedResultIsRecordedAsTheError(t *testing.T) {
+	e, _, bucket := dmapEngine(t)
+	big := strings.Repeat("x", DefaultPayloadLimit)
+	e.RegisterHandler(functionArn("Big"), func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+		return json.Marshal(big)
+	})
+	rec := runDefinition(t, e, bucket, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+functionArn("Big")+`","End":true}}}`, `{}`)
+	h, err := e.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(rec.ExecutionArn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := false
+	for _, ev := range h.Events {
+		if ev.TaskSucceededEventDetails != nil {
+			t.Errorf("the oversized result was stored: %d bytes", len(aws.ToString(ev.TaskSucceededEventDetails.Output)))
+		}
+		failed = failed || ev.TaskFailedEventDetails != nil && aws.ToString(ev.TaskFailedEventDetails.Error) == ErrorDataLimitExceeded
+	}
+	if !failed {
+		t.Errorf("no TaskFailed %s in %+v", ErrorDataLimitExceeded, h.Events)
+	}
+	_, err = e.SendTaskSuccess(context.Background(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("x"), Output: aws.String(`"` + big + `"`)})
+	if !isError[*sfntypes.InvalidOutput](err) {
+		t.Errorf("SendTaskSuccess with %d bytes: %v, want InvalidOutput", len(big)+2, err)
 	}
 }

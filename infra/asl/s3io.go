@@ -42,7 +42,7 @@ func (ex *execution) readItems(ctx context.Context, r *itemReader, env *evalEnv)
 	if bucketName == "" {
 		return nil, fail("the ItemReader's Parameters name no Bucket")
 	}
-	limit, err := pathOrValue(env, r.maxItems, r.maxItemsPath, "MaxItemsPath", 0, 100000000)
+	limit, err := maxItems(r, env)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (ex *execution) readItems(ctx context.Context, r *itemReader, env *evalEnv)
 		prefix, _ := member(params, "Prefix")
 		prefixText, _ := prefix.(string)
 		p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucketName), Prefix: aws.String(prefixText)})
-		for p.HasMorePages() && (limit == 0 || int64(len(items)) < limit) {
+		for p.HasMorePages() && int64(len(items)) < limit {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				return nil, fail("listObjectsV2 s3://%s/%s: %v", bucketName, prefixText, err)
@@ -66,10 +66,11 @@ func (ex *execution) readItems(ctx context.Context, r *itemReader, env *evalEnv)
 				if class == "" {
 					class = "STANDARD"
 				}
+				// Members in the order AWS writes them.
 				items = append(items, objectOf(
 					"Etag", aws.ToString(o.ETag),
-					"Key", aws.ToString(o.Key),
 					"LastModified", aws.ToTime(o.LastModified).Unix(),
+					"Key", aws.ToString(o.Key),
 					"Size", aws.ToInt64(o.Size),
 					"StorageClass", class,
 				))
@@ -94,10 +95,38 @@ func (ex *execution) readItems(ctx context.Context, r *itemReader, env *evalEnv)
 			return nil, fail("s3://%s/%s: %v", bucketName, key, err)
 		}
 	}
-	if limit > 0 && int64(len(items)) > limit {
+	if int64(len(items)) > limit {
 		items = items[:limit]
 	}
 	return items, nil
+}
+
+// readerItemsLimit is where Step Functions stops reading items, whatever
+// MaxItems says.
+const readerItemsLimit = 100000000
+
+// maxItems evaluates MaxItems(Path): 0 reads every item (up to
+// readerItemsLimit). A path selecting a non-integer is States.Runtime, a
+// negative one States.ItemReaderFailed, as recorded on AWS.
+func maxItems(r *itemReader, env *evalEnv) (int64, error) {
+	n := r.maxItems
+	if r.maxItemsPath != nil {
+		v, found, err := r.maxItemsPath.lookup(env)
+		if err != nil {
+			return 0, err
+		}
+		var ok bool
+		if n, ok = toInteger(v); !found || !ok {
+			return 0, newStatesError(ErrorRuntime, "The MaxItemsPath field refers to value %s which is not a valid integer: %s", mustEncodeJSON(v), r.maxItemsPath.text)
+		}
+		if n < 0 {
+			return 0, newStatesError(ErrorItemReaderFailed, "field MaxItems must be positive")
+		}
+	}
+	if n == 0 || n > readerItemsLimit {
+		n = readerItemsLimit
+	}
+	return n, nil
 }
 
 // parseItems reads the items of an object by its InputType.
@@ -110,7 +139,7 @@ func parseItems(r *itemReader, body []byte) ([]any, error) {
 		}
 		list, ok := v.([]any)
 		if !ok {
-			return nil, errors.New("the object is not a JSON array")
+			return nil, errors.New("Attempting to map over non-iterable node.")
 		}
 		return list, nil
 	case "JSONL":
@@ -141,11 +170,17 @@ func parseItems(r *itemReader, body []byte) ([]any, error) {
 		}
 		headers, rows = rows[0], rows[1:]
 	}
-	items := make([]any, 0, len(rows))
-	for n, row := range rows {
-		if len(row) > len(headers) {
-			return nil, fmt.Errorf("row %d has %d fields, more than the %d headers", n+1, len(row), len(headers))
+	seen := map[string]bool{}
+	for _, h := range headers {
+		if seen[h] {
+			return nil, errors.New("CSV headers cannot contain duplicates.")
 		}
+		seen[h] = true
+	}
+	// As on AWS, fields beyond the headers are dropped and missing ones
+	// are empty strings.
+	items := make([]any, 0, len(rows))
+	for _, row := range rows {
 		item := newObject(len(headers))
 		for i, h := range headers {
 			value := ""

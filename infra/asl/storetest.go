@@ -43,6 +43,10 @@ func TestExecutionStore(t *testing.T, newStore func(t *testing.T) ExecutionStore
 	t.Run("CreateAndGet", func(t *testing.T) {
 		s := newStore(t)
 		want := record("create-get")
+		// A Distributed Map's child keeps its parent and Map Run, which
+		// decide that Resume leaves it to its parent.
+		want.ParentArn = "arn:aws:states:us-east-1:123456789012:execution:StoreTest:parent"
+		want.MapRunArn = "arn:aws:states:us-east-1:123456789012:mapRun:StoreTest/Map:0f1c8e0a-6d1b-4c4e-9e59-2f0c1d7a9b3e"
 		create(t, s, want)
 		got, err := s.GetExecution(ctx, want.ExecutionArn)
 		if err != nil {

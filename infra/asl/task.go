@@ -143,6 +143,11 @@ func (ex *execution) callbackTask(ctx context.Context, v *visit, attemptKey stri
 // settle records a task attempt's outcome and returns whichever outcome won
 // the store's compare-and-set.
 func (ex *execution) settle(ctx context.Context, resultKey string, out any, taskErr error) (any, error) {
+	if taskErr == nil {
+		// A result over the payload quota is recorded as the error it is,
+		// not stored (a history event of that size would not fit the store).
+		taskErr = ex.checkPayload(out, "the result of state "+strconv.Quote(stateOfKey(resultKey)))
+	}
 	ev := HistoryEvent{Key: resultKey, Kind: EventTaskSucceeded, Time: ex.engine.now()}
 	if taskErr != nil {
 		var failure *StatesError

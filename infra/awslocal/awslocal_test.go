@@ -123,3 +123,39 @@ func TestSDKClientsAgainstTheLocalEndpoint(t *testing.T) {
 		t.Fatalf("outbox: %+v", box.msgs)
 	}
 }
+
+// A Distributed Map's Map Run and its child executions are visible through
+// the SDK: ListMapRuns, DescribeMapRun and ListExecutions by MapRunArn.
+func TestMapRunsThroughTheSDK(t *testing.T) {
+	engine := asl.NewEngine()
+	t.Cleanup(func() { engine.Close() })
+	arn, err := engine.RegisterStateMachine("fans", []byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs",
+	  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(&awslocal.Server{StepFunctions: &awslocal.StepFunctions{Engine: engine}})
+	t.Cleanup(srv.Close)
+	ctx := t.Context()
+	states := sfn.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
+		func(o *sfn.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	started, err := states.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"xs":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Wait(ctx, *started.ExecutionArn); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := states.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: started.ExecutionArn})
+	if err != nil || len(runs.MapRuns) != 1 {
+		t.Fatalf("list map runs: %+v %v", runs, err)
+	}
+	run, err := states.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil || run.Status != sfntypes.MapRunStatusSucceeded || run.ItemCounts.Succeeded != 3 || run.ExecutionCounts.Total != 3 {
+		t.Fatalf("describe map run: %+v %v", run, err)
+	}
+	children, err := states.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	if err != nil || len(children.Executions) != 3 || aws.ToString(children.Executions[0].MapRunArn) != aws.ToString(runs.MapRuns[0].MapRunArn) {
+		t.Fatalf("children: %+v %v", children, err)
+	}
+}

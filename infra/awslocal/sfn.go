@@ -20,6 +20,8 @@ type StepFunctionsAPI interface {
 	StopExecution(ctx context.Context, params *sfn.StopExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
 	ListExecutions(ctx context.Context, params *sfn.ListExecutionsInput, optFns ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error)
 	GetExecutionHistory(ctx context.Context, params *sfn.GetExecutionHistoryInput, optFns ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
+	DescribeMapRun(ctx context.Context, params *sfn.DescribeMapRunInput, optFns ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
+	ListMapRuns(ctx context.Context, params *sfn.ListMapRunsInput, optFns ...func(*sfn.Options)) (*sfn.ListMapRunsOutput, error)
 }
 
 // StepFunctions serves the Step Functions API (AWS JSON 1.0) on an engine.
@@ -42,6 +44,7 @@ type sfnRequest struct {
 	MaxResults      int32   `json:"maxResults"`
 	NextToken       string  `json:"nextToken"`
 	ReverseOrder    bool    `json:"reverseOrder"`
+	MapRunArn       string  `json:"mapRunArn"`
 }
 
 func (s *StepFunctions) serve(w http.ResponseWriter, r *http.Request, op string) {
@@ -83,7 +86,7 @@ func (s *StepFunctions) serve(w http.ResponseWriter, r *http.Request, op string)
 		}
 	case "ListExecutions":
 		var res *sfn.ListExecutionsOutput
-		res, err = s.Engine.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(in.StateMachineArn),
+		res, err = s.Engine.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: optional(in.StateMachineArn), MapRunArn: optional(in.MapRunArn),
 			StatusFilter: sfntypes.ExecutionStatus(in.StatusFilter), MaxResults: in.MaxResults, NextToken: optional(in.NextToken)})
 		if err == nil {
 			out = listJSON(res)
@@ -94,6 +97,18 @@ func (s *StepFunctions) serve(w http.ResponseWriter, r *http.Request, op string)
 			MaxResults: in.MaxResults, NextToken: optional(in.NextToken), ReverseOrder: in.ReverseOrder})
 		if err == nil {
 			out = historyJSON(res)
+		}
+	case "DescribeMapRun":
+		var res *sfn.DescribeMapRunOutput
+		res, err = s.Engine.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: aws.String(in.MapRunArn)})
+		if err == nil {
+			out = mapRunJSON(res)
+		}
+	case "ListMapRuns":
+		var res *sfn.ListMapRunsOutput
+		res, err = s.Engine.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(in.ExecutionArn), MaxResults: in.MaxResults, NextToken: optional(in.NextToken)})
+		if err == nil {
+			out = mapRunsJSON(res)
 		}
 	default:
 		writeError(w, "1.0", http.StatusBadRequest, "UnknownOperationException", "the local Step Functions does not serve "+op)
@@ -151,6 +166,9 @@ func listJSON(l *sfn.ListExecutionsOutput) map[string]any {
 		if e.StopDate != nil {
 			it["stopDate"] = epoch(e.StopDate)
 		}
+		if e.MapRunArn != nil {
+			it["mapRunArn"] = *e.MapRunArn
+		}
 		items = append(items, it)
 	}
 	m := map[string]any{"executions": items}
@@ -194,6 +212,43 @@ func historyJSON(h *sfn.GetExecutionHistoryOutput) map[string]any {
 	m := map[string]any{"events": events}
 	if h.NextToken != nil {
 		m["nextToken"] = *h.NextToken
+	}
+	return m
+}
+
+func mapRunJSON(d *sfn.DescribeMapRunOutput) map[string]any {
+	m := map[string]any{
+		"mapRunArn": aws.ToString(d.MapRunArn), "executionArn": aws.ToString(d.ExecutionArn), "status": string(d.Status),
+		"startDate": epoch(d.StartDate), "maxConcurrency": d.MaxConcurrency, "redriveCount": 0,
+		"toleratedFailurePercentage": d.ToleratedFailurePercentage, "toleratedFailureCount": d.ToleratedFailureCount,
+	}
+	if c := d.ItemCounts; c != nil {
+		m["itemCounts"] = map[string]int64{"pending": c.Pending, "running": c.Running, "succeeded": c.Succeeded, "failed": c.Failed,
+			"timedOut": c.TimedOut, "aborted": c.Aborted, "total": c.Total, "resultsWritten": c.ResultsWritten}
+	}
+	if c := d.ExecutionCounts; c != nil {
+		m["executionCounts"] = map[string]int64{"pending": c.Pending, "running": c.Running, "succeeded": c.Succeeded, "failed": c.Failed,
+			"timedOut": c.TimedOut, "aborted": c.Aborted, "total": c.Total, "resultsWritten": c.ResultsWritten}
+	}
+	if d.StopDate != nil {
+		m["stopDate"] = epoch(d.StopDate)
+	}
+	return m
+}
+
+func mapRunsJSON(l *sfn.ListMapRunsOutput) map[string]any {
+	items := make([]map[string]any, 0, len(l.MapRuns))
+	for _, r := range l.MapRuns {
+		it := map[string]any{"executionArn": aws.ToString(r.ExecutionArn), "mapRunArn": aws.ToString(r.MapRunArn),
+			"stateMachineArn": aws.ToString(r.StateMachineArn), "startDate": epoch(r.StartDate)}
+		if r.StopDate != nil {
+			it["stopDate"] = epoch(r.StopDate)
+		}
+		items = append(items, it)
+	}
+	m := map[string]any{"mapRuns": items}
+	if l.NextToken != nil {
+		m["nextToken"] = *l.NextToken
 	}
 	return m
 }

@@ -4,21 +4,18 @@
 package dynamolocal
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"productgov/infra/localproc"
 )
 
 // Options choose how DynamoDB Local runs.
@@ -35,9 +32,7 @@ type Options struct {
 type Instance struct {
 	// Endpoint is the URL clients connect to, e.g. http://127.0.0.1:41234.
 	Endpoint string
-	cmd      *exec.Cmd
-	done     chan struct{}
-	stopOnce sync.Once
+	*localproc.Process
 }
 
 // RepoRoot finds the repository root (the folder holding go.mod and template.yaml)
@@ -86,7 +81,7 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	}
 	port := opts.Port
 	if port == 0 {
-		if port, err = freePort(); err != nil {
+		if port, err = localproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -104,75 +99,17 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	} else {
 		args = append(args, "-inMemory")
 	}
-	cmd := exec.Command("java", args...)
-	cmd.Dir = dir
-	// The JVM must not outlive a test binary or the runner that started it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	logw := opts.Log
-	if logw == nil {
-		logw = io.Discard
-	}
-	out, err := cmd.StdoutPipe()
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	proc, err := localproc.Start(ctx, localproc.Options{
+		Name: "dynamolocal: java", Path: "java", Args: args, Dir: dir, Log: opts.Log,
+		Ready:   func(ctx context.Context) bool { return ready(ctx, endpoint) },
+		Timeout: 60 * time.Second, Poll: 100 * time.Millisecond,
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = cmd.Stdout
-	// Pdeathsig fires when the forking thread exits; pin it for the fork.
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
-	if err != nil {
-		return nil, fmt.Errorf("dynamolocal: start java: %w", err)
-	}
-	inst := &Instance{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, done: make(chan struct{})}
-	var tail tailBuffer
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			tail.add(line)
-			fmt.Fprintln(logw, line)
-		}
-	}()
-	go func() { _ = cmd.Wait(); close(inst.done) }()
-
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if ready(ctx, inst.Endpoint) {
-			return inst, nil
-		}
-		select {
-		case <-inst.done:
-			return nil, fmt.Errorf("dynamolocal: java exited early: %s", tail.String())
-		case <-ctx.Done():
-			inst.Stop()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			inst.Stop()
-			return nil, fmt.Errorf("dynamolocal: not ready after 60s: %s", tail.String())
-		}
-	}
+	return &Instance{Endpoint: endpoint, Process: proc}, nil
 }
-
-// Stop ends the process and waits for it.
-func (i *Instance) Stop() {
-	i.stopOnce.Do(func() {
-		if i.cmd.Process != nil {
-			_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGTERM)
-			select {
-			case <-i.done:
-			case <-time.After(5 * time.Second):
-				_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
-				<-i.done
-			}
-		}
-	})
-}
-
-// Done is closed when the process has exited.
-func (i *Instance) Done() <-chan struct{} { return i.done }
 
 func ready(ctx context.Context, endpoint string) bool {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader("{}"))
@@ -186,33 +123,4 @@ func ready(ctx context.Context, endpoint string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type tailBuffer struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (t *tailBuffer) add(s string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.lines = append(t.lines, s)
-	if len(t.lines) > 20 {
-		t.lines = t.lines[1:]
-	}
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.Join(t.lines, " | ")
 }

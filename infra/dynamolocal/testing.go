@@ -5,13 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"productgov/infra/localproc"
 	"productgov/shared/store"
 )
 
@@ -19,19 +18,14 @@ import (
 // binary one shared DynamoDB Local; when it is unset a test binary starts its own.
 const EndpointEnv = "DYNAMODB_ENDPOINT"
 
-var (
-	shared     *Instance
-	sharedErr  error
-	sharedOnce sync.Once
-)
+// shared is the DynamoDB Local this test binary starts, if it starts one.
+var shared localproc.Shared
 
 // RunTests is TestMain's body for packages whose tests touch the store: it runs
 // the tests and then stops the DynamoDB Local this binary may have started.
 func RunTests(m *testing.M) int {
 	code := m.Run()
-	if shared != nil {
-		shared.Stop()
-	}
+	shared.Stop()
 	return code
 }
 
@@ -39,18 +33,13 @@ func RunTests(m *testing.M) int {
 // memory, random loopback port) on first use when EndpointEnv is not set.
 func Endpoint(tb testing.TB) string {
 	tb.Helper()
-	if ep := os.Getenv(EndpointEnv); ep != "" {
-		return ep
-	}
-	sharedOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		shared, sharedErr = Start(ctx, Options{})
+	return shared.Endpoint(tb, EndpointEnv, 90*time.Second, func(ctx context.Context) (string, func(), error) {
+		inst, err := Start(ctx, Options{})
+		if err != nil {
+			return "", nil, err
+		}
+		return inst.Endpoint, inst.Stop, nil
 	})
-	if sharedErr != nil {
-		tb.Fatalf("start DynamoDB Local: %v", sharedErr)
-	}
-	return shared.Endpoint
 }
 
 // NewTestTable creates a fresh, uniquely named table from template.yaml on the

@@ -6,19 +6,14 @@
 package s3local
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -28,9 +23,11 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"productgov/infra/dynamolocal"
+	"productgov/infra/localproc"
 )
 
-// Package is the server's command and Version the release pinned for it. It
+// Package is the server's command and Version the release pinned for it (the
+// Makefile's deps-go installs the same for make test and make run). It
 // is installed with `go install Package@Version` into build/host rather than
 // pinned as a tool in go.mod: its module requires aws-sdk-go-v2 v1.41 and
 // smithy-go v1.24, and a tool line would move every function's SDK there.
@@ -76,9 +73,7 @@ type Options struct {
 type Instance struct {
 	// Endpoint is the URL clients connect to, e.g. http://127.0.0.1:41234.
 	Endpoint string
-	cmd      *exec.Cmd
-	done     chan struct{}
-	stopOnce sync.Once
+	*localproc.Process
 }
 
 // Binary returns the gofakes3 executable: BinaryEnv when set, otherwise
@@ -132,7 +127,7 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	port := opts.Port
 	if port == 0 {
 		var err error
-		if port, err = freePort(); err != nil {
+		if port, err = localproc.FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -146,77 +141,16 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	} else {
 		args = append(args, "-backend", "memory")
 	}
-	cmd := exec.Command(bin, args...)
-	// The server must not outlive a test binary or the runner that started it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	logw := opts.Log
-	if logw == nil {
-		logw = io.Discard
-	}
-	out, err := cmd.StdoutPipe()
+	proc, err := localproc.Start(ctx, localproc.Options{
+		Name: "s3local: gofakes3", Path: bin, Args: args, Log: opts.Log,
+		Ready:   func(ctx context.Context) bool { return ready(ctx, "http://"+addr) },
+		Timeout: 30 * time.Second, Poll: 50 * time.Millisecond,
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = cmd.Stdout
-	// Pdeathsig fires when the forking thread exits; pin it for the fork.
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
-	if err != nil {
-		return nil, fmt.Errorf("s3local: start %s: %w", bin, err)
-	}
-	inst := &Instance{Endpoint: "http://" + addr, cmd: cmd, done: make(chan struct{})}
-	var tail []string
-	var tailMu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			tailMu.Lock()
-			tail = append(tail, sc.Text())
-			if len(tail) > 20 {
-				tail = tail[1:]
-			}
-			tailMu.Unlock()
-			fmt.Fprintln(logw, sc.Text())
-		}
-	}()
-	go func() { _ = cmd.Wait(); close(inst.done) }()
-	lastLines := func() string { tailMu.Lock(); defer tailMu.Unlock(); return strings.Join(tail, " | ") }
-	deadline := time.Now().Add(30 * time.Second)
-	for !ready(ctx, inst.Endpoint) {
-		select {
-		case <-inst.done:
-			return nil, fmt.Errorf("s3local: gofakes3 exited early: %s", lastLines())
-		case <-ctx.Done():
-			inst.Stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			inst.Stop()
-			return nil, fmt.Errorf("s3local: not ready after 30s: %s", lastLines())
-		}
-	}
-	return inst, nil
+	return &Instance{Endpoint: "http://" + addr, Process: proc}, nil
 }
-
-// Stop ends the process and waits for it.
-func (i *Instance) Stop() {
-	i.stopOnce.Do(func() {
-		if i.cmd.Process != nil {
-			_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGTERM)
-			select {
-			case <-i.done:
-			case <-time.After(5 * time.Second):
-				_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
-				<-i.done
-			}
-		}
-	})
-}
-
-// Done is closed when the process has exited.
-func (i *Instance) Done() <-chan struct{} { return i.done }
 
 // NewClient returns an S3 client for the local server: path-style, dummy
 // credentials, and checksums only where an operation requires them (the
@@ -253,13 +187,4 @@ func ready(ctx context.Context, endpoint string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -4,27 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"productgov/infra/localproc"
 )
 
-var (
-	shared     *Instance
-	sharedErr  error
-	sharedOnce sync.Once
-)
+// shared is the S3 server this test binary starts, if it starts one.
+var shared localproc.Shared
 
 // RunTests is TestMain's body for packages whose tests use S3: it runs the
 // tests and then stops the server this binary may have started.
 func RunTests(m *testing.M) int {
 	code := m.Run()
-	if shared != nil {
-		shared.Stop()
-	}
+	shared.Stop()
 	return code
 }
 
@@ -32,18 +27,13 @@ func RunTests(m *testing.M) int {
 // random loopback port) on first use when EndpointEnv is not set.
 func Endpoint(tb testing.TB) string {
 	tb.Helper()
-	if ep := os.Getenv(EndpointEnv); ep != "" {
-		return ep
-	}
-	sharedOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		shared, sharedErr = Start(ctx, Options{})
+	return shared.Endpoint(tb, EndpointEnv, 3*time.Minute, func(ctx context.Context) (string, func(), error) {
+		inst, err := Start(ctx, Options{})
+		if err != nil {
+			return "", nil, err
+		}
+		return inst.Endpoint, inst.Stop, nil
 	})
-	if sharedErr != nil {
-		tb.Fatalf("start local S3: %v", sharedErr)
-	}
-	return shared.Endpoint
 }
 
 // NewTestBucket creates a fresh, uniquely named bucket on the test server,
