@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +44,8 @@ var nationalSize = struct {
 // the children's results) changes these numbers, and the test says which
 // limit it broke.
 func TestLimitsOnPaper(t *testing.T) {
-	assess := loadDefinition(t, "monthly-assessment.asl.json")
-	settle := loadDefinition(t, "quarterly-settlement.asl.json")
+	assess := mustLoad(t, "monthly-assessment.asl.json")
+	settle := mustLoad(t, "quarterly-settlement.asl.json")
 	shards := store.DefaultShards
 
 	// Monthly assessment. Worst case: every in-scope product in one stage,
@@ -55,23 +53,19 @@ func TestLimitsOnPaper(t *testing.T) {
 	// hash; one retry of every task (3 events each) as a margin.
 	perSegment := int(math.Ceil(1.1 * float64(nationalSize.products) / float64(shards)))
 	pages := (perSegment + app.AssessPageSize - 1) / app.AssessPageSize
-	segmentsMap := assess.state(t, "AssessSegments")
-	requireDistributed(t, segmentsMap, "AssessSegments")
-	child := segmentsMap.processor(t)
-	childEvents := executionEvents(t, child, walk{loops: map[string]int{"MorePages": pages - 1}, retriesPerTask: 1})
-	parentEvents := executionEvents(t, assess, walk{})
+	segmentsMap := distributedMap(t, assess, "AssessSegments")
+	childEvents := mustCount(t, processorOf(t, segmentsMap), Walk{Loops: map[string]int{"MorePages": pages - 1}, RetriesPerTask: 1})
+	parentEvents := mustCount(t, assess, Walk{})
 
 	// Quarterly settlement: 25 partners a child (the ItemBatcher), each
 	// settled by the child's inline Map.
-	partnersMap := settle.state(t, "SettlePartners")
-	requireDistributed(t, partnersMap, "SettlePartners")
-	batch := int(partnersMap.object("ItemBatcher").number("MaxItemsPerBatch"))
+	partnersMap := distributedMap(t, settle, "SettlePartners")
+	batch := int(partnersMap.Object("ItemBatcher").Number("MaxItemsPerBatch"))
 	if batch < 1 {
 		t.Fatalf("SettlePartners: ItemBatcher.MaxItemsPerBatch is %d", batch)
 	}
-	batchChild := partnersMap.processor(t)
-	batchEvents := executionEvents(t, batchChild, walk{items: map[string]int{"SettleBatch": batch}, retriesPerTask: 1})
-	settleParent := executionEvents(t, settle, walk{})
+	batchEvents := mustCount(t, processorOf(t, partnersMap), Walk{Items: map[string]int{"SettleBatch": batch}, RetriesPerTask: 1})
+	settleParent := mustCount(t, settle, Walk{})
 
 	// The largest payloads, built from the jobs' own result types at their
 	// largest: a 63-character bucket name, the longest cursor, a partner
@@ -210,135 +204,46 @@ func size(t *testing.T, v any) int {
 	return len(b)
 }
 
-// object is a JSON object of a definition.
-type object map[string]any
-
-func (o object) object(key string) object {
-	v, _ := o[key].(map[string]any)
-	return v
-}
-
-func (o object) str(key string) string {
-	v, _ := o[key].(string)
-	return v
-}
-
-func (o object) number(key string) float64 {
-	v, _ := o[key].(float64)
-	return v
-}
-
-func (o object) state(t *testing.T, name string) object {
+func mustLoad(t *testing.T, name string) Definition {
 	t.Helper()
-	st := o.object("States").object(name)
-	if st == nil {
-		t.Fatalf("no state %s", name)
-	}
-	return st
-}
-
-// processor is a Map state's ItemProcessor.
-func (o object) processor(t *testing.T) object {
-	t.Helper()
-	p := o.object("ItemProcessor")
-	if p == nil {
-		t.Fatal("a Map state without ItemProcessor")
-	}
-	return p
-}
-
-func loadDefinition(t *testing.T, name string) object {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "statemachines", name))
+	def, err := LoadDefinition(repoRoot(t), name)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var def object
-	if err := json.Unmarshal(raw, &def); err != nil {
-		t.Fatalf("%s: %v", name, err)
 	}
 	return def
 }
 
-func requireDistributed(t *testing.T, m object, name string) {
+func mustCount(t *testing.T, def Definition, w Walk) int {
 	t.Helper()
-	if m.processor(t).object("ProcessorConfig").str("Mode") != "DISTRIBUTED" {
+	n, err := HistoryEvents(def, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func processorOf(t *testing.T, m Definition) Definition {
+	t.Helper()
+	p, err := m.Processor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// distributedMap is the named Map state, which must be a Distributed Map
+// reading its items from the bucket.
+func distributedMap(t *testing.T, def Definition, name string) Definition {
+	t.Helper()
+	m, err := def.State(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Distributed() {
 		t.Fatalf("%s is not a Distributed Map: its history grows with every item", name)
 	}
-	if m.object("ItemReader") == nil {
+	if m.Object("ItemReader") == nil {
 		t.Errorf("%s has no ItemReader: its items ride in the execution's payload", name)
 	}
-}
-
-// walk says how an execution goes: how often each Choice takes its first
-// branch before its Default (a loop), how many items each inline Map has,
-// and how many retries each Task has.
-type walk struct {
-	loops          map[string]int
-	items          map[string]int
-	retriesPerTask int
-}
-
-// executionEvents counts the history events of one successful execution of
-// a state machine (or of a Map's processor) walked as w says, by the events
-// each state type writes (Step Functions' history event types):
-//
-//	ExecutionStarted, ExecutionSucceeded                      2 per execution
-//	Task: StateEntered, Scheduled, Started, Succeeded, Exited 5 (+3 per retry: Failed, Scheduled, Started)
-//	Pass, Choice, Succeed, Wait: Entered, Exited              2
-//	inline Map: Entered, Started, Succeeded, Exited           4 + per item IterationStarted, IterationSucceeded and the item's states
-//	Distributed Map: Entered, Started, MapRunStarted,
-//	  MapRunSucceeded, Succeeded, Exited                      6 (the items run in child executions)
-func executionEvents(t *testing.T, machine object, w walk) int {
-	t.Helper()
-	return 2 + pathEvents(t, machine, w)
-}
-
-func pathEvents(t *testing.T, machine object, w walk) int {
-	t.Helper()
-	visits := map[string]int{}
-	events := 0
-	for name := machine.str("StartAt"); name != ""; {
-		st := machine.state(t, name)
-		visits[name]++
-		if visits[name] > 1_000_000 {
-			t.Fatalf("state %s visited a million times: a loop the walk does not end", name)
-		}
-		next := st.str("Next")
-		switch st.str("Type") {
-		case "Task":
-			events += 5 + 3*w.retriesPerTask
-		case "Pass", "Succeed", "Wait":
-			events += 2
-		case "Fail":
-			t.Fatalf("the walk reached Fail state %s", name)
-		case "Choice":
-			events += 2
-			choices, _ := st["Choices"].([]any)
-			next = st.str("Default")
-			if len(choices) > 0 && visits[name] <= w.loops[name] {
-				next = object(choices[0].(map[string]any)).str("Next")
-			}
-		case "Map":
-			if st.processor(t).object("ProcessorConfig").str("Mode") == "DISTRIBUTED" {
-				events += 6
-				break
-			}
-			n := w.items[name]
-			events += 4 + n*(2+pathEvents(t, st.processor(t), w))
-		case "Parallel":
-			events += 4
-			branches, _ := st["Branches"].([]any)
-			for _, b := range branches {
-				events += pathEvents(t, object(b.(map[string]any)), w)
-			}
-		default:
-			t.Fatalf("state %s has type %q", name, st.str("Type"))
-		}
-		if st["End"] == true || st.str("Type") == "Succeed" {
-			break
-		}
-		name = next
-	}
-	return events
+	return m
 }

@@ -15,6 +15,8 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"productgov/infra/asl"
+	"productgov/infra/deploy"
+	"productgov/infra/dynamolocal"
 	"productgov/infra/localstack"
 	"productgov/infra/localstack/stacktest"
 	"productgov/shared/directory"
@@ -186,5 +188,67 @@ func TestFailingJobIsRecordedFailedAndRerunWorks(t *testing.T) {
 	run = j.Do("GET", "/assessment-runs/2026-05", j.admin, nil).Map(t)
 	if run["status"] != "succeeded" || run["runs"] != float64(2) || run["error"] != nil {
 		t.Fatalf("run record after the re-run: %v", run)
+	}
+}
+
+// The history-event model the on-paper limits test computes with
+// (infra/deploy.HistoryEvents) counts what the engine records for the real
+// definitions: the assessment's parent and each of its segment children, and
+// the settlement's parent. The engine counts events as AWS records them
+// (checked against executions recorded on AWS in infra/asl).
+func TestHistoryModelMatchesTheEngine(t *testing.T) {
+	j := newJobEnv(t)
+	root, err := dynamolocal.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := j.clock.StartAutoAdvance()
+	defer stop()
+	arn := j.startMonth(t, "model", "2026-05")
+	waitFor(t, "the run", func() bool { return j.status(t, arn) == sfntypes.ExecutionStatusSucceeded })
+
+	assess, err := deploy.LoadDefinition(root, "monthly-assessment.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	segments, _ := assess.State("AssessSegments")
+	child, _ := segments.Processor()
+	want := map[string]deploy.Definition{arn: assess}
+	children, err := j.Stack.Engine.ListExecutions(t.Context(), &sfn.ListExecutionsInput{
+		StateMachineArn: aws.String(j.Stack.MachineArns["MonthlyAssessmentStateMachine"] + "/AssessSegments")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(children.Executions) != 2*j.Sys.Store.Shards() {
+		t.Fatalf("%d segment children, want %d", len(children.Executions), 2*j.Sys.Store.Shards())
+	}
+	for _, c := range children.Executions {
+		want[aws.ToString(c.ExecutionArn)] = child // one product: every segment is one page
+	}
+
+	in, _ := json.Marshal(map[string]string{"job": "quarter", "period": "2026-Q1", "scheduledTime": ""})
+	out, err := j.Stack.Engine.StartExecution(t.Context(), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(j.Stack.MachineArns["QuarterlySettlementStateMachine"]), Name: aws.String("model"), Input: aws.String(string(in))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settleArn := aws.ToString(out.ExecutionArn)
+	waitFor(t, "the settlement", func() bool { return j.status(t, settleArn) == sfntypes.ExecutionStatusSucceeded })
+	if want[settleArn], err = deploy.LoadDefinition(root, "quarterly-settlement.asl.json"); err != nil {
+		t.Fatal(err)
+	}
+
+	for execution, def := range want {
+		model, err := deploy.HistoryEvents(def, deploy.Walk{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats, ok := j.Stack.Engine.ExecutionStats(execution)
+		if !ok {
+			t.Fatalf("no statistics for %s", execution)
+		}
+		if stats.HistoryEvents != int64(model) {
+			t.Errorf("%s: the engine recorded %d history events, the model counts %d", execution, stats.HistoryEvents, model)
+		}
 	}
 }
