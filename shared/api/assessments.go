@@ -37,6 +37,21 @@ func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request, caller 
 	return nil
 }
 
+// pageLimit is a listing's ?limit= (1..1000, default 500): listings of a
+// period (results, statements, accruals) are read a page at a time with
+// ?cursor=, each answer naming the next in nextCursor.
+func pageLimit(r *http.Request) (int32, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 500, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, problem.InvalidField("limit", "must be a whole number between 1 and 1000")
+	}
+	return int32(n), nil
+}
+
 func pathMonthValue(r *http.Request) (period.Month, error) {
 	m, err := period.ParseMonth(r.PathValue("month"))
 	if err != nil {
@@ -63,13 +78,9 @@ func (s *Server) assessments(w http.ResponseWriter, r *http.Request, _ directory
 	if err != nil {
 		return err
 	}
-	limit := int32(500)
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return problem.InvalidField("limit", "must be a whole number between 1 and 1000")
-		}
-		limit = int32(n)
+	limit, err := pageLimit(r)
+	if err != nil {
+		return err
 	}
 	results, next, err := s.App.MonthResultsPage(r.Context(), m, r.URL.Query().Get("cursor"), limit)
 	if err != nil {

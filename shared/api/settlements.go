@@ -63,20 +63,34 @@ func (s *Server) settlementRun(w http.ResponseWriter, r *http.Request, _ directo
 	return nil
 }
 
+// pagedSettlement is one page of a quarter's statements with the cursor of the next.
+type pagedSettlement struct {
+	app.QuarterSettlement
+	NextCursor string `json:"nextCursor"`
+}
+
 func (s *Server) settlements(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
 	text, xlsx := strings.CutSuffix(r.PathValue("quarter"), ".xlsx")
 	q, err := period.ParseQuarter(text)
 	if err != nil {
 		return problem.InvalidField("quarter", err.Error())
 	}
-	out, err := s.App.Settlement(r.Context(), q)
+	if xlsx {
+		out, err := s.App.Settlement(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		return writeSettlementXLSX(w, out)
+	}
+	limit, err := pageLimit(r)
 	if err != nil {
 		return err
 	}
-	if xlsx {
-		return writeSettlementXLSX(w, out)
+	out, next, err := s.App.SettlementPage(r.Context(), q, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pagedSettlement{QuarterSettlement: out, NextCursor: next})
 	return nil
 }
 
@@ -181,11 +195,15 @@ func (s *Server) accruals(w http.ResponseWriter, r *http.Request, _ directory.Pe
 	if err != nil {
 		return err
 	}
-	items, err := s.App.MonthAccruals(r.Context(), m)
+	limit, err := pageLimit(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": items})
+	items, next, err := s.App.MonthAccrualsPage(r.Context(), m, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": items, "nextCursor": next})
 	return nil
 }
 

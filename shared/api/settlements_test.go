@@ -242,6 +242,34 @@ func TestPartnerYear(t *testing.T) {
 	}
 
 	q1 := byProject(settle(t, e, admin, "2025-Q1"))
+	// A period's listings page with ?limit= and ?cursor=: one statement and
+	// one accrual a page, each once, the same as the whole listing.
+	for _, path := range []string{"/settlements/2025-Q1", "/accruals/2025-07"} {
+		seen := map[string]bool{}
+		for cursor, pages := "", 0; ; pages++ {
+			page := mustStatus(t, e.Do("GET", path+"?limit=1&cursor="+cursor, admin, nil), 200, path+" paged")
+			items := page["items"].([]any)
+			if len(items) > 1 || pages > 10 {
+				t.Fatalf("%s page %d: %d items", path, pages, len(items))
+			}
+			for _, it := range items {
+				id := it.(map[string]any)["projectId"].(string)
+				if seen[id] {
+					t.Fatalf("%s: %s on two pages", path, id)
+				}
+				seen[id] = true
+			}
+			if cursor, _ = page["nextCursor"].(string); cursor == "" {
+				break
+			}
+		}
+		if whole := mustStatus(t, e.Do("GET", path, admin, nil), 200, path)["items"].([]any); len(seen) != len(whole) || len(whole) < 2 {
+			t.Fatalf("%s: %d items over the pages, %d in one", path, len(seen), len(whole))
+		}
+	}
+	if res := e.Do("GET", "/accruals/2025-07?limit=0", admin, nil); res.Status != 400 {
+		t.Fatalf("limit 0: %d", res.Status)
+	}
 	if s := q1[r]; s["revenue"] != "300000.00" || s["rate"] != "0.027" || s["fee"] != "8100.00" || s["payable"] != "8100.00" || s["mode"] != "revenue" || s["status"] != "draft" {
 		t.Fatalf("Q1 R %v", s)
 	}

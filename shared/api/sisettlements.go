@@ -65,14 +65,22 @@ func (s *Server) siSettlements(w http.ResponseWriter, r *http.Request, _ directo
 	if err != nil {
 		return problem.InvalidField("month", err.Error())
 	}
-	items, err := s.App.SIStatements(r.Context(), m)
+	if xlsx {
+		items, err := s.App.SIStatements(r.Context(), m)
+		if err != nil {
+			return err
+		}
+		return writeSIXLSX(w, m, items)
+	}
+	limit, err := pageLimit(r)
 	if err != nil {
 		return err
 	}
-	if xlsx {
-		return writeSIXLSX(w, m, items)
+	items, next, err := s.App.SIStatementsPage(r.Context(), m, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"month": m, "items": items, "nextCursor": next})
 	return nil
 }
 

@@ -48,6 +48,9 @@ type PartnerStore interface {
 	GetStatement(ctx context.Context, q period.Quarter, projectID string) (settlement.StatementRecord, error)
 	UpdateStatement(ctx context.Context, m audit.Meta, q period.Quarter, projectID string, fn func(*settlement.StatementRecord) (string, error)) (settlement.StatementRecord, error)
 	Statements(ctx context.Context, q period.Quarter) ([]settlement.StatementRecord, error)
+	StatementsPage(ctx context.Context, q period.Quarter, cursor string, limit int32) ([]settlement.StatementRecord, string, error)
+	MonthAccrualsPage(ctx context.Context, month period.Month, cursor string, limit int32) ([]settlement.AccrualRecord, string, error)
+	MonthSIStatementsPage(ctx context.Context, month period.Month, cursor string, limit int32) ([]settlement.SIStatement, string, error)
 	PartnerStatements(ctx context.Context, partnerID, prefix string) ([]settlement.StatementRecord, error)
 	StatementsByKey(ctx context.Context, ks []store.StatementKey) (map[store.StatementKey]settlement.StatementRecord, error)
 	PutAccruals(ctx context.Context, m audit.Meta, month period.Month, recs []settlement.AccrualRecord) error

@@ -992,6 +992,38 @@ func (s *Service) Settlement(ctx context.Context, q period.Quarter) (QuarterSett
 	return out, nil
 }
 
+// SettlementPage reads one page of a quarter's statements (in project
+// order) with the settled rounds of the partners they belong to, and the
+// cursor of the next page: a national quarter is read a page at a time.
+func (s *Service) SettlementPage(ctx context.Context, q period.Quarter, cursor string, limit int32) (QuarterSettlement, string, error) {
+	out := QuarterSettlement{Quarter: q, Items: []settlement.StatementRecord{}, Partners: []settlement.RoundSummary{}}
+	items, next, err := s.PartnerStore.StatementsPage(ctx, q, cursor, limit)
+	if err != nil {
+		return out, "", err
+	}
+	out.Items = append(out.Items, items...)
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.PartnerID] {
+			continue
+		}
+		seen[it.PartnerID] = true
+		r, ok, err := s.PartnerStore.Round(ctx, it.PartnerID, q)
+		if err != nil {
+			return out, "", err
+		}
+		if ok {
+			out.Partners = append(out.Partners, r)
+		}
+	}
+	return out, next, nil
+}
+
+// MonthAccrualsPage reads one page of a month's accruals, in project order.
+func (s *Service) MonthAccrualsPage(ctx context.Context, m period.Month, cursor string, limit int32) ([]settlement.AccrualRecord, string, error) {
+	return s.PartnerStore.MonthAccrualsPage(ctx, m, cursor, limit)
+}
+
 // MonthAccruals reads a month's accruals.
 func (s *Service) MonthAccruals(ctx context.Context, m period.Month) ([]settlement.AccrualRecord, error) {
 	out, err := s.PartnerStore.MonthAccruals(ctx, m)

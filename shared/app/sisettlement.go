@@ -222,6 +222,11 @@ func (s *Service) exitDecided(ctx context.Context, p product.Product) (bool, err
 	return false, nil
 }
 
+// SIStatementsPage reads one page of a month's SI statements, in product order.
+func (s *Service) SIStatementsPage(ctx context.Context, m period.Month, cursor string, limit int32) ([]settlement.SIStatement, string, error) {
+	return s.PartnerStore.MonthSIStatementsPage(ctx, m, cursor, limit)
+}
+
 // SIStatements reads a month's SI statements.
 func (s *Service) SIStatements(ctx context.Context, m period.Month) ([]settlement.SIStatement, error) {
 	out, err := s.PartnerStore.MonthSIStatements(ctx, m)

@@ -9,7 +9,9 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"productgov/shared/audit"
+	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/settlement"
 )
 
 // docItem is a record kept as JSON in doc, with its version; the partner,
@@ -124,4 +126,48 @@ func (s *Store) batchDocs(ctx context.Context, ks [][2]string, fn func(pk, sk, d
 		}
 	}
 	return nil
+}
+
+// docPage reads one page of a partition's records from the cursor, decodes
+// each with decode, and returns the next cursor ("" after the last).
+func docPage[T any](ctx context.Context, s *Store, pk, cursor string, limit int32, decode func(docItem) (T, error)) ([]T, string, error) {
+	p, err := s.queryPage(ctx, "", "pk", pk, "", "", cursor, limit, true)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, 0, len(p.items))
+	for _, raw := range p.items {
+		var it docItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", fmt.Errorf("store: unmarshal %s: %w", pk, err)
+		}
+		v, err := decode(it)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: decode %s %s: %w", pk, it.SK, err)
+		}
+		out = append(out, v)
+	}
+	return out, p.cursor, nil
+}
+
+// StatementsPage lists one page of a quarter's statements in project order.
+func (s *Store) StatementsPage(ctx context.Context, q period.Quarter, cursor string, limit int32) ([]settlement.StatementRecord, string, error) {
+	return docPage(ctx, s, statementPK(q), cursor, limit, func(it docItem) (settlement.StatementRecord, error) {
+		return decodeStatement(it.Doc, it.Ver)
+	})
+}
+
+// MonthAccrualsPage lists one page of a month's accruals in project order.
+func (s *Store) MonthAccrualsPage(ctx context.Context, month period.Month, cursor string, limit int32) ([]settlement.AccrualRecord, string, error) {
+	return docPage(ctx, s, accrualPK(month), cursor, limit, func(it docItem) (settlement.AccrualRecord, error) {
+		var r settlement.AccrualRecord
+		return r, json.Unmarshal([]byte(it.Doc), &r)
+	})
+}
+
+// MonthSIStatementsPage lists one page of a month's SI statements in product order.
+func (s *Store) MonthSIStatementsPage(ctx context.Context, month period.Month, cursor string, limit int32) ([]settlement.SIStatement, string, error) {
+	return docPage(ctx, s, siStatementPK(month), cursor, limit, func(it docItem) (settlement.SIStatement, error) {
+		return decodeSIStatement(it.Doc, it.Ver)
+	})
 }
