@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"productgov/infra/dynamolocal"
 	"productgov/shared/audit"
+	"productgov/shared/decision"
 	"productgov/shared/problem"
 	"productgov/shared/product"
 	"productgov/shared/store"
@@ -142,5 +144,66 @@ func TestAuditTrail(t *testing.T) {
 	}
 	if trail[0].Action != "product.create" || string(trail[0].Before) != "null" || trail[1].Action != "product.rename" {
 		t.Fatalf("trail %+v", trail)
+	}
+}
+
+// Submissions are listed newest first across the shards of their time
+// index, a page at a time, each once, and a status filter narrows them
+// without losing or repeating any.
+func TestSubmissionsMergeAcrossShards(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	const n = 40
+	for i := range n {
+		status := decision.StatusGroupReview
+		if i%3 == 0 {
+			status = decision.StatusApproved
+		}
+		sub := decision.Submission{ID: fmt.Sprintf("sub_%03d", i), Type: decision.TypeDemand, Status: status,
+			CreatedAt: base.Add(time.Duration(i) * time.Minute), Content: json.RawMessage(`{}`)}
+		if err := st.CreateSubmission(ctx, meta(), sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		filter store.SubmissionFilter
+		limit  int32
+		want   int
+	}{
+		{"all, 7 a page", store.SubmissionFilter{}, 7, n},
+		{"all, one page", store.SubmissionFilter{}, 100, n},
+		{"approved, 2 a page", store.SubmissionFilter{Status: decision.StatusApproved}, 2, (n + 2) / 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				items, next, err := st.ListSubmissions(ctx, tc.filter, cursor, tc.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if int32(len(items)) > tc.limit || pages > n {
+					t.Fatalf("page %d: %d items", pages, len(items))
+				}
+				for _, s := range items {
+					got = append(got, s.ID)
+				}
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			if len(got) != tc.want {
+				t.Fatalf("%d submissions listed, want %d: %v", len(got), tc.want, got)
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i] >= got[i-1] {
+					t.Fatalf("not newest first at %d: %v", i, got)
+				}
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,7 +22,12 @@ import (
 //	pk SUB#<id>  sk SUBMISSION          the submission (its JSON in doc)
 //	pk SUB#<id>  sk VOTE#<rev>#<stage>#<voter>   one vote, write-once
 //	gsi1 SUBS#PRODUCT#<productId> / <createdAt>#<id>   a product's submissions
-//	gsi2 SUBS / <createdAt>#<id>                        all submissions, by time
+//	gsi2 SUBS#<shard> / <createdAt>#<id>                all submissions, by time
+//
+// The time listing is sharded by submission id: a national assessment run
+// opens thousands of exit submissions from its parallel child executions,
+// which on one key would throttle that index partition. Listing all merges
+// the shards newest first (mergeNewest).
 func submissionPK(id string) string { return "SUB#" + id }
 
 const skSubmission = "SUBMISSION"
@@ -38,14 +44,14 @@ type submissionItem struct {
 	ApprovalIDs  []string          `dynamodbav:"approvalIds"`
 }
 
-func toSubmissionItem(s decision.Submission) (submissionItem, error) {
+func (st *Store) toSubmissionItem(s decision.Submission) (submissionItem, error) {
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return submissionItem{}, fmt.Errorf("store: marshal submission: %w", err)
 	}
 	created := s.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + s.ID
 	it := submissionItem{
-		keys: keys{PK: submissionPK(s.ID), SK: skSubmission, GSI2PK: "SUBS", GSI2SK: created},
+		keys: keys{PK: submissionPK(s.ID), SK: skSubmission, GSI2PK: shardKey(subsKey, ShardOf(s.ID, st.Shards())), GSI2SK: created},
 		Type: "submission", Ver: s.Version, ID: s.ID, SubType: string(s.Type), Status: string(s.Status), Doc: string(doc),
 		ReviewTokens: map[string]string{},
 	}
@@ -82,7 +88,7 @@ func (it submissionItem) submission() (decision.Submission, error) {
 // CreateSubmission writes a new submission with its audit entry.
 func (s *Store) CreateSubmission(ctx context.Context, m audit.Meta, sub decision.Submission) error {
 	sub.Version = 1
-	it, err := toSubmissionItem(sub)
+	it, err := s.toSubmissionItem(sub)
 	if err != nil {
 		return err
 	}
@@ -138,7 +144,7 @@ func (s *Store) UpdateSubmission(ctx context.Context, m audit.Meta, id string, f
 			return decision.Submission{}, err
 		}
 		after.ID, after.Version, after.UpdatedAt = before.ID, before.Version+1, m.At.UTC()
-		it, err := toSubmissionItem(after)
+		it, err := s.toSubmissionItem(after)
 		if err != nil {
 			return decision.Submission{}, err
 		}
@@ -193,13 +199,13 @@ type SubmissionFilter struct {
 	Status    decision.Status
 }
 
+// subsKey is the gsi2 partition (before its shard) of every submission.
+const subsKey = "SUBS"
+
 // ListSubmissions lists submissions newest first through an index (a
-// product's, or all); type and status narrow the page with a filter.
+// product's, or all, merged over the shards); type and status narrow the
+// page with a filter.
 func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor string, limit int32) ([]decision.Submission, string, error) {
-	index, pkAttr, pk := IndexGSI2, "gsi2pk", "SUBS"
-	if f.ProductID != "" {
-		index, pkAttr, pk = IndexGSI1, "gsi1pk", "SUBS#PRODUCT#"+f.ProductID
-	}
 	var filters []string
 	values := map[string]ddb.AttributeValue{}
 	names := map[string]string{}
@@ -213,7 +219,14 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor 
 		names["#status"] = "status"
 		values[":status"] = &ddb.AttributeValueMemberS{Value: string(f.Status)}
 	}
-	p, err := s.queryFiltered(ctx, index, pkAttr, pk, strings.Join(filters, " AND "), names, values, cursor, limit, false)
+	filter := strings.Join(filters, " AND ")
+	var p page
+	var err error
+	if f.ProductID != "" {
+		p, err = s.queryFiltered(ctx, IndexGSI1, "gsi1pk", "SUBS#PRODUCT#"+f.ProductID, filter, names, values, cursor, limit, false)
+	} else {
+		p, err = s.mergeNewest(ctx, s.shardKeys(subsKey), filter, names, values, cursor, limit)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -230,6 +243,114 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor 
 		out = append(out, sub)
 	}
 	return out, p.cursor, nil
+}
+
+// mergeNewest reads up to limit submissions newest first across the gsi2
+// shards pks: each shard is read from where the last page left it, and the
+// shards' heads are merged by sort key. The cursor keeps, per shard, the sort
+// key of the last item handed out ("" for none yet, "-" when the shard is
+// done); an item fetched but not handed out is read again next page.
+func (s *Store) mergeNewest(ctx context.Context, pks []string, filter string, names map[string]string, values map[string]ddb.AttributeValue, cursor string, limit int32) (page, error) {
+	last := make([]string, len(pks))
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || json.Unmarshal(raw, &last) != nil || len(last) != len(pks) {
+			return page{}, problem.InvalidField("cursor", "is not a cursor this API returned")
+		}
+	}
+	type shard struct {
+		buf   []map[string]ddb.AttributeValue
+		start string
+		done  bool
+	}
+	shards := make([]shard, len(pks))
+	for i := range shards {
+		shards[i] = shard{start: last[i], done: last[i] == "-"}
+	}
+	sortKey := func(item map[string]ddb.AttributeValue) string {
+		v, _ := item["gsi2sk"].(*ddb.AttributeValueMemberS)
+		if v == nil {
+			return ""
+		}
+		return v.Value
+	}
+	fill := func(i int) error {
+		sh := &shards[i]
+		for len(sh.buf) == 0 && !sh.done {
+			in := queryInput(s.table, IndexGSI2, "#pk = :pk", copyNames(names, "#pk", "gsi2pk"), copyValues(values, ":pk", pks[i]), limit, false)
+			if filter != "" {
+				in.FilterExpression = aws.String(filter)
+			}
+			if sh.start != "" {
+				id := sh.start[strings.LastIndex(sh.start, "#")+1:]
+				in.ExclusiveStartKey = map[string]ddb.AttributeValue{
+					"pk": &ddb.AttributeValueMemberS{Value: submissionPK(id)}, "sk": &ddb.AttributeValueMemberS{Value: skSubmission},
+					"gsi2pk": &ddb.AttributeValueMemberS{Value: pks[i]}, "gsi2sk": &ddb.AttributeValueMemberS{Value: sh.start}}
+			}
+			res, err := s.db.Query(ctx, in)
+			if err != nil {
+				return fmt.Errorf("store: query %s: %w", pks[i], err)
+			}
+			sh.buf = res.Items
+			if len(res.LastEvaluatedKey) == 0 {
+				sh.done = true
+			} else if len(res.Items) == 0 {
+				sh.start = sortKey(res.LastEvaluatedKey) // every item evaluated was filtered out
+			}
+		}
+		return nil
+	}
+	var out page
+	for int32(len(out.items)) < limit {
+		best := -1
+		for i := range shards {
+			if err := fill(i); err != nil {
+				return page{}, err
+			}
+			if len(shards[i].buf) > 0 && (best < 0 || sortKey(shards[i].buf[0]) > sortKey(shards[best].buf[0])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		head := shards[best].buf[0]
+		shards[best].buf = shards[best].buf[1:]
+		shards[best].start = sortKey(head)
+		out.items = append(out.items, head)
+	}
+	more := false
+	for i := range shards {
+		if err := fill(i); err != nil {
+			return page{}, err
+		}
+		if shards[i].done && len(shards[i].buf) == 0 {
+			last[i] = "-"
+		} else {
+			last[i], more = shards[i].start, true
+		}
+	}
+	if more {
+		b, _ := json.Marshal(last)
+		out.cursor = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return out, nil
+}
+
+func copyNames(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range m {
+		out[a] = b
+	}
+	return out
+}
+
+func copyValues(m map[string]ddb.AttributeValue, k, v string) map[string]ddb.AttributeValue {
+	out := map[string]ddb.AttributeValue{k: &ddb.AttributeValueMemberS{Value: v}}
+	for a, b := range m {
+		out[a] = b
+	}
+	return out
 }
 
 // Vote is a recorded review vote.
@@ -323,7 +444,7 @@ func (s *Store) CastVote(ctx context.Context, m audit.Meta, id string, stage dec
 		if err != nil {
 			return decision.Submission{}, err
 		}
-		it, err := toSubmissionItem(after)
+		it, err := s.toSubmissionItem(after)
 		if err != nil {
 			return decision.Submission{}, err
 		}
