@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"mime"
@@ -363,11 +364,13 @@ func (s *Server) newFigureUpload(w http.ResponseWriter, r *http.Request, caller 
 
 func (s *Server) importFigures(kind product.FigureKind) func(http.ResponseWriter, *http.Request, directory.Person) error {
 	return func(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
-		var name string
-		var content []byte
-		var err error
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+		name, content, err := readUpload(r)
+		if err != nil {
+			return err
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" && bytes.HasPrefix(bytes.TrimSpace(content), []byte("{")) {
 			// {"upload": "upl_…"}: the file went to the bucket through POST /imports/uploads.
+			r.Body = io.NopCloser(bytes.NewReader(content))
 			o, err := decodeObject(r)
 			if err != nil {
 				return err
@@ -376,12 +379,10 @@ func (s *Server) importFigures(kind product.FigureKind) func(http.ResponseWriter
 			if err := o.done("import"); err != nil {
 				return err
 			}
-			name = upload
 			if content, err = s.App.UploadedFigureFile(r.Context(), caller, upload); err != nil {
 				return err
 			}
-		} else if name, content, err = readUpload(r); err != nil {
-			return err
+			name = upload
 		}
 		rows, err := readRows(name, content)
 		if err != nil {
