@@ -14,6 +14,7 @@ import (
 	"productgov/shared/period"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 // Product keys:
@@ -154,15 +155,17 @@ func (it productItem) product() product.Product {
 // pk PRODUCT#<id>, sk STAGE#<at>#<rand>.
 type stageChangeItem struct {
 	keys
-	Type          string `dynamodbav:"type"`
-	ProductID     string `dynamodbav:"productId"`
-	From          string `dynamodbav:"from,omitempty"`
-	To            string `dynamodbav:"to"`
-	At            string `dynamodbav:"at"`
-	By            string `dynamodbav:"by"`
-	DecisionID    string `dynamodbav:"decisionId,omitempty"`
-	Reason        string `dynamodbav:"reason"`
-	PolicyVersion string `dynamodbav:"policyVersion"`
+	Type          string            `dynamodbav:"type"`
+	ProductID     string            `dynamodbav:"productId"`
+	From          string            `dynamodbav:"from,omitempty"`
+	To            string            `dynamodbav:"to"`
+	At            string            `dynamodbav:"at"`
+	By            string            `dynamodbav:"by"`
+	DecisionID    string            `dynamodbav:"decisionId,omitempty"`
+	Reason        string            `dynamodbav:"reason"`
+	CauseCode     string            `dynamodbav:"causeCode,omitempty"`
+	CauseParams   map[string]string `dynamodbav:"causeParams,omitempty"`
+	PolicyVersion string            `dynamodbav:"policyVersion"`
 }
 
 func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, error) {
@@ -170,7 +173,7 @@ func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, e
 	return s.putItem(stageChangeItem{
 		keys: keys{PK: productPK(ch.ProductID), SK: "STAGE#" + at + "#" + id.New("s")},
 		Type: "stage_change", ProductID: ch.ProductID, From: string(ch.From), To: string(ch.To), At: at, By: ch.By,
-		DecisionID: ch.DecisionID, Reason: ch.Reason, PolicyVersion: ch.PolicyVersion,
+		DecisionID: ch.DecisionID, Reason: ch.Reason, CauseCode: ch.Cause.Code, CauseParams: ch.Cause.Params, PolicyVersion: ch.PolicyVersion,
 	}, condNew, nil)
 }
 
@@ -378,7 +381,8 @@ func (s *Store) StageHistory(ctx context.Context, id string) ([]product.StageCha
 			}
 			at, _ := time.Parse(time.RFC3339Nano, it.At)
 			out = append(out, product.StageChange{ProductID: it.ProductID, From: product.Stage(it.From), To: product.Stage(it.To),
-				At: at, By: it.By, DecisionID: it.DecisionID, Reason: it.Reason, PolicyVersion: it.PolicyVersion})
+				At: at, By: it.By, DecisionID: it.DecisionID, Reason: it.Reason, Cause: reason.Reason{Code: it.CauseCode, Params: it.CauseParams},
+				PolicyVersion: it.PolicyVersion})
 		}
 		if p.cursor == "" {
 			return out, nil
