@@ -17,6 +17,7 @@ import (
 	"productgov/shared/period"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
@@ -100,6 +101,8 @@ type monthReport struct {
 	// track was assessed (SPEC 3 "Missing data").
 	Tracks []pendingTrackLine
 	Total  int
+	// Names are the products' names by id.
+	Names map[string]string
 }
 
 // pendingTrackLine is one pending track as the report page shows it.
@@ -123,7 +126,8 @@ func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentReco
 	if err != nil {
 		return monthReport{}, nil, err
 	}
-	rep := monthReport{Title: fmt.Sprintf("%s 月度产品考核报告", m), Month: m, Total: len(results)}
+	rep := monthReport{Title: fmt.Sprintf("%s产品月度考核报告", reason.Month(m.String())), Month: m, Total: len(results),
+		Names: s.productNames(r)}
 	counts := map[assessment.Outcome]int{}
 	for _, res := range results {
 		counts[res.Result.Result]++
@@ -135,8 +139,12 @@ func (s *Server) buildReport(r *http.Request) (monthReport, []app.AssessmentReco
 			rep.Pending = append(rep.Pending, res)
 		}
 		for _, pt := range res.PendingTracks {
+			months := make([]string, len(pt.Months))
+			for i, pm := range pt.Months {
+				months[i] = reason.Month(pm.String())
+			}
 			rep.Tracks = append(rep.Tracks, pendingTrackLine{ProductID: res.ProductID, Track: trackNames[pt.Track],
-				Missing: strings.Join(pt.Missing, "、")})
+				Missing: strings.Join(months, "、")})
 		}
 	}
 	for _, o := range assessment.Outcomes {
@@ -170,12 +178,12 @@ func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ 
 	if _, err := f.NewSheet(detail); err != nil {
 		return err
 	}
-	rows = [][]any{{"产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
+	rows = [][]any{{"产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
 	sort.Slice(results, func(i, j int) bool { return results[i].ProductID < results[j].ProductID })
 	for _, res := range results {
-		rows = append(rows, []any{res.ProductID, res.Month.String(), outcomeNames[res.Result.Result], amountText(res.RevenueAverage),
+		rows = append(rows, []any{rep.Names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result.Result], amountText(res.RevenueAverage),
 			boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
-			phaseNames[res.PhaseAfter], res.Rule, res.Reason, res.PolicyVersion})
+			phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), res.PolicyVersion})
 	}
 	writeRows(f, detail, rows)
 	var buf bytes.Buffer
@@ -228,6 +236,8 @@ type trendPage struct {
 	Threshold money.Amount
 	Chart     chart
 	History   []product.StageChange
+	// Names are people's names by login.
+	Names map[string]string
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
@@ -251,5 +261,5 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, _ directory
 	}
 	threshold := pol.Assessment.RevenueThresholds[assessment.Level(p.Level)] // P§19: hq has none
 	return renderPage(w, http.StatusOK, "product.html", trendPage{Title: p.Name, Product: p, Threshold: threshold,
-		Chart: revenueChart(figs, from, threshold), History: hist})
+		Chart: revenueChart(figs, from, threshold), History: hist, Names: s.peopleNames(r)})
 }
