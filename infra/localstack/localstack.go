@@ -191,7 +191,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 	params := map[string]string{
 		"Table": cfg.TableName, "StageName": "local", "JwtIssuer": cfg.JWTIssuer, "JwtAudience": Audience,
 		"LinkSigningKeyParameter": "/productgov/link-signing-key", "MailFromIdentity": MailFrom,
-		"PublicBaseUrl": cfg.PublicBaseURL, "AlarmTopicArn": "",
+		"PublicBaseUrl": cfg.PublicBaseURL, "AlarmTopicArn": "", "ConsoleClientId": "",
 	}
 	for id, arn := range st.MachineArns {
 		params[id] = arn

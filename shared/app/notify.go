@@ -108,7 +108,7 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 	if sub.ProductID != "" {
 		sum.Product = sub.ProductID
 		if p, err := s.Products.GetProduct(ctx, sub.ProductID); err == nil {
-			sum.Product = fmt.Sprintf("%s（%s）", p.Name, p.ID)
+			sum.Product = p.Name
 		}
 	}
 	var content map[string]json.RawMessage
