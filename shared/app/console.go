@@ -141,7 +141,7 @@ type Dashboard struct {
 	Waiting []WaitingDecision `json:"waiting"`
 	// DepositsBelow are the support partners whose deposit balance is below
 	// the required amount (S§20); absent for callers who do not read partners.
-	DepositsBelow []DepositShort `json:"depositsBelow,omitempty"`
+	DepositsBelow *[]DepositShort `json:"depositsBelow,omitempty"`
 }
 
 // DashboardAssessment is a month's assessment on the dashboard.
@@ -254,7 +254,7 @@ func (s *Service) BuildDashboard(ctx context.Context, caller directory.Person, m
 		if err != nil {
 			return d, err
 		}
-		d.DepositsBelow = below
+		d.DepositsBelow = &below
 	}
 	return d, nil
 }
