@@ -48,7 +48,7 @@ var consoleAssets = sync.OnceValue(func() map[string]consoleAsset {
 	// translation for pages, mails and the console.
 	cat, _ := json.Marshal(map[string]any{"reasons": reason.TheCatalog(), "labels": app.Labels(),
 		"outcome": outcomeNames, "stepStatus": stepStatusNames, "role": roleNames, "flag": flagNames,
-		"statementStatus": statementStatusNames})
+		"statementStatus": statementStatusNames, "scoreItem": scoreItemNames})
 	out["catalog.json"] = newAsset(".json", cat)
 	return out
 })
@@ -60,6 +60,13 @@ var (
 		directory.RoleMarketing: "市场部", directory.RoleInnovation: "产品创新部", directory.RoleVP: "分管副总",
 		directory.RoleGM: "总经理", directory.RoleCommitteeDirector: "产品委员会主任", directory.RoleDeputyGM: "分管副总经理",
 		directory.RoleAdmin: "系统管理员", directory.RoleAuditor: "审计", directory.RoleGroupCustomer: "集团客户部",
+	}
+	// scoreItemNames are the items of the S-A1 review forms (表一、表二).
+	scoreItemNames = map[string]string{
+		"product_planning": "产品策划", "function_dev": "产品功能开发与测试", "interface_dev": "产品接口开发与测试",
+		"data_analysis": "运营数据分析", "test_training": "业务测试、业务培训", "audit_optimisation": "业务审核、产品优化完善",
+		"content_curation": "内容审核、内容整合与推荐", "online_marketing": "网络营销", "campaign_planning": "营销活动策划",
+		"page_design": "页面设计",
 	}
 	flagNames = map[string]string{
 		"commercial_ineligible": "不再商用（P§18）", "trial_use_overdue": "试用超期（P§17(一)）",
@@ -182,6 +189,15 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ director
 		return problem.InvalidField("kind", `must be "support" or "si"`)
 	}
 	ps, err := s.App.PartnerList(r.Context(), kind)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ps})
+	return nil
+}
+
+func (s *Server) partnerProjects(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	ps, err := s.App.PartnerProjects(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -203,6 +203,32 @@ func TestConsole(t *testing.T) {
 		// The back button returns to the submission, which no longer asks for a vote.
 		browse(t, ctx, "back", chromedp.NavigateBack())
 		waitText(t, ctx, "#status", "跨部门评审中")
+
+		// A declared relation with the product's partner (P§24): the queue and
+		// the submission say why, and no vote is offered.
+		if err := e.Sys.Store.RegisterPartner(t.Context(), auditMeta(), "ptn_console", "si", "某集成伙伴"); err != nil {
+			t.Fatal(err)
+		}
+		coop := createProduct(t, e, tok["pm1"], map[string]any{"name": "合作云监控", "level": "city", "mode": "cooperative", "partnerId": "ptn_console"})["id"].(string)
+		body := demandContent(coop, "100000.00")
+		body["partnerId"], body["revenueShareModel"], body["revenueShareEstimate"], body["revenueShareMonths"] = "ptn_console", "三七分成", "200000.00", 12
+		res := e.Do("POST", "/submissions", tok["pm1"], body)
+		if res.Status != 201 {
+			t.Fatalf("cooperative demand: %d %s", res.Status, res.Body)
+		}
+		related := res.Map(t)["id"].(string)
+		if res := e.Do("PUT", "/users/rev1", admin, map[string]any{"name": "王评审", "email": "rev1@example.test", "roles": []string{"reviewer"},
+			"dept": "集团客户部", "relatedPartners": []string{"ptn_console"}}); res.Status != 200 {
+			t.Fatalf("declare the relation: %d %s", res.Status, res.Body)
+		}
+		goTo(t, ctx, base, "#/reviews", "我的评审")
+		waitText(t, ctx, "#queue", "关联回避（P§24）")
+		goTo(t, ctx, base, "#/submissions/"+related, "合作云监控")
+		waitText(t, ctx, "#conflict", "P§24")
+		if hasElement(t, ctx, "#vote-form") {
+			t.Error("a reviewer with a declared relation is offered the vote")
+		}
+		zhOnly(t, ctx, "the submission with a conflict")
 	})
 
 	t.Run("the decision reaches the VP's email link", func(t *testing.T) {

@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	s.handle("GET", "/review-queue", false, s.reviewQueue)
 	s.handle("GET", "/dashboard", false, s.dashboard)
 	s.handle("GET", "/partners", false, partnerRead(s.listPartners))
+	s.handle("GET", "/partners/{id}/projects", false, partnerRead(s.partnerProjects))
 
 	s.handle("GET", "/policy", false, s.getPolicy)
 	s.handle("GET", "/policy/versions", false, s.policyVersions)

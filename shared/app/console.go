@@ -13,6 +13,7 @@ import (
 	"productgov/shared/period"
 	"productgov/shared/policy"
 	"productgov/shared/product"
+	"productgov/shared/settlement"
 	"productgov/shared/store"
 )
 
@@ -276,6 +277,18 @@ func (s *Service) depositsBelow(ctx context.Context) ([]DepositShort, error) {
 		}
 	}
 	return out, nil
+}
+
+// PartnerProjects lists a partner's support projects (callers: CheckPartnerReader).
+func (s *Service) PartnerProjects(ctx context.Context, pid string) ([]settlement.Project, error) {
+	if _, err := s.PartnerStore.GetPartner(ctx, pid); err != nil {
+		return nil, err
+	}
+	ps, err := s.PartnerStore.ProjectsOfPartner(ctx, pid)
+	if ps == nil {
+		ps = []settlement.Project{}
+	}
+	return ps, err
 }
 
 // PartnerList lists the partners of a kind (support or si), for the

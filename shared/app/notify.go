@@ -122,7 +122,7 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 		_ = json.Unmarshal(raw, &v)
 		text := fmt.Sprint(v)
 		if strings.HasSuffix(f.Key, "Investment") || strings.HasSuffix(f.Key, "Cost") || strings.HasSuffix(f.Key, "Revenue") || strings.HasSuffix(f.Key, "Estimate") {
-			text += " 元"
+			text = reason.Money(text) // ¥1,234,567.89, as people read amounts
 		}
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"

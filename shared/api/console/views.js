@@ -372,15 +372,67 @@ async function partners() {
 }
 
 async function partnerView([id]) {
-  const p = await api('GET', '/partners/' + encodeURIComponent(id));
+  const [p, projects] = await Promise.all([api('GET', '/partners/' + encodeURIComponent(id)), api('GET', `/partners/${encodeURIComponent(id)}/projects`)]);
   const kinds = { receipt: '缴纳', deduction: '扣除', refund: '退还', draw: '结算扣抵' };
   const out = page(p.name);
   add(out, facts([['类型', p.kind === 'si' ? '系统集成合作伙伴' : '运营支撑合作伙伴'], ['保证金余额', money(p.depositBalance)],
     ['待追缴', money(p.owed)], p.depositPaidOn && ['保证金缴纳日', date(p.depositPaidOn)],
     p.agreement && ['协议期', date(p.agreement.start) + ' 至 ' + date(p.agreement.end)]]));
+  add(out, h('h2', {}, '支撑项目'), table(['产品', '收益类型', '结算方式', '状态', '起止'], projects.items.map(x => tr(
+    link('#/projects/' + x.id, x.productName || '支撑项目'), BENEFIT[x.benefitType] || x.benefitType, x.mode === 'revenue' ? '按收入结算' : '按工作量结算',
+    PROJECT_STATUS[x.status] || x.status, date(x.startDate) + ' 至 ' + date(x.endDate))), { id: 'projects' }));
   add(out, h('h2', {}, '保证金台账（S§20）'), table(['日期', '类型', '金额', '变动后余额', '事由'], (p.ledger || []).map(e => tr(
     date(e.date || e.at), kinds[e.kind] || e.kind, num(money(e.amount)), num(money(e.balanceAfter)), e.reason || e.reference || ''))));
   if (has('auditor', 'admin')) add(out, h('p', { class: 'noprint' }, link('#/audit?entity=partner/' + encodeURIComponent(id), '查看审计追踪')));
+  return out;
+}
+
+const BENEFIT = { direct: '直接收益型', indirect: '间接收益型', guarantee: '保障型' };
+const PROJECT_STATUS = { review: '评审中', approving: '审批中', approved: '已批准', rejected: '未通过', not_needed: '无需支撑', ended: '已结束' };
+
+// project is a support project: its facts, the S-A1 review form for the
+// reviewing departments, and the quarter input (S§15–S§16) for innovation.
+async function project([id]) {
+  const [x, pol] = await Promise.all([api('GET', '/support-projects/' + encodeURIComponent(id)), api('GET', '/policy')]);
+  const out = page('支撑项目：' + (x.productName || ''));
+  add(out, facts([['合作伙伴', link('#/partners/' + x.partnerId, '查看合作伙伴')], ['收益类型', BENEFIT[x.benefitType] || x.benefitType],
+    ['结算方式', x.mode === 'revenue' ? '按收入结算' : '按工作量结算'], ['状态', h('span', { id: 'project-status' }, PROJECT_STATUS[x.status] || x.status)],
+    x.contributionRate && ['支撑贡献率', (Number(x.contributionRate) * 100).toFixed(2).replace(/\.?0+$/, '') + '%'],
+    ['年度目标收入', money(x.annualTarget)], ['起止', date(x.startDate) + ' 至 ' + date(x.endDate)]]));
+  if ((x.items || []).length) add(out, h('h2', {}, '工作项'), table(['名称', '单价', '计划工作量'], x.items.map(i => tr(i.name, num(money(i.unitPrice)), num(i.plannedWorkload)))));
+  const form = (pol.partner?.review?.forms || []).find(f => f.contentTypes.includes(x.contentType));
+  if (x.status === 'review' && form && has('marketing', 'finance', 'innovation')) {
+    const f = h('form', { class: 'grid', id: 'score-form', novalidate: true },
+      form.items.map(i => [h('label', { for: 'score-' + i.key }, label('scoreItem', i.key) + `（满分${i.max}）`),
+        h('input', { id: 'score-' + i.key, name: 'items.' + i.key, type: 'number', min: 0, max: i.max })]),
+      h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '提交评分表')));
+    runForm(f, async () => {
+      const items = {};
+      for (const i of form.items) items[i.key] = Number(f.elements['items.' + i.key].value || 0);
+      await api('POST', `/support-projects/${id}/scores`, { items });
+      location.hash = '#/projects/' + id + '?scored=' + Date.now();
+    });
+    add(out, h('h2', {}, '评审评分表（S§11，附件一）'), h('p', { class: 'muted' }, '每人每年一份，提交后不可修改；60分及以上确定需要运营支撑。'), f);
+  }
+  if (x.status === 'approved' && has('innovation')) {
+    const qi = h('input', { id: 'entry-quarter', name: 'quarter', value: thisQuarter(), size: 8 });
+    const f = h('form', { class: 'grid', id: 'quarter-form', novalidate: true }, h('label', { for: 'entry-quarter' }, '季度'), qi,
+      x.mode === 'revenue'
+        ? [h('label', { for: 'workload' }, '工作量'), h('input', { id: 'workload', name: 'workload', type: 'number', min: 0 })]
+        : (x.items || []).map((i, n) => [h('label', {}, i.name + '：工作量 / 得分'), h('div', {}, h('input', { name: `items[${n}].workload`, type: 'number', min: 0, 'aria-label': i.name + '工作量' }),
+          h('input', { name: `items[${n}].score`, type: 'number', min: 0, max: 100, 'aria-label': i.name + '得分' }))]),
+      h('label', { for: 'serviceScore' }, '服务得分'), h('input', { id: 'serviceScore', name: 'serviceScore', type: 'number', min: 0, max: 100 }),
+      h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '保存季度数据')));
+    runForm(f, async () => {
+      const body = { serviceScore: Number(f.elements.serviceScore.value) };
+      if (x.mode === 'revenue') body.workload = Number(f.elements.workload.value);
+      else body.items = x.items.map((i, n) => ({ name: i.name, workload: Number(f.elements[`items[${n}].workload`].value), score: Number(f.elements[`items[${n}].score`].value) }));
+      await api('PUT', `/support-projects/${id}/quarters/${qi.value.trim()}`, body);
+      f.before(h('div', { class: 'notice ok', role: 'status' }, quarter(qi.value.trim()) + '数据已保存。'));
+    });
+    add(out, h('h2', {}, '季度数据（S§15–S§16）'), f);
+  }
+  if (has('auditor', 'admin')) add(out, h('p', { class: 'noprint' }, link('#/audit?entity=project/' + encodeURIComponent(id), '查看审计追踪')));
   return out;
 }
 
@@ -406,6 +458,7 @@ async function settlements(_, q) {
     h('span', { class: 'st-status' }, { draft: '待市场部确认', revenue_confirmed: '待财务部审批', approved: '已审批', returned: '已退回' }[st.status] || st.status),
     (st.acts || []).map(a => h('div', {}, `${who(a.by)} ${a.decision === 'approve' ? (a.step === 'confirm' ? '确认' : '审批通过') : '退回'} ${date(a.at)}`)),
     h('div', { class: 'noprint' },
+      has('auditor', 'admin') && link(`#/audit?entity=statement/${qt}/${st.projectId}`, '审计追踪'),
       st.status === 'draft' && has('marketing') && [h('button', { type: 'button', class: 'ok confirm', onclick: act(st, 'confirm', 'approve') }, '确认收入'), ' ',
         h('button', { type: 'button', onclick: act(st, 'confirm', 'return') }, '退回')],
       st.status === 'revenue_confirmed' && has('finance') && [h('button', { type: 'button', class: 'ok approve', onclick: act(st, 'approve', 'approve') }, '审批通过'), ' ',
@@ -587,6 +640,7 @@ export const routes = [
   [/^\/assessments(?:\/(\d{4}-\d{2}))?$/, assessments],
   [/^\/partners$/, partners],
   [/^\/partners\/([^/]+)$/, partnerView],
+  [/^\/projects\/([^/]+)$/, project],
   [/^\/settlements$/, settlements],
   [/^\/admin$/, admin],
   [/^\/admin\/imports$/, imports],
