@@ -291,6 +291,19 @@ func (s *Service) PartnerProjects(ctx context.Context, pid string) ([]settlement
 	return ps, err
 }
 
+// PartnerName is a partner's name, for pages that show a submission's
+// partner to people who do not read partner records; "" when unknown.
+func (s *Service) PartnerName(ctx context.Context, pid string) string {
+	if pid == "" || s.PartnerStore == nil {
+		return ""
+	}
+	p, err := s.PartnerStore.GetPartner(ctx, pid)
+	if err != nil {
+		return ""
+	}
+	return p.Name
+}
+
 // PartnerList lists the partners of a kind (support or si), for the
 // departments that work them (callers: CheckPartnerReader).
 func (s *Service) PartnerList(ctx context.Context, kind string) ([]partner.Partner, error) {

@@ -127,6 +127,11 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
 		}
+		if f.Key == "partnerId" {
+			if n := s.PartnerName(ctx, text); n != "" {
+				text = n
+			}
+		}
 		label := f.Label
 		if fig := sub.Routing.Figures; fig != nil && (f.Key == "trailingRevenue" || f.Key == "customers") {
 			if (f.Key == "trailingRevenue" && fig.ApplicantTrailingRevenue == nil) || (f.Key == "customers" && fig.ApplicantCustomers == nil) {

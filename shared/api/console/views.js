@@ -256,7 +256,7 @@ async function submissionForm(existing, type, productId) {
   const form = h('form', { class: 'grid', id: 'submission-form', novalidate: true },
     !def.noProduct && [h('label', {}, '产品'), h('div', { name: 'productId', tabindex: '-1' }, p ? p.name : '—')],
     fields.map(f => [h('label', { for: 'f-' + f.key }, f.label, f.optional ? '' : ' *'),
-      h('div', {}, fieldInput(f, content[f.key] ?? (f.kind === 'select' && !f.optional ? undefined : '')),
+      h('div', {}, fieldInput(f, content[f.key] ?? (f.key === 'partnerId' ? p?.partnerId : f.kind === 'select' && !f.optional ? undefined : '')),
         h('div', { class: 'muted' }, '依据 ' + f.rule + (f.hint ? '；' + f.hint : '')))]),
     h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary', id: 'submit' }, existing ? '提交修改' : '提交'),
       h('a', { href: existing ? '#/submissions/' + existing.id : (productId ? '#/products/' + productId : '#/submissions') }, '取消')));
@@ -297,7 +297,7 @@ async function submission([id]) {
     } else if (item) add(out, voteForm(s, item.stage));
   }
   add(out, h('h2', {}, '内容'), facts(Object.entries(s.content || {}).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
-    .map(([k, v]) => [fieldLabel(s.type, k), /Investment|Cost|Revenue|Estimate$/.test(k) ? money(v) : /Date$|Start$|End$/.test(k) ? date(v) : String(v)])));
+    .map(([k, v]) => [fieldLabel(s.type, k), k === 'partnerId' ? (s.partnerName || '（未知合作伙伴）') : /Investment|Cost|Revenue|Estimate$/.test(k) ? money(v) : /Date$|Start$|End$/.test(k) ? date(v) : String(v)])));
   add(out, h('h2', {}, '评审'), table(['评审环节', '结果', '同意', '驳回', '退回', '依据'], (s.reviews || []).map(r => tr(
     r.stage === 'group' ? '小组评审' : '跨部门评审', { passed: '通过', rejected: '驳回', returned: '退回', waiting: '进行中' }[r.result] || r.result,
     num(r.approvals), num(r.rejects), num(r.returns), r.rule)), { id: 'reviews' }));
