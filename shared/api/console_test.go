@@ -300,6 +300,7 @@ func TestConsole(t *testing.T) {
 		signIn(t, ctx, base, "mkt1", "郑市场")
 		goTo(t, ctx, base, "#/settlements?quarter=2025-Q1", "2025年第一季度结算单")
 		waitText(t, ctx, "#statements", "长期运营伙伴")
+		waitText(t, ctx, "#statements .why", "结算基数¥30,000.00") // the reason, in Chinese with its article
 		zhOnly(t, ctx, "the statements")
 		browse(t, ctx, "confirm", chromedp.Click("#statements button.confirm", chromedp.ByQuery))
 		waitText(t, ctx, "#statements .st-status", "待财务部审批")

@@ -48,6 +48,7 @@ const (
 	KindMode   Kind = "mode"   // a product mode code → its name
 	KindType   Kind = "type"   // a submission type code → its name
 	KindTrack  Kind = "track"  // revenue or quality
+	KindRate   Kind = "rate"   // 0.027 → 2.7%
 )
 
 // ParamKinds is the kind of each parameter name the catalog uses; a name
@@ -56,6 +57,9 @@ var ParamKinds = map[string]Kind{
 	"month": KindMonth, "from": KindMonth, "to": KindMonth, "through": KindMonth, "next": KindMonth, "first": KindMonth,
 	"revenueMonths": KindMonths, "notice": KindDate, "due": KindDate,
 	"average": KindMoney, "threshold": KindMoney, "sum": KindMoney, "amount": KindMoney,
+	"revenue": KindMoney, "lastRevenue": KindMoney, "fee": KindMoney, "annualFee": KindMoney, "lastFee": KindMoney,
+	"settled": KindMoney, "base": KindMoney, "deductions": KindMoney, "fromFee": KindMoney, "fromDeposit": KindMoney,
+	"carried": KindMoney, "payable": KindMoney, "rate": KindRate,
 	"phase": KindPhase, "phaseFrom": KindPhase, "phaseTo": KindPhase, "keeps": KindPhase,
 	"stage": KindStage, "stageFrom": KindStage, "stageTo": KindStage,
 	"level": KindLevel, "mode": KindMode, "type": KindType, "track": KindTrack,
@@ -123,6 +127,16 @@ var Templates = map[string]string{
 	"delisting_done":      "下线事项全部完成，产品退出（P§21(二)5）",
 	"natural_exit_notice": "合作协议到期3个月后发布自然退出公告（P§21(二)4）",
 	"trial_suspended":     "试商用暂停：{problem}（P§17(三)）",
+	// Settlement statements, S§15–S§21.
+	"revenue_fee":       "季度收入{revenue}×支撑贡献率{rate}=支撑费用{fee}（S§16）",
+	"fee_held":          "工作量{workload}低于合同最低工作量{min}，本季度支撑费用为0（S§15）",
+	"guarantee_fee":     "保障型支撑按工作量考核：结算基数{base}，支撑费用{fee}（S§16，附件三）",
+	"clearing_fee":      "全年收入{revenue}×支撑贡献率{rate}={annualFee}（S§18，附件五）",
+	"clearing_decline":  "收入由{lastRevenue}降至{revenue}，年度支撑费用按上年{lastFee}同比折算为{annualFee}（S§16）",
+	"clearing_q4":       "第四季度清算额=全年{annualFee}−前三季度已结算{settled}={fee}（S§17）",
+	"clearing_held":     "第四季度工作量{workload}低于最低工作量{min}，清算额为0（S§15）",
+	"nothing_to_deduct": "无扣减，应付{payable}（S§20）",
+	"deductions":        "扣减{deductions}：从支撑费用扣{fromFee}，从保证金扣{fromDeposit}，结转下期{carried}；应付{payable}（S§19–S§21）",
 }
 
 // Catalog is what the console needs to render reasons: the templates, the
@@ -187,6 +201,8 @@ func Format(k Kind, v string) string {
 		return strings.Join(parts, "、")
 	case KindDate:
 		return Date(v)
+	case KindRate:
+		return Rate(v)
 	case KindMoney:
 		return Money(v)
 	case KindPhase, KindStage, KindLevel, KindMode, KindType, KindTrack:
@@ -218,6 +234,25 @@ func Date(v string) string {
 		return v
 	}
 	return fmt.Sprintf("%s%d日", m, d)
+}
+
+// Rate writes a decimal fraction ("0.027") as a percentage ("2.7%")
+// without floating point; anything else is returned as is.
+func Rate(v string) string {
+	whole, frac, _ := strings.Cut(v, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return v
+	}
+	frac += "00"
+	digits := strings.TrimLeft(whole+frac[:2], "0")
+	if digits == "" {
+		digits = "0"
+	}
+	rest := strings.TrimRight(frac[2:], "0")
+	if rest != "" {
+		return digits + "." + rest + "%"
+	}
+	return digits + "%"
 }
 
 // Money writes an amount in yuan ("1234567.8", "-5") as ¥1,234,567.80.

@@ -22,6 +22,10 @@ func TestFormat(t *testing.T) {
 		{KindLevel, "city", "市级"},
 		{KindType, "demand", "需求立项"},
 		{KindText, "x", "x"},
+		{KindRate, "0.027", "2.7%"},
+		{KindRate, "1", "100%"},
+		{KindRate, "0.5", "50%"},
+		{KindRate, "0.00125", "0.125%"},
 	}
 	for _, tt := range tests {
 		if got := Format(tt.kind, tt.in); got != tt.want {

@@ -187,6 +187,7 @@ function formatParam(kind, v) {
     case 'months': return v.split(',').map(month).join('、');
     case 'date': return date(v);
     case 'money': return money(v);
+    case 'rate': return rate(v);
     case 'text': return v;
     default: return (catalog.reasons.names[kind] || {})[v] ?? v;
   }
@@ -207,6 +208,16 @@ export function date(v) {
 export function quarter(v) {
   const m = /^(\d{4})-Q([1-4])$/.exec(v || '');
   return m ? `${m[1]}年第${'一二三四'[m[2] - 1]}季度` : (v || '—');
+}
+
+// rate writes a decimal fraction (0.027) as a percentage (2.7%), without floats.
+export function rate(v) {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(v || '');
+  if (!m) return v || '—';
+  const frac = (m[2] || '') + '00';
+  const digits = (m[1] + frac.slice(0, 2)).replace(/^0+(?=\d)/, '');
+  const rest = frac.slice(2).replace(/0+$/, '');
+  return digits + (rest ? '.' + rest : '') + '%';
 }
 
 // money writes an amount in yuan, given as the API's decimal string, as

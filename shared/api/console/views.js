@@ -452,11 +452,12 @@ async function settlements(_, q) {
       location.hash = `#/settlements?quarter=${qt}&done=${st.projectId}.${step}.${Date.now()}`;
     } catch (e) { out.prepend(errorNotice(e)); }
   };
-  add(out, table(['合作伙伴', '产品', '支撑费用', '扣减', '保证金扣抵', '应付', '状态', '审批记录', ''], res.items.map(st => tr(
+  add(out, table(['合作伙伴', '产品', '支撑费用', '扣减', '保证金扣抵', '应付', '状态', '审批记录', '说明', ''], res.items.map(st => tr(
     link('#/partners/' + st.partnerId, st.partnerName), st.productName || productLink(st.productId, names),
     num(money(st.fee)), num(money(st.deductions)), num(money(st.fromDeposit)), num(money(st.payable)),
     h('span', { class: 'st-status' }, { draft: '待市场部确认', revenue_confirmed: '待财务部审批', approved: '已审批', returned: '已退回' }[st.status] || st.status),
     (st.acts || []).map(a => h('div', {}, `${who(a.by)} ${a.decision === 'approve' ? (a.step === 'confirm' ? '确认' : '审批通过') : '退回'} ${date(a.at)}`)),
+    h('td', { class: 'why', style: 'white-space:normal;min-width:16rem' }, reasonsText(st.reasons)),
     h('div', { class: 'noprint' },
       has('auditor', 'admin') && link(`#/audit?entity=statement/${qt}/${st.projectId}`, '审计追踪'),
       st.status === 'draft' && has('marketing') && [h('button', { type: 'button', class: 'ok confirm', onclick: act(st, 'confirm', 'approve') }, '确认收入'), ' ',
