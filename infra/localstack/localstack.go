@@ -213,6 +213,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*Stack, error) {
 		"Table": cfg.TableName, "StageName": "local", "JwtIssuer": cfg.JWTIssuer, "JwtAudience": Audience,
 		"LinkSigningKeyParameter": "/productgov/link-signing-key", "MailFromIdentity": MailFrom,
 		"PublicBaseUrl": cfg.PublicBaseURL, "AlarmTopicArn": "", "KeyShards": strconv.Itoa(tools.Store.Shards()),
+		"ConsoleClientId": "",
 	}
 	for id, arn := range st.MachineArns {
 		params[id] = arn

@@ -17,6 +17,7 @@ import (
 	"productgov/shared/period"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
@@ -111,6 +112,8 @@ type monthReport struct {
 	// track was assessed (SPEC 3 "Missing data").
 	Tracks []pendingTrackLine
 	Total  int
+	// Names are the products' names by id.
+	Names map[string]string
 }
 
 // pendingTrackLine is one pending track as the report page shows it.
@@ -125,6 +128,17 @@ type countLine struct {
 	Count int
 }
 
+// productNamesOf maps the ids to product names for a page; a page still
+// renders (with ids) when the names cannot be read.
+func (s *Server) productNamesOf(r *http.Request, ids []string) map[string]string {
+	names, err := s.App.ProductNames(r.Context(), ids)
+	if err != nil {
+		s.Log.Warn("product names for a page", "err", err)
+		return map[string]string{}
+	}
+	return names
+}
+
 // buildReport reads the month's finished report from the work bucket: the
 // counts and the results it lists (phase changes, pending data), never every
 // result, so a national month reads a few MB, not a million items.
@@ -137,7 +151,12 @@ func (s *Server) buildReport(r *http.Request) (monthReport, app.MonthReport, int
 	if err != nil {
 		return monthReport{}, full, 0, err
 	}
-	rep := monthReport{Title: fmt.Sprintf("%s 月度产品考核报告", m), Month: m, Total: full.Total, Version: full.PolicyVersion}
+	ids := make([]string, len(full.Listed))
+	for i, res := range full.Listed {
+		ids[i] = res.ProductID
+	}
+	rep := monthReport{Title: fmt.Sprintf("%s产品月度考核报告", reason.Month(m.String())), Month: m, Total: full.Total,
+		Version: full.PolicyVersion, Names: s.productNamesOf(r, ids)}
 	for _, res := range full.Listed {
 		if res.PhaseBefore != res.PhaseAfter {
 			rep.Changes = append(rep.Changes, res)
@@ -146,8 +165,12 @@ func (s *Server) buildReport(r *http.Request) (monthReport, app.MonthReport, int
 			rep.Pending = append(rep.Pending, res)
 		}
 		for _, pt := range res.PendingTracks {
+			months := make([]string, len(pt.Months))
+			for i, pm := range pt.Months {
+				months[i] = reason.Month(pm.String())
+			}
 			rep.Tracks = append(rep.Tracks, pendingTrackLine{ProductID: res.ProductID, Track: trackNames[pt.Track],
-				Missing: strings.Join(pt.Missing, "、")})
+				Missing: strings.Join(months, "、")})
 		}
 	}
 	for _, o := range assessment.Outcomes {
@@ -196,13 +219,13 @@ func reportXLSX(rep monthReport, full app.MonthReport) ([]byte, error) {
 	if _, err := f.NewSheet(detail); err != nil {
 		return nil, err
 	}
-	rows = [][]any{{"产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
+	rows = [][]any{{"产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
 	listed := append([]assessment.Result(nil), full.Listed...)
 	sort.Slice(listed, func(i, j int) bool { return listed[i].ProductID < listed[j].ProductID })
 	for _, res := range listed {
-		rows = append(rows, []any{res.ProductID, res.Month.String(), outcomeNames[res.Result], amountText(res.RevenueAverage),
+		rows = append(rows, []any{rep.Names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result], amountText(res.RevenueAverage),
 			boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
-			phaseNames[res.PhaseAfter], res.Rule, res.Reason, full.PolicyVersion})
+			phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), full.PolicyVersion})
 	}
 	writeRows(f, detail, rows)
 	var buf bytes.Buffer
@@ -252,6 +275,8 @@ type trendPage struct {
 	Threshold money.Amount
 	Chart     chart
 	History   []product.StageChange
+	// Names are people's names by login.
+	Names map[string]string
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
@@ -275,5 +300,5 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, _ directory
 	}
 	threshold := pol.Assessment.RevenueThresholds[assessment.Level(p.Level)] // P§19: hq has none
 	return renderPage(w, http.StatusOK, "product.html", trendPage{Title: p.Name, Product: p, Threshold: threshold,
-		Chart: revenueChart(figs, from, threshold), History: hist})
+		Chart: revenueChart(figs, from, threshold), History: hist, Names: s.peopleNames(r)})
 }

@@ -160,7 +160,9 @@ func TestMonthlyAssessmentJob(t *testing.T) {
 		t.Fatalf("report page with the header only: %d, want 401", res.Status)
 	}
 	page := e.Do("GET", "/assessments/2026-06/report.html?access_token="+admin, "", nil)
-	if page.Status != 200 || !strings.Contains(string(page.Body), "退出期") || !strings.Contains(string(page.Body), coop) {
+	// Products by name, reasons in Chinese with their article (issue 12).
+	if page.Status != 200 || !strings.Contains(string(page.Body), "退出期") || !strings.Contains(string(page.Body), "合作考核") ||
+		!strings.Contains(string(page.Body), "P§19(二)") || strings.Contains(string(page.Body), "quality") {
 		t.Fatalf("report page: %d", page.Status)
 	}
 	xlsx := e.Do("GET", "/assessments/2026-06/report.xlsx?access_token="+admin, "", nil)

@@ -36,6 +36,14 @@ func TestWhoMayDoWhat(t *testing.T) {
 		{"an admin marks it strategic", "PATCH", "/products/" + own, admin, map[string]any{"strategic": true}, 200},
 		{"another manager records its plan", "POST", "/products/" + own + "/construction-plan", pm2, nil, 403},
 		{"anyone signed in reads products", "GET", "/products/" + own, nobody, nil, 200},
+		{"anyone signed in reads the directory of names", "GET", "/people", nobody, nil, 200},
+		{"a product manager has no review queue", "GET", "/review-queue", pm1, nil, 403},
+		{"a reviewer reads their queue", "GET", "/review-queue", e.Token("rev9", directory.RoleReviewer), nil, 200},
+		{"a product manager does not list partners", "GET", "/partners", pm1, nil, 403},
+		{"the auditor lists partners", "GET", "/partners?kind=si", auditor, nil, 200},
+		{"a bad partner kind", "GET", "/partners?kind=x", auditor, nil, 400},
+		{"anyone signed in reads the dashboard", "GET", "/dashboard", nobody, nil, 200},
+		{"a bad dashboard month", "GET", "/dashboard?month=2026-13", nobody, nil, 400},
 	}
 	for _, path := range []string{"/partners/ptn_x", "/partners/ptn_x/charges", "/support-projects/spj_x", "/settlement-runs/2026-Q1",
 		"/settlements/2026-Q1", "/settlements/2026-Q1.xlsx", "/annual-clearings/2025", "/accrual-runs/2026-01", "/accruals/2026-01"} {
@@ -49,6 +57,32 @@ func TestWhoMayDoWhat(t *testing.T) {
 				t.Fatalf("%s %s: %d, want %d: %s", tt.method, tt.path, res.Status, tt.status, res.Body)
 			}
 		})
+	}
+	if res := e.Do("PUT", "/users/pm1", admin, map[string]any{"name": "李产品经理", "email": "pm1@example.test",
+		"roles": []string{"product_manager"}, "dept": "政企客户中心", "relatedPartners": []string{}}); res.Status != 200 {
+		t.Fatalf("put user: %d %s", res.Status, res.Body)
+	}
+	// Emails and declared relations are for admins and the auditor; the
+	// dashboard's deposits only for partner readers.
+	for _, c := range []struct {
+		who     string
+		tok     string
+		private bool
+	}{{"no role", nobody, false}, {"auditor", auditor, true}, {"admin", admin, true}} {
+		people := e.Do("GET", "/people", c.tok, nil).Map(t)["items"].([]any)
+		sawEmail := false
+		for _, p := range people {
+			if p.(map[string]any)["email"] != nil {
+				sawEmail = true
+			}
+		}
+		if sawEmail != c.private {
+			t.Errorf("%s sees emails in /people: %v", c.who, sawEmail)
+		}
+		_, hasDeposits := e.Do("GET", "/dashboard", c.tok, nil).Map(t)["depositsBelow"]
+		if hasDeposits != c.private {
+			t.Errorf("%s sees the dashboard's deposits: %v", c.who, hasDeposits)
+		}
 	}
 	// The auditor reads them (absent records answer 404, not 403).
 	for _, path := range []string{"/partners/ptn_x", "/support-projects/spj_x", "/settlements/2026-Q1"} {
@@ -71,6 +105,9 @@ func TestRoleMatrixOfEveryRoute(t *testing.T) {
 		"GET /products": true, "GET /products/{id}": true, "GET /products/{id}/history": true, "GET /products/{id}/revenue": true,
 		"GET /submissions": true, "GET /submissions/{id}": true, "GET /policy": true, "GET /users/{sub}": true,
 		"GET /products/{id}/page.html": true,
+		// The console's directory of names, its dashboard (partner figures only
+		// for partner readers) and the policy versions, like GET /policy.
+		"GET /people": true, "GET /dashboard": true, "GET /policy/versions": true,
 		// A product's monthly assessment is information about the product.
 		"GET /assessments/{month}": true, "GET /assessments/{month}/report.html": true, "GET /assessments/{month}/report.xlsx": true,
 	}

@@ -207,7 +207,7 @@ func TestBrowserApprovesThroughEmailLink(t *testing.T) {
 	if approveText != "同意" || rejectText != "驳回" || returnText != "退回" {
 		t.Errorf("buttons %q %q %q, want 同意 驳回 退回", approveText, rejectText, returnText)
 	}
-	for _, want := range []string{id, productName, "100000.00", "评审记录", "rev1", "rev5", "打开本页面不会作出任何决定"} {
+	for _, want := range []string{id, productName, "¥100,000.00", "评审记录", "rev1", "rev5", "打开本页面不会作出任何决定"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("approval page lacks %q:\n%s", want, body)
 		}

@@ -261,7 +261,7 @@ func TestQualityTrackAssessedWhileRevenueMissing(t *testing.T) {
 		t.Fatalf("the run report's pending tracks %v", tracks)
 	}
 	page := e.Do("GET", "/assessments/2025-05/report.html?access_token="+admin, "", nil)
-	if page.Status != 200 || !strings.Contains(string(page.Body), "收入考核") || !strings.Contains(string(page.Body), "revenue of 2025-05") {
+	if page.Status != 200 || !strings.Contains(string(page.Body), "收入考核") || !strings.Contains(string(page.Body), "2025年5月") {
 		t.Fatalf("report page %d lacks the pending revenue track", page.Status)
 	}
 }

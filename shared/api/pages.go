@@ -13,6 +13,7 @@ import (
 	"productgov/shared/directory"
 	"productgov/shared/mail"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 //go:embed pages/*.html
@@ -25,24 +26,22 @@ var stepStatusNames = map[decision.StepStatus]string{
 
 var formFieldNames = map[string]string{"decision": "决定", "comment": "意见", "minutesRef": "会议纪要编号"}
 
-// Chinese names of a product's codes, as pages show them (P§2–P§4).
-var (
-	productStageNames = map[product.Stage]string{
-		product.StageDemand: "需求", product.StagePlanning: "规划", product.StageBuilding: "立项建设",
-		product.StageIntroducing: "合作引入", product.StageTrialUse: "试用", product.StageTrialCommercial: "试商用",
-		product.StageTrialSuspended: "试商用暂停", product.StageCommercial: "商用", product.StageExiting: "退出中",
-		product.StageExited: "已退出",
-	}
-	productLevelNames = map[product.Level]string{product.LevelHQ: "总部全网", product.LevelProvince: "省级", product.LevelCity: "市级"}
-	productModeNames  = map[product.Mode]string{product.ModeSelfBuilt: "自建", product.ModeCooperative: "合作"}
-)
+// nameOf is a code's Chinese name in the reason catalog (P§2–P§4, P§19),
+// or the code when it has none.
+func nameOf[K ~string](kind reason.Kind, k K) string {
+	return reason.Format(kind, string(k))
+}
 
-// nameOf is a code's Chinese name, or the code when it has none.
-func nameOf[K ~string](names map[K]string, k K) string {
-	if n, ok := names[k]; ok {
+// who is a person's name from a directory map, or the login when the
+// directory has no name for it.
+func who(names map[string]string, sub string) string {
+	if n := names[sub]; n != "" {
 		return n
 	}
-	return string(k)
+	if sub == app.SystemApplicant {
+		return "系统"
+	}
+	return sub
 }
 
 var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
@@ -54,9 +53,13 @@ var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 		return fmt.Sprint(p)
 	},
 	"stepStatus": func(s decision.StepStatus) string { return stepStatusNames[s] },
-	"stageName":  func(st product.Stage) string { return nameOf(productStageNames, st) },
-	"levelName":  func(l product.Level) string { return nameOf(productLevelNames, l) },
-	"modeName":   func(m product.Mode) string { return nameOf(productModeNames, m) },
+	"stageName":  func(st product.Stage) string { return nameOf(reason.KindStage, st) },
+	"levelName":  func(l product.Level) string { return nameOf(reason.KindLevel, l) },
+	"modeName":   func(m product.Mode) string { return nameOf(reason.KindMode, m) },
+	"reasons":    reason.Join,
+	"cause":      reason.Text,
+	"month":      func(m fmt.Stringer) string { return reason.Month(m.String()) },
+	"who":        who,
 	"fieldName": func(f string) string {
 		if n, ok := formFieldNames[f]; ok {
 			return n
@@ -89,7 +92,7 @@ func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request, _ director
 	if err != nil {
 		return err
 	}
-	return renderPage(w, pageStatus[page.State], "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": sig})
+	return renderPage(w, pageStatus[page.State], "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": sig, "Names": s.peopleNames(r)})
 }
 
 // maxCommentText bounds an approver's comment on the approval page.
@@ -120,7 +123,7 @@ func (s *Server) approvalDecision(w http.ResponseWriter, r *http.Request, _ dire
 		if page.State == app.LinkOpen {
 			page.Errors = bad
 		}
-		return renderPage(w, http.StatusBadRequest, "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": form.Sig})
+		return renderPage(w, http.StatusBadRequest, "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": form.Sig, "Names": s.peopleNames(r)})
 	}
 	page, err := s.App.DecideApproval(r.Context(), r.PathValue("id"), form)
 	if err != nil {
@@ -130,7 +133,7 @@ func (s *Server) approvalDecision(w http.ResponseWriter, r *http.Request, _ dire
 	if len(page.Errors) > 0 {
 		status = http.StatusBadRequest
 	}
-	return renderPage(w, status, "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": form.Sig})
+	return renderPage(w, status, "approval.html", map[string]any{"Title": "审批", "Page": page, "Sig": form.Sig, "Names": s.peopleNames(r)})
 }
 
 func (s *Server) outbox(w http.ResponseWriter, r *http.Request, _ directory.Person) error {

@@ -60,7 +60,18 @@ func (s *Server) routes() {
 
 	s.partnerRoutes()
 
+	// The console (issue 12): static files, and the data only it needs.
+	s.handle("GET", "/console", true, s.consoleAsset)
+	s.handle("GET", "/console/{path...}", true, s.consoleAsset)
+	s.handle("GET", "/dev/people", true, s.devPeople)
+	s.handle("GET", "/people", false, s.people)
+	s.handle("GET", "/review-queue", false, s.reviewQueue)
+	s.handle("GET", "/dashboard", false, s.dashboard)
+	s.handle("GET", "/partners", false, partnerRead(s.listPartners))
+	s.handle("GET", "/partners/{id}/projects", false, partnerRead(s.partnerProjects))
+
 	s.handle("GET", "/policy", false, s.getPolicy)
+	s.handle("GET", "/policy/versions", false, s.policyVersions)
 	s.handle("GET", "/audit", false, s.getAudit)
 
 	// Unknown routes answer in the API's error shape.

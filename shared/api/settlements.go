@@ -15,6 +15,7 @@ import (
 	"productgov/shared/partner"
 	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/reason"
 	"productgov/shared/settlement"
 )
 
@@ -207,6 +208,15 @@ func (s *Server) accruals(w http.ResponseWriter, r *http.Request, _ directory.Pe
 	return nil
 }
 
+// statementWhy is a statement's explanation in Chinese from the reason
+// catalog; a statement computed before reasons were codes keeps its text.
+func statementWhy(st settlement.Statement) string {
+	if len(st.Reasons) == 0 {
+		return st.Reason
+	}
+	return reason.Join(st.Reasons)
+}
+
 var statementStatusNames = map[string]string{
 	settlement.StatusDraft: "待确认", settlement.StatusRevenueConfirmed: "收入已确认",
 	settlement.StatusApproved: "已审批", settlement.StatusReturned: "已退回",
@@ -259,7 +269,7 @@ func writeSettlementXLSX(w http.ResponseWriter, out app.QuarterSettlement) error
 		}
 		rows = append(rows, []any{n, st.ProjectID, st.PartnerName, st.ProductName, minW, work, optAmount(st.Revenue),
 			actor(st, app.StepConfirm), optRate(st.Rate), st.Fee.String(), st.Deductions.String(), st.FromDeposit.String(),
-			st.CarriedForward.String(), st.Payable.String(), st.Reason, statementStatusNames[st.Status], st.Rule, st.PolicyVersion})
+			st.CarriedForward.String(), st.Payable.String(), statementWhy(st.Statement), statementStatusNames[st.Status], st.Rule, st.PolicyVersion})
 	}
 	writeRows(f, revenueSheet, rows)
 

@@ -56,7 +56,12 @@ func (s *Server) getSubmission(w http.ResponseWriter, r *http.Request, _ directo
 	if sub.Steps == nil {
 		sub.Steps = []decision.StepRecord{}
 	}
-	writeJSON(w, http.StatusOK, sub)
+	// The partner's name, so pages name it (issue 12); readers of a
+	// submission need not read partner records.
+	writeJSON(w, http.StatusOK, struct {
+		decision.Submission
+		PartnerName string `json:"partnerName,omitempty"`
+	}{sub, s.App.PartnerName(r.Context(), sub.PartnerID)})
 	return nil
 }
 

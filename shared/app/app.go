@@ -29,6 +29,7 @@ type Products interface {
 	ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error)
 	StageHistory(ctx context.Context, id string) ([]product.StageChange, error)
 	ProductsExist(ctx context.Context, ids []string) (map[string]bool, error)
+	ProductNames(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // Figures is the monthly revenue and quality part of the store.

@@ -10,6 +10,7 @@ import (
 	"productgov/shared/policy"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 // withFlags adds the flags SPEC 1 computes from dates as of today: trial use
@@ -77,11 +78,12 @@ func (s *Service) SubmitConstructionPlan(ctx context.Context, caller directory.P
 		if p.Mode == product.ModeCooperative {
 			to = product.StageIntroducing
 		}
-		reason := "construction plan submitted (P§11)"
+		why, cause := "construction plan submitted (P§11)", reason.New("construction_plan")
 		if p.PlanDueDate != nil && today.After(*p.PlanDueDate) {
-			reason += ", late: due " + p.PlanDueDate.String()
+			why += ", late: due " + p.PlanDueDate.String()
+			cause = reason.New("construction_plan_late", "due", p.PlanDueDate.String())
 		}
-		ch, err := p.Move(to, caller.Sub, "", reason, pol.Version, now)
+		ch, err := p.Move(to, caller.Sub, "", why, cause, pol.Version, now)
 		if err != nil {
 			return product.Change{}, err
 		}
@@ -127,7 +129,7 @@ func (s *Service) CompleteDelisting(ctx context.Context, caller directory.Person
 		}
 		ch := product.Change{Action: "product.delisting"}
 		if st.Complete {
-			sc, err := p.Move(product.StageExited, caller.Sub, p.Exit.SubmissionID, st.Reason+" ("+st.Rule+")", pol.Version, now)
+			sc, err := p.Move(product.StageExited, caller.Sub, p.Exit.SubmissionID, st.Reason+" ("+st.Rule+")", reason.New("delisting_done"), pol.Version, now)
 			if err != nil {
 				return ch, err
 			}

@@ -15,17 +15,20 @@ import (
 	"productgov/shared/id"
 	"productgov/shared/mail"
 	"productgov/shared/problem"
+	"productgov/shared/reason"
 	"productgov/shared/store"
 )
 
 // Chinese names of what emails and pages show (user-facing text is zh-CN).
 var (
-	typeNames = map[decision.SubmissionType]string{
-		decision.TypeDemand: "需求立项", decision.TypeDemandChange: "需求变更", decision.TypeTrialCommercial: "试商用",
-		decision.TypeCommercial: "正式商用", decision.TypeExit: "产品退出", decision.TypeMajorChange: "重大变更",
-		decision.TypePromotionPlan: "推广方案", decision.TypeBasicRules: "基础规则",
-		decision.TypePricing: "资费定价", decision.TypeRevenueShare: "分成产品引入/续约",
-	}
+	// typeNames are the reason catalog's, so pages, mails and the console agree.
+	typeNames = func() map[decision.SubmissionType]string {
+		m := map[decision.SubmissionType]string{}
+		for k, v := range reason.Names[reason.KindType] {
+			m[decision.SubmissionType(k)] = v
+		}
+		return m
+	}()
 	levelNames = map[decision.Level]string{
 		decision.LevelChengpi: "呈批", decision.LevelSpecialMeeting: "专题办公会", decision.LevelCommittee: "产品委员会",
 		decision.LevelGMOffice: "总经办", decision.LevelNone: "无需决策",
@@ -53,6 +56,18 @@ var (
 		{"agreementStart", "协议开始"}, {"agreementEnd", "协议结束"},
 	}
 )
+
+// Labels are the Chinese names of a submission's codes (types, decision
+// levels, statuses, approval steps, verdicts, content fields), for the
+// console's catalog: the same names mails and pages use.
+func Labels() map[string]any {
+	fields := map[string]string{}
+	for _, f := range fieldNames {
+		fields[f.Key] = f.Label
+	}
+	return map[string]any{"submissionType": typeNames, "decisionLevel": levelNames, "submissionStatus": statusNames,
+		"step": stepNames, "verdict": verdictNames, "field": fields}
+}
 
 // StepName is the Chinese name of an approval step, e.g. "countersign:finance" → "会签：财务部".
 func StepName(step string) string {
@@ -86,10 +101,14 @@ type Summary struct {
 func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summary {
 	sum := Summary{ID: sub.ID, Type: nameOr2(typeNames, sub.Type), Level: levelNames[sub.DecisionLevel],
 		Status: statusNames[sub.Status], Applicant: sub.Applicant, Routing: sub.Routing.Reason, Revision: sub.Revision}
+	// People read names, not logins.
+	if u, err := s.Users.GetUser(ctx, sub.Applicant); err == nil && u.Name != "" {
+		sum.Applicant = u.Name
+	}
 	if sub.ProductID != "" {
 		sum.Product = sub.ProductID
 		if p, err := s.Products.GetProduct(ctx, sub.ProductID); err == nil {
-			sum.Product = fmt.Sprintf("%s（%s）", p.Name, p.ID)
+			sum.Product = p.Name
 		}
 	}
 	var content map[string]json.RawMessage
@@ -103,10 +122,15 @@ func (s *Service) Summarize(ctx context.Context, sub decision.Submission) Summar
 		_ = json.Unmarshal(raw, &v)
 		text := fmt.Sprint(v)
 		if strings.HasSuffix(f.Key, "Investment") || strings.HasSuffix(f.Key, "Cost") || strings.HasSuffix(f.Key, "Revenue") || strings.HasSuffix(f.Key, "Estimate") {
-			text += " 元"
+			text = reason.Money(text) // ¥1,234,567.89, as people read amounts
 		}
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
+		}
+		if f.Key == "partnerId" {
+			if n := s.PartnerName(ctx, text); n != "" {
+				text = n
+			}
 		}
 		label := f.Label
 		if fig := sub.Routing.Figures; fig != nil && (f.Key == "trailingRevenue" || f.Key == "customers") {

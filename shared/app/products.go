@@ -10,6 +10,7 @@ import (
 	"productgov/shared/policy"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 // CreateProduct creates a product at demand (product managers), or registers
@@ -42,11 +43,11 @@ func (s *Service) CreateProduct(ctx context.Context, caller directory.Person, d 
 	newID := id.New("prd")
 	now := s.Now()
 	p := product.New(newID, d, caller.Sub, now)
-	reason := "created at demand (P§10)"
+	why, cause := "created at demand (P§10)", reason.New("created_at_demand")
 	if registering {
-		reason = "registered existing product by admin (SPEC 1)"
+		why, cause = "registered existing product by admin (SPEC 1)", reason.New("registered_existing", "stage", string(p.Stage))
 	}
-	first := product.StageChange{ProductID: newID, To: p.Stage, At: now.UTC(), By: caller.Sub, Reason: reason, PolicyVersion: pol.Version}
+	first := product.StageChange{ProductID: newID, To: p.Stage, At: now.UTC(), By: caller.Sub, Reason: why, Cause: cause, PolicyVersion: pol.Version}
 	if err := s.Products.CreateProduct(ctx, s.meta(ctx, caller), p, first); err != nil {
 		return product.Product{}, err
 	}
@@ -174,4 +175,10 @@ func (s *Service) ListProducts(ctx context.Context, f product.Filter, cursor str
 	}
 	items, err = s.flagged(ctx, items...)
 	return items, next, err
+}
+
+// ProductNames returns the names of the products with the ids (those that
+// exist), read in batches: pages name what they list.
+func (s *Service) ProductNames(ctx context.Context, ids []string) (map[string]string, error) {
+	return s.Products.ProductNames(ctx, ids)
 }

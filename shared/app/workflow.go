@@ -15,6 +15,7 @@ import (
 	"productgov/shared/policy"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 	"productgov/shared/store"
 )
 
@@ -307,7 +308,7 @@ func (s *Service) applyEffects(ctx context.Context, sub decision.Submission, pol
 			p.Exit = e
 		}
 		if move.To != "" && move.To != move.From {
-			sc, err := p.Move(product.Stage(move.To), SystemApplicant, sub.ID, move.Reason, pol.Version, now)
+			sc, err := p.Move(product.Stage(move.To), SystemApplicant, sub.ID, move.Reason, move.Cause, pol.Version, now)
 			if err != nil {
 				return ch, err
 			}
@@ -351,7 +352,7 @@ func (s *Service) PublishExitNotices(ctx context.Context, at time.Time) (int, er
 			}
 			p.Exit.Published = true
 			sc, err := p.Move(product.StageExiting, SystemApplicant, p.Exit.SubmissionID,
-				"natural exit notice published 3 months after the agreement expired (P§21(二)4)", pol.Version, now)
+				"natural exit notice published 3 months after the agreement expired (P§21(二)4)", reason.New("natural_exit_notice"), pol.Version, now)
 			if err != nil {
 				return product.Change{}, err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"productgov/shared/money"
 	"productgov/shared/period"
+	"productgov/shared/reason"
 )
 
 // Articles cited by the results of this package.
@@ -157,8 +158,11 @@ const (
 // PendingTrack is a track that lacked its own figures in a month, and what
 // was missing (SPEC 3 "Missing data").
 type PendingTrack struct {
-	Track   Track    `json:"track"`
+	Track Track `json:"track"`
+	// Missing names the missing figures in English (logs, old clients).
 	Missing []string `json:"missing"`
+	// Months are the months whose figure of this track is missing.
+	Months []period.Month `json:"months"`
 }
 
 // Product holds the facts of a product the assessment reads (SPEC 1).
@@ -263,6 +267,8 @@ type Transition struct {
 	To     Phase  `json:"to"`
 	Rule   string `json:"rule"`
 	Reason string `json:"reason"`
+	// Cause is Reason machine-readable: a code of the reason catalog and its parameters.
+	Cause reason.Reason `json:"cause"`
 }
 
 // Result is the record of one product's assessment for one month (SPEC 3
@@ -274,8 +280,12 @@ type Result struct {
 	Result Outcome `json:"result"`
 	// Code is the machine-readable reason (hq_not_assessed, exempt, failed, …).
 	Code string `json:"code"`
-	// Reason explains the result in English; it starts with Code.
+	// Reason explains the result in English; it starts with Code. Kept for
+	// logs and old clients: pages render Reasons.
 	Reason string `json:"reason"`
+	// Reasons explain the result machine-readably, in order: codes of the
+	// reason catalog (shared/reason) with their parameters.
+	Reasons []reason.Reason `json:"reasons"`
 	// Rule names the article(s) that decided, e.g. "P§19(一)" or "P§19(一); P§19(二)".
 	Rule string `json:"rule"`
 
@@ -365,22 +375,31 @@ func Assess(in Input, rules Rules) (Result, error) {
 			Reason: string(EligibilityNotApplicable) + ": the product is not assessed this month",
 		},
 	}
+	var why []reason.Reason
+	note := func(code string, kv ...string) { why = append(why, reason.New(code, kv...)) }
 	finish := func(o Outcome, code, rule, detail string) (Result, error) {
 		res.Result, res.Code, res.Rule = o, code, rule
 		res.Reason = code + ": " + detail
+		if len(why) == 0 {
+			why = []reason.Reason{reason.New(code)}
+		}
+		res.Reasons = why
 		return res, nil
 	}
 
 	// Scope (P§19(三)): province and city products in trial or full commercial use.
 	if !rules.assessesLevel(p.Level) {
 		if p.Level == LevelHQ {
+			note(CodeHQNotAssessed)
 			return finish(OutcomeSkipped, CodeHQNotAssessed, articleScope,
 				"headquarters (hq) products follow the headquarters rules and are not assessed")
 		}
+		note(CodeLevelNotAssessed, "level", string(p.Level))
 		return finish(OutcomeSkipped, CodeLevelNotAssessed, articleScope,
 			fmt.Sprintf("level %s is not in the assessed levels", p.Level))
 	}
 	if !rules.assessesStage(p.Stage) {
+		note(CodeStageNotAssessed, "stage", string(p.Stage))
 		return finish(OutcomeSkipped, CodeStageNotAssessed, articleScope,
 			fmt.Sprintf("stage %s is not assessed; only %s are", p.Stage, joinStages(rules.AssessedStages)))
 	}
@@ -405,12 +424,14 @@ func Assess(in Input, rules Rules) (Result, error) {
 			"the (trial) commercial notice date is needed to tell the exemption; nothing changed")
 	}
 	if m.Before(p.NoticeDate.MonthOf()) {
+		note(CodeBeforeNotice, "month", m.String(), "notice", p.NoticeDate.String())
 		return finish(OutcomeSkipped, CodeBeforeNotice, articleScope,
 			fmt.Sprintf("%s is before the (trial) commercial notice of %s", m, *p.NoticeDate))
 	}
 	exemptEnd, extended := ExemptThrough(*p.NoticeDate, p.ExemptUntil, rules)
 	if !m.After(exemptEnd) {
 		if extended && m.After(standardExemptEnd(*p.NoticeDate, rules)) {
+			note(CodeExemptExtended, "through", exemptEnd.String(), "next", exemptEnd.Add(1).String())
 			return finish(OutcomeExempt, CodeExemptExtended, articleScope,
 				fmt.Sprintf("the notice extended the exemption through %s; first assessed month %s", exemptEnd, exemptEnd.Add(1)))
 		}
@@ -419,6 +440,8 @@ func Assess(in Input, rules Rules) (Result, error) {
 		if extended {
 			detail += fmt.Sprintf(", extended by the notice through %s", exemptEnd)
 		}
+		note(CodeExempt, "notice", p.NoticeDate.String(), "count", fmt.Sprint(rules.ExemptCompleteMonths),
+			"first", FirstCompleteMonth(*p.NoticeDate).String(), "through", exemptEnd.String(), "next", exemptEnd.Add(1).String())
 		return finish(OutcomeExempt, CodeExempt, articleScope, detail+"; first assessed month "+exemptEnd.Add(1).String())
 	}
 
@@ -431,30 +454,36 @@ func Assess(in Input, rules Rules) (Result, error) {
 	window := monthsEnding(m, rules.RevenueWindowMonths)
 	byMonth := revenueByMonth(in.Revenue)
 	var revenueMissing []string
+	var missingMonths []period.Month
 	for _, wm := range window {
 		if a, ok := byMonth[wm]; ok {
 			res.RevenueFigures = append(res.RevenueFigures, RevenueFigure{Month: wm, Amount: a})
 		} else {
 			revenueMissing = append(revenueMissing, "revenue of "+wm.String())
+			missingMonths = append(missingMonths, wm)
 		}
 	}
 	revenueReady := len(revenueMissing) == 0
 	if !revenueReady {
-		res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackRevenue, Missing: revenueMissing})
+		res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackRevenue, Missing: revenueMissing, Months: missingMonths})
 	}
 	qualityReady := false
 	if qualityAssessed {
 		res.QualityScore = copyScore(in.QualityScore)
 		qualityReady = in.QualityScore != nil
 		if !qualityReady {
-			res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackQuality, Missing: []string{"quality score of " + m.String()}})
+			res.PendingTracks = append(res.PendingTracks, PendingTrack{Track: TrackQuality, Missing: []string{"quality score of " + m.String()}, Months: []period.Month{m}})
 		}
 	}
 	if !revenueReady && !qualityReady {
-		var missing []string
+		var missing, missingZh []string
 		for _, pt := range res.PendingTracks {
 			missing = append(missing, pt.Missing...)
+			for _, pm := range pt.Months {
+				missingZh = append(missingZh, reason.Month(pm.String())+reason.Names[reason.KindTrack][string(pt.Track)])
+			}
 		}
+		note(CodeDataMissing, "missing", strings.Join(missingZh, "、"))
 		return finish(OutcomePendingData, CodeDataMissing, articleAssessment,
 			strings.Join(missing, ", ")+" missing; nothing changed")
 	}
@@ -472,7 +501,9 @@ func Assess(in Input, rules Rules) (Result, error) {
 		}
 		average := money.RoundRat(new(big.Rat).SetFrac64(sum.Fen(), int64(len(window))))
 		var revenueDetail string
-		revenuePass, revenueDetail = revenueTest(res.RevenueFigures, sum, average, threshold, p.Level, rules)
+		var revenueWhy reason.Reason
+		revenuePass, revenueDetail, revenueWhy = revenueTest(res.RevenueFigures, sum, average, threshold, p.Level, rules)
+		why = append(why, revenueWhy)
 		res.RevenueTest = rules.RevenueTest
 		res.RevenueThreshold = &threshold
 		res.RevenueSum = &sum
@@ -485,14 +516,17 @@ func Assess(in Input, rules Rules) (Result, error) {
 		testArticles = append(testArticles, articleRevenue)
 	} else {
 		details = append(details, fmt.Sprintf("revenue track pending (%s missing): it keeps %s", strings.Join(revenueMissing, ", "), in.RevenueTrack.label()))
+		note("revenue_pending", "revenueMonths", joinMonths(missingMonths), "keeps", string(in.RevenueTrack))
 	}
 
 	// Quality test (P§19(二)), cooperative products only (P§19(三)).
 	var qualityPass bool
 	var qualityExit bool
 	var qualityExitWhy string
+	var qualityExitCause reason.Reason
 	if qualityAssessed && !qualityReady {
 		details = append(details, fmt.Sprintf("quality track pending (quality score of %s missing): it keeps %s", m, in.QualityTrack.label()))
+		note("quality_pending", "month", m.String(), "keeps", string(in.QualityTrack))
 	}
 	if qualityReady {
 		score := *in.QualityScore
@@ -502,12 +536,15 @@ func Assess(in Input, rules Rules) (Result, error) {
 		priorFails := failSet(in.QualityFailMonths, m, rules.QualityFailWindowMonths)
 		if qualityPass {
 			details = append(details, fmt.Sprintf("quality score %s reaches the pass mark %s", score, rules.QualityPassScore))
+			note("quality_pass", "score", score.String(), "mark", rules.QualityPassScore.String())
 		} else {
 			failedArticles = append(failedArticles, articleQuality)
 			res.QualityFailsInWindow = len(priorFails) + 1
 			details = append(details, fmt.Sprintf("quality score %s is below the pass mark %s (%d fail(s) within %s..%s)",
 				score, rules.QualityPassScore, res.QualityFailsInWindow, m.Add(1-rules.QualityFailWindowMonths), m))
-			qualityExit, qualityExitWhy = qualityExitDue(priorFails, m, res.QualityFailsInWindow, rules)
+			note("quality_fail", "score", score.String(), "mark", rules.QualityPassScore.String(),
+				"fails", fmt.Sprint(res.QualityFailsInWindow), "from", m.Add(1-rules.QualityFailWindowMonths).String(), "to", m.String())
+			qualityExit, qualityExitWhy, qualityExitCause = qualityExitDue(priorFails, m, res.QualityFailsInWindow, rules)
 		}
 	}
 
@@ -521,6 +558,7 @@ func Assess(in Input, rules Rules) (Result, error) {
 			exitArticles = append(exitArticles, articleQuality)
 		}
 		details = append(details, "exit is final: phase stays exit")
+		note(CodeExitFinal)
 		return finish(outcomeOf(failedArticles), CodeExitFinal, strings.Join(exitArticles, "; "), strings.Join(details, "; "))
 	}
 
@@ -532,6 +570,7 @@ func Assess(in Input, rules Rules) (Result, error) {
 		res.Transitions = append(res.Transitions, Transition{
 			Track: TrackRevenue, From: in.RevenueTrack, To: res.RevenueTrackAfter, Rule: articleRevenue,
 			Reason: revenueTransitionReason(in.RevenueTrack, res.RevenueTrackAfter),
+			Cause:  revenueTransitionCause(in.RevenueTrack, res.RevenueTrackAfter),
 		})
 	}
 	if qualityAssessed {
@@ -542,6 +581,7 @@ func Assess(in Input, rules Rules) (Result, error) {
 			res.Transitions = append(res.Transitions, Transition{
 				Track: TrackQuality, From: in.QualityTrack, To: res.QualityTrackAfter, Rule: articleQuality,
 				Reason: qualityTransitionReason(in.QualityTrack, res.QualityTrackAfter, res.QualityFailsInWindow, qualityExitWhy),
+				Cause:  qualityTransitionCause(in.QualityTrack, res.QualityTrackAfter, res.QualityFailsInWindow, qualityExitCause),
 			})
 		}
 	} else if in.QualityTrack != PhaseNone {
@@ -551,6 +591,7 @@ func Assess(in Input, rules Rules) (Result, error) {
 		res.Transitions = append(res.Transitions, Transition{
 			Track: TrackQuality, From: in.QualityTrack, To: PhaseNone, Rule: articleScope,
 			Reason: fmt.Sprintf("%s products are assessed on revenue only: quality track cleared", p.Mode),
+			Cause:  reason.New("quality_cleared", "mode", string(p.Mode)),
 		})
 	}
 	res.PhaseAfter = Worse(res.RevenueTrackAfter, res.QualityTrackAfter)
@@ -558,14 +599,18 @@ func Assess(in Input, rules Rules) (Result, error) {
 
 	for _, t := range res.Transitions {
 		details = append(details, fmt.Sprintf("%s track %s -> %s (%s)", t.Track, t.From.label(), t.To.label(), t.Reason))
+		why = append(why, t.Cause)
 	}
 	if res.PhaseAfter == phaseBefore {
 		details = append(details, "phase stays "+res.PhaseAfter.label())
+		note("phase_stays", "phase", string(res.PhaseAfter))
 	} else {
 		details = append(details, fmt.Sprintf("phase %s -> %s", phaseBefore.label(), res.PhaseAfter.label()))
+		note("phase_change", "phaseFrom", string(phaseBefore), "phaseTo", string(res.PhaseAfter))
 	}
 	if res.OpensExit {
 		details = append(details, "an assessment exit is to be opened")
+		note("exit_opened")
 	}
 
 	rule := uniqueJoin(transitionArticles(res.Transitions))
@@ -596,23 +641,68 @@ func outcomeOf(failedArticles []string) Outcome {
 
 // revenueTest compares the window with the threshold exactly (P§19(一)); the
 // average is only shown.
-func revenueTest(figures []RevenueFigure, sum, average, threshold money.Amount, level Level, rules Rules) (bool, string) {
+func revenueTest(figures []RevenueFigure, sum, average, threshold money.Amount, level Level, rules Rules) (bool, string, reason.Reason) {
 	from, to := figures[0].Month, figures[len(figures)-1].Month
+	common := []string{"from", from.String(), "to", to.String(), "level", string(level), "threshold", threshold.String()}
 	if rules.RevenueTest == RevenueEachMonth {
 		for _, f := range figures {
 			if f.Amount < threshold {
 				return false, fmt.Sprintf("revenue of %s (%s) is below the %s threshold %s (each month of %s..%s must reach it)",
-					f.Month, f.Amount, level, threshold, from, to)
+						f.Month, f.Amount, level, threshold, from, to),
+					reason.New("revenue_month_below", append(common, "month", f.Month.String(), "amount", f.Amount.String())...)
 			}
 		}
-		return true, fmt.Sprintf("revenue of each month of %s..%s reaches the %s threshold %s", from, to, level, threshold)
+		return true, fmt.Sprintf("revenue of each month of %s..%s reaches the %s threshold %s", from, to, level, threshold),
+			reason.New("revenue_each_pass", common...)
 	}
+	common = append(common, "average", average.String(), "sum", sum.String())
 	if sum >= threshold*money.Amount(len(figures)) {
 		return true, fmt.Sprintf("revenue average %s of %s..%s reaches the %s threshold %s (exactly: sum %s >= %d x %s)",
-			average, from, to, level, threshold, sum, len(figures), threshold)
+			average, from, to, level, threshold, sum, len(figures), threshold), reason.New("revenue_average_pass", common...)
 	}
 	return false, fmt.Sprintf("revenue average %s of %s..%s is below the %s threshold %s (exactly: sum %s < %d x %s)",
-		average, from, to, level, threshold, sum, len(figures), threshold)
+		average, from, to, level, threshold, sum, len(figures), threshold), reason.New("revenue_average_fail", common...)
+}
+
+// joinMonths writes months for a reason parameter: 2026-08,2026-09.
+func joinMonths(ms []period.Month) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// revenueTransitionCause is revenueTransitionReason machine-readable.
+func revenueTransitionCause(from, to Phase) reason.Reason {
+	switch {
+	case from == PhaseNone && to == PhaseAssessment:
+		return reason.New("revenue_start")
+	case from == PhaseNone && to == PhaseWarning:
+		return reason.New("revenue_first_fail")
+	case to == PhaseAssessment:
+		return reason.New("revenue_recovered")
+	case to == PhaseExit:
+		return reason.New("revenue_exit")
+	default:
+		return reason.New("revenue_warning")
+	}
+}
+
+// qualityTransitionCause is qualityTransitionReason machine-readable.
+func qualityTransitionCause(from, to Phase, failsInWindow int, exitCause reason.Reason) reason.Reason {
+	switch {
+	case from == PhaseNone && to == PhaseAssessment:
+		return reason.New("quality_start")
+	case to == PhaseAssessment:
+		return reason.New("quality_recovered")
+	case to == PhaseExit:
+		return exitCause
+	case failsInWindow == 1:
+		return reason.New("quality_warning_once")
+	default:
+		return reason.New("quality_warning", "fails", fmt.Sprint(failsInWindow))
+	}
 }
 
 // nextRevenueTrack applies SPEC 3: fail in assessment → warning; fail in
@@ -693,7 +783,7 @@ func failSet(months []period.Month, m period.Month, windowMonths int) map[period
 
 // qualityExitDue tells whether a quality fail in M sends the track to exit
 // (P§19(二): 连续 2 次不达标或一年内累计 3 次不达标), and why.
-func qualityExitDue(priorFails map[period.Month]bool, m period.Month, failsInWindow int, rules Rules) (bool, string) {
+func qualityExitDue(priorFails map[period.Month]bool, m period.Month, failsInWindow int, rules Rules) (bool, string, reason.Reason) {
 	consecutive := true
 	for k := 1; k < rules.QualityExitConsecutiveFails; k++ {
 		if !priorFails[m.Add(-k)] {
@@ -703,13 +793,16 @@ func qualityExitDue(priorFails map[period.Month]bool, m period.Month, failsInWin
 	}
 	if consecutive {
 		return true, fmt.Sprintf("quality failed %d consecutive months through %s: exit",
-			rules.QualityExitConsecutiveFails, m)
+				rules.QualityExitConsecutiveFails, m),
+			reason.New("quality_exit_consecutive", "count", fmt.Sprint(rules.QualityExitConsecutiveFails), "through", m.String())
 	}
 	if failsInWindow >= rules.QualityExitFailsInWindow {
 		return true, fmt.Sprintf("quality failed %d times within %s..%s: exit",
-			failsInWindow, m.Add(1-rules.QualityFailWindowMonths), m)
+				failsInWindow, m.Add(1-rules.QualityFailWindowMonths), m),
+			reason.New("quality_exit_window", "fails", fmt.Sprint(failsInWindow),
+				"from", m.Add(1-rules.QualityFailWindowMonths).String(), "to", m.String())
 	}
-	return false, ""
+	return false, "", reason.Reason{}
 }
 
 // monthsEnding returns the n months ending with m, oldest first.

@@ -3,6 +3,8 @@ package decision
 import (
 	"fmt"
 	"strings"
+
+	"productgov/shared/reason"
 )
 
 // Product stages (SPEC 1). The product package owns them as product.Stage;
@@ -42,6 +44,8 @@ type StageChange struct {
 	UpdatesAttributes bool   `json:"updatesAttributes,omitempty"`
 	Rule              string `json:"rule"`
 	Reason            string `json:"reason"`
+	// Cause is Reason machine-readable (shared/reason).
+	Cause reason.Reason `json:"cause"`
 }
 
 // StageAfterApproval is the product's stage once a decision of type t is
@@ -68,8 +72,10 @@ func StageAfterApproval(t SubmissionType, current string, rules Rules) (StageCha
 		switch {
 		case c.Changed:
 			c.Reason = fmt.Sprintf("an approved %s decision moves the product from %s to %s: %s", t, current, to, m.Description)
+			c.Cause = reason.New("decision_moved", "type", string(t), "stageFrom", current, "stageTo", to, "rule", m.Rule)
 		default:
 			c.Reason = fmt.Sprintf("an approved %s decision keeps the stage %s: %s", t, stageName(current), m.Description)
+			c.Cause = reason.New("decision_kept", "type", string(t), "stageTo", to, "rule", m.Rule)
 		}
 		return c, nil
 	}
@@ -98,5 +104,5 @@ func StageAfterDelisting(current string, st DelistingStatus) (StageChange, error
 		return StageChange{}, FieldErrors{"delisting": st.Reason}
 	}
 	return StageChange{From: current, To: stageExited, Changed: true, Rule: "P§21(二)5, P annex 7 step 8",
-		Reason: "every delisting item is done: the product is exited"}, nil
+		Reason: "every delisting item is done: the product is exited", Cause: reason.New("delisting_done")}, nil
 }

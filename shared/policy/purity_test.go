@@ -15,7 +15,7 @@ func TestRulePackagesArePure(t *testing.T) {
 		"productgov/shared/money", "productgov/shared/period", "productgov/shared/policy",
 		"productgov/shared/product", "productgov/shared/decision", "productgov/shared/assessment",
 		"productgov/shared/partner", "productgov/shared/settlement", "productgov/shared/audit",
-		"productgov/shared/directory", "productgov/shared/problem", "productgov/shared/id",
+		"productgov/shared/directory", "productgov/shared/problem", "productgov/shared/id", "productgov/shared/reason",
 	}
 	allowed := map[string]bool{}
 	for _, p := range pure {

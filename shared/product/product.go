@@ -12,6 +12,7 @@ import (
 	"productgov/shared/money"
 	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/reason"
 )
 
 // Level is who manages the product (P§2).
@@ -121,14 +122,18 @@ type Product struct {
 // StageChange is one entry of a product's stage history (SPEC 1: who, when,
 // which decision, which policy version).
 type StageChange struct {
-	ProductID     string    `json:"productId"`
-	From          Stage     `json:"from,omitempty"`
-	To            Stage     `json:"to"`
-	At            time.Time `json:"at"`
-	By            string    `json:"by"`
-	DecisionID    string    `json:"decisionId,omitempty"`
-	Reason        string    `json:"reason"`
-	PolicyVersion string    `json:"policyVersion"`
+	ProductID  string    `json:"productId"`
+	From       Stage     `json:"from,omitempty"`
+	To         Stage     `json:"to"`
+	At         time.Time `json:"at"`
+	By         string    `json:"by"`
+	DecisionID string    `json:"decisionId,omitempty"`
+	// Reason is the why in English (logs, old clients).
+	Reason string `json:"reason"`
+	// Cause is the why machine-readable: a code of the reason catalog
+	// (shared/reason) and its parameters; pages render it in Chinese.
+	Cause         reason.Reason `json:"cause"`
+	PolicyVersion string        `json:"policyVersion"`
 }
 
 // Draft is what a caller supplies to create or register a product.
@@ -290,12 +295,12 @@ func CanMove(m Mode, from, to Stage) bool {
 
 // Move changes the product's stage, returning the history entry; it refuses
 // moves the lifecycle does not allow.
-func (p *Product) Move(to Stage, by, decisionID, reason, policyVersion string, now time.Time) (StageChange, error) {
+func (p *Product) Move(to Stage, by, decisionID, why string, cause reason.Reason, policyVersion string, now time.Time) (StageChange, error) {
 	if !CanMove(p.Mode, p.Stage, to) {
 		return StageChange{}, problem.Conflict("product %s cannot move from %s to %s", p.ID, p.Stage, to)
 	}
 	ch := StageChange{ProductID: p.ID, From: p.Stage, To: to, At: now.UTC(), By: by, DecisionID: decisionID,
-		Reason: reason, PolicyVersion: policyVersion}
+		Reason: why, Cause: cause, PolicyVersion: policyVersion}
 	p.Stage = to
 	p.StageSince = period.DateOf(now)
 	p.UpdatedAt = now.UTC()
@@ -440,7 +445,7 @@ type Suspension struct {
 // moves to trial_suspended with the problem, reason and who; it returns the
 // history entry. Bad input names each field; a product not in trial
 // commercial use is a conflict.
-func (p *Product) SuspendTrial(problemKind, reason, by, policyVersion string, now time.Time) (StageChange, error) {
+func (p *Product) SuspendTrial(problemKind, text, by, policyVersion string, now time.Time) (StageChange, error) {
 	f := problem.Fields{}
 	known := false
 	for _, k := range SuspensionProblems() {
@@ -449,7 +454,7 @@ func (p *Product) SuspendTrial(problemKind, reason, by, policyVersion string, no
 	if !known {
 		f.Add("problem", "must be one of "+strings.Join(SuspensionProblems(), ", ")+" (P§17(三))")
 	}
-	if strings.TrimSpace(reason) == "" {
+	if strings.TrimSpace(text) == "" {
 		f.Add("reason", "is required: say what happened (P§17(三))")
 	}
 	if err := f.Err("invalid trial suspension"); err != nil {
@@ -458,11 +463,12 @@ func (p *Product) SuspendTrial(problemKind, reason, by, policyVersion string, no
 	if p.Stage != StageTrialCommercial {
 		return StageChange{}, problem.Conflict("product %s is %s: only trial commercial use is stopped (P§17(三))", p.ID, p.Stage)
 	}
-	ch, err := p.Move(StageTrialSuspended, by, "", fmt.Sprintf("trial commercial use stopped (P§17(三)): %s problem: %s", problemKind, strings.TrimSpace(reason)), policyVersion, now)
+	ch, err := p.Move(StageTrialSuspended, by, "", fmt.Sprintf("trial commercial use stopped (P§17(三)): %s problem: %s", problemKind, strings.TrimSpace(text)),
+		reason.New("trial_suspended", "problem", strings.TrimSpace(text), "kind", problemKind), policyVersion, now)
 	if err != nil {
 		return StageChange{}, err
 	}
-	p.Suspension = &Suspension{Problem: problemKind, Reason: strings.TrimSpace(reason), By: by, At: now.UTC(), Rule: "P§17(三)"}
+	p.Suspension = &Suspension{Problem: problemKind, Reason: strings.TrimSpace(text), By: by, At: now.UTC(), Rule: "P§17(三)"}
 	return ch, nil
 }
 

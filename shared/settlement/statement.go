@@ -6,6 +6,7 @@ import (
 	"productgov/shared/money"
 	"productgov/shared/partner"
 	"productgov/shared/period"
+	"productgov/shared/reason"
 )
 
 // Statement kinds.
@@ -61,6 +62,9 @@ type Statement struct {
 	ClearingInput *ClearingInput `json:"clearingInput,omitempty"`
 	Rule          string         `json:"rule"`
 	Reason        string         `json:"reason"`
+	// Reasons are Reason machine-readable: codes of the reason catalog
+	// (shared/reason) with their parameters; pages render them in Chinese.
+	Reasons []reason.Reason `json:"reasons"`
 }
 
 // QuarterInput is what a quarterly settlement takes (SPEC 4.3 quarter inputs).
@@ -157,7 +161,52 @@ func withLedger(s Statement, fee money.Amount, feeReason string, in DeductionInp
 	s.Fee, s.Deductions, s.FromFee, s.FromDeposit = fee, l.Deductions, l.FromFee, l.FromDeposit
 	s.CarriedForward, s.Payable, s.Ledger = l.CarriedForward, l.Payable, l
 	s.Reason = feeReason + "; " + l.Reason
+	s.Reasons = append(feeReasons(s), ledgerReason(l))
 	return s, nil
+}
+
+// feeReasons explain a statement's fee (S§15–S§18, S-A3, S-A5).
+func feeReasons(s Statement) []reason.Reason {
+	held := false
+	for _, f := range s.Flags {
+		held = held || f == FlagWorkloadBelowMinimum
+	}
+	switch {
+	case s.Clearing != nil && s.ClearingInput != nil:
+		c, in := s.Clearing, s.ClearingInput
+		out := []reason.Reason{reason.New("clearing_fee", "revenue", c.AnnualRevenue.String(), "rate", c.Rate.String(), "annualFee", c.FeeAtRate.String())}
+		if c.DeclineRule && c.LastYear != nil {
+			out = append(out, reason.New("clearing_decline", "lastRevenue", c.LastYear.Revenue.String(), "revenue", c.AnnualRevenue.String(),
+				"lastFee", c.LastYear.Fee.String(), "annualFee", c.AnnualFee.String()))
+		}
+		out = append(out, reason.New("clearing_q4", "annualFee", c.AnnualFee.String(), "settled", c.SettledQ1toQ3.String(),
+			"fee", (c.AnnualFee-c.SettledQ1toQ3).String()))
+		if held && c.AnnualFee-c.SettledQ1toQ3 > 0 {
+			out = append(out, reason.New("clearing_held", "workload", in.Q4Workload.String(), "min", in.MinWorkload.String()))
+		}
+		return out
+	case s.Mode == partner.ModeRevenue && s.QuarterInput != nil:
+		in := s.QuarterInput
+		if held {
+			return []reason.Reason{reason.New("fee_held", "workload", in.Workload.String(), "min", in.MinWorkload.String())}
+		}
+		return []reason.Reason{reason.New("revenue_fee", "revenue", in.Revenue.String(), "rate", in.Rate.String(), "fee", s.Fee.String())}
+	default:
+		base := ""
+		if s.Base != nil {
+			base = s.Base.String()
+		}
+		return []reason.Reason{reason.New("guarantee_fee", "base", base, "fee", s.Fee.String())}
+	}
+}
+
+// ledgerReason explains the deductions of S§19–S§21 and what is payable.
+func ledgerReason(l DeductionResult) reason.Reason {
+	if l.Deductions == 0 {
+		return reason.New("nothing_to_deduct", "payable", l.Payable.String())
+	}
+	return reason.New("deductions", "deductions", l.Deductions.String(), "fromFee", l.FromFee.String(),
+		"fromDeposit", l.FromDeposit.String(), "carried", l.CarriedForward.String(), "payable", l.Payable.String())
 }
 
 // StatementApprovalPlan returns the approval a statement goes through (S§15:

@@ -14,6 +14,7 @@ import (
 	"productgov/shared/period"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 )
 
 // Product keys:
@@ -167,15 +168,17 @@ func (it productItem) product() product.Product {
 // pk PRODUCT#<id>, sk STAGE#<at>#<rand>.
 type stageChangeItem struct {
 	keys
-	Type          string `dynamodbav:"type"`
-	ProductID     string `dynamodbav:"productId"`
-	From          string `dynamodbav:"from,omitempty"`
-	To            string `dynamodbav:"to"`
-	At            string `dynamodbav:"at"`
-	By            string `dynamodbav:"by"`
-	DecisionID    string `dynamodbav:"decisionId,omitempty"`
-	Reason        string `dynamodbav:"reason"`
-	PolicyVersion string `dynamodbav:"policyVersion"`
+	Type          string            `dynamodbav:"type"`
+	ProductID     string            `dynamodbav:"productId"`
+	From          string            `dynamodbav:"from,omitempty"`
+	To            string            `dynamodbav:"to"`
+	At            string            `dynamodbav:"at"`
+	By            string            `dynamodbav:"by"`
+	DecisionID    string            `dynamodbav:"decisionId,omitempty"`
+	Reason        string            `dynamodbav:"reason"`
+	CauseCode     string            `dynamodbav:"causeCode,omitempty"`
+	CauseParams   map[string]string `dynamodbav:"causeParams,omitempty"`
+	PolicyVersion string            `dynamodbav:"policyVersion"`
 }
 
 func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, error) {
@@ -183,7 +186,7 @@ func (s *Store) stageChangePut(ch product.StageChange) (ddb.TransactWriteItem, e
 	return s.putItem(stageChangeItem{
 		keys: keys{PK: productPK(ch.ProductID), SK: "STAGE#" + at + "#" + id.New("s")},
 		Type: "stage_change", ProductID: ch.ProductID, From: string(ch.From), To: string(ch.To), At: at, By: ch.By,
-		DecisionID: ch.DecisionID, Reason: ch.Reason, PolicyVersion: ch.PolicyVersion,
+		DecisionID: ch.DecisionID, Reason: ch.Reason, CauseCode: ch.Cause.Code, CauseParams: ch.Cause.Params, PolicyVersion: ch.PolicyVersion,
 	}, condNew, nil)
 }
 
@@ -363,7 +366,8 @@ func (s *Store) StageHistory(ctx context.Context, id string) ([]product.StageCha
 			}
 			at, _ := time.Parse(time.RFC3339Nano, it.At)
 			out = append(out, product.StageChange{ProductID: it.ProductID, From: product.Stage(it.From), To: product.Stage(it.To),
-				At: at, By: it.By, DecisionID: it.DecisionID, Reason: it.Reason, PolicyVersion: it.PolicyVersion})
+				At: at, By: it.By, DecisionID: it.DecisionID, Reason: it.Reason, Cause: reason.Reason{Code: it.CauseCode, Params: it.CauseParams},
+				PolicyVersion: it.PolicyVersion})
 		}
 		if p.cursor == "" {
 			return out, nil
@@ -374,23 +378,37 @@ func (s *Store) StageHistory(ctx context.Context, id string) ([]product.StageCha
 
 // ProductsExist returns which of the ids exist, with batched reads.
 func (s *Store) ProductsExist(ctx context.Context, ids []string) (map[string]bool, error) {
-	found := map[string]bool{}
+	names, err := s.ProductNames(ctx, ids)
+	found := make(map[string]bool, len(names))
+	for id := range names {
+		found[id] = true
+	}
+	return found, err
+}
+
+// ProductNames returns the names of the ids that exist, with batched reads
+// of the two attributes only (a page names the products it lists without
+// reading the whole portfolio).
+func (s *Store) ProductNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := map[string]string{}
 	uniq := dedupe(ids)
 	for start := 0; start < len(uniq); start += 100 {
 		var ks []map[string]ddb.AttributeValue
 		for _, id := range uniq[start:min(start+100, len(uniq))] {
 			ks = append(ks, keyOf(productPK(id), skProduct))
 		}
-		err := s.batchGet(ctx, ks, "id", nil, func(item map[string]ddb.AttributeValue) {
-			if v, ok := item["id"].(*ddb.AttributeValueMemberS); ok {
-				found[v.Value] = true
+		err := s.batchGet(ctx, ks, "id, #n", map[string]string{"#n": "name"}, func(item map[string]ddb.AttributeValue) {
+			id, _ := item["id"].(*ddb.AttributeValueMemberS)
+			name, _ := item["name"].(*ddb.AttributeValueMemberS)
+			if id != nil && name != nil {
+				names[id.Value] = name.Value
 			}
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store: batch get products: %w", err)
 		}
 	}
-	return found, nil
+	return names, nil
 }
 
 func dedupe(ids []string) []string {

@@ -146,6 +146,7 @@ func printWelcome(cfg config.Config, sys *system.System, seeded bool) {
 	if seeded {
 		b.WriteString("  demo data seeded (products, 12 months of figures, people of every role)\n")
 	}
+	fmt.Fprintf(&b, "  console:   %s/console  (sign in as any demo person)\n", base)
 	fmt.Fprintf(&b, "  health:    %s/healthz\n", base)
 	fmt.Fprintf(&b, "  products:  curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/products\n", base)
 	fmt.Fprintf(&b, "  policy:    curl -H \"Authorization: Bearer $TOKEN_ADMIN\" %s/policy\n", base)
