@@ -182,11 +182,13 @@ func assessmentWrites(t *testing.T, shards int) runWrites {
 	w.results = n * wcu(resultItem)
 	w.tallies = math.Ceil(n/app.AssessPageSize) * wcu(tallyItem)
 	w.updates = n * changedShare * (2*wcu(productItem) + 2*wcu(auditItem) + 2*wcu(productItem)) // put, audit, gsi1 delete+put
-	// A segment's child writes its results and its tallies under its
-	// shard's keys, and the two stages' children of one shard share them:
-	// the hottest key is a shard of the results or of the tallies.
-	w.hottest, w.hottestShare = "ASSESS#<month>#<shard>", w.results/float64(shards)/w.total()
-	w.hottestRate = 2 * app.AssessPageSize * wcu(resultItem)
+	// A segment's child writes its tallies under its shard's key and its
+	// results under the shard's ResultSpread result keys, and the two
+	// stages' children of one shard share them: the hottest key is a result
+	// key or a tally key.
+	spread := float64(store.ResultSpread)
+	w.hottest, w.hottestShare = "ASSESS#<month>#<result shard>", w.results/float64(shards)/spread/w.total()
+	w.hottestRate = 2 * app.AssessPageSize * wcu(resultItem) / spread
 	if tallies := w.tallies / float64(shards) / w.total(); tallies > w.hottestShare {
 		w.hottest, w.hottestShare = "ASSESSPAGES#<month>#<run>#<shard>", tallies
 		w.hottestRate = 2 * wcu(tallyItem)

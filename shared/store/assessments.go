@@ -29,8 +29,15 @@ func (s *Store) assessPK(m period.Month, productID string) string {
 // AssessmentKey is the partition of a product's result for a month (exported
 // for the benchmark's direct floor, which writes the same items).
 func AssessmentKey(m period.Month, productID string, shards int) string {
-	return shardKey("ASSESS#"+m.String(), ShardOf(productID, shards))
+	return shardKey("ASSESS#"+m.String(), ShardOf(productID, shards*ResultSpread))
 }
+
+// ResultSpread is how many result partitions the products of one shard
+// spread over: a result is 2-3 KB (3 write units), and the two children of
+// the assessment's Map that page one shard's products (one per stage) write
+// a page of 99 each about every second, ~600 write units a second on one
+// key; spread over 4 (ShardOf(id, 4n) mod n is ShardOf(id, n)), ~150.
+const ResultSpread = 4
 
 type assessmentItem struct {
 	keys
@@ -176,7 +183,11 @@ func (s *Store) batchGet(ctx context.Context, ks []map[string]ddb.AttributeValue
 // MonthAssessmentDocs lists a month's result documents shard by shard, in
 // product order within a shard, a page at a time.
 func (s *Store) MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error) {
-	p, err := s.walk(ctx, partitions{pkAttr: "pk", pks: s.shardKeys("ASSESS#" + m.String())}, cursor, limit)
+	pks := make([]string, s.Shards()*ResultSpread)
+	for i := range pks {
+		pks[i] = shardKey("ASSESS#"+m.String(), i)
+	}
+	p, err := s.walk(ctx, partitions{pkAttr: "pk", pks: pks}, cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
