@@ -182,13 +182,13 @@ func assessmentWrites(t *testing.T, shards int) runWrites {
 	w.results = n * wcu(resultItem)
 	w.tallies = math.Ceil(n/app.AssessPageSize) * wcu(tallyItem)
 	w.updates = n * changedShare * (2*wcu(productItem) + 2*wcu(auditItem) + 2*wcu(productItem)) // put, audit, gsi1 delete+put
-	// A segment's child writes its tallies under its shard's key and its
-	// results under the shard's ResultSpread result keys, and the two
-	// stages' children of one shard share them: the hottest key is a result
-	// key or a tally key.
-	spread := float64(store.ResultSpread)
-	w.hottest, w.hottestShare = "ASSESS#<month>#<result shard>", w.results/float64(shards)/spread/w.total()
-	w.hottestRate = 2 * app.AssessPageSize * wcu(resultItem) / spread
+	// A segment's child writes its tallies under its shard's key, shared
+	// with the other stage's child of the shard, and its results over the
+	// ResultPartitions keys, which every child shares: the hottest key is a
+	// result key or a tally key.
+	children := float64(2 * shards)
+	w.hottest, w.hottestShare = "ASSESS#<month>#<result partition>", w.results/store.ResultPartitions/w.total()
+	w.hottestRate = children * app.AssessPageSize * wcu(resultItem) / store.ResultPartitions
 	if tallies := w.tallies / float64(shards) / w.total(); tallies > w.hottestShare {
 		w.hottest, w.hottestShare = "ASSESSPAGES#<month>#<run>#<shard>", tallies
 		w.hottestRate = 2 * wcu(tallyItem)

@@ -289,7 +289,7 @@ func (m *measurer) floorPage(ctx context.Context, month period.Month, products [
 		if attrS(it, "mode") == string(product.ModeCooperative) {
 			keys = append(keys, keyOf("PRODUCT#"+pid, "QUALITY#"+month.String()))
 		}
-		keys = append(keys, keyOf(store.AssessmentKey(month.Add(-1), pid, m.shards), pid))
+		keys = append(keys, keyOf(store.AssessmentKey(month.Add(-1), pid), pid))
 	}
 	for start := 0; start < len(keys); start += 100 {
 		ka := ddb.KeysAndAttributes{Keys: keys[start:min(start+100, len(keys))],
@@ -311,7 +311,7 @@ func (m *measurer) floorPage(ctx context.Context, month period.Month, products [
 			doc = strings.Repeat(" ", 1500)
 		}
 		reqs = append(reqs, ddb.WriteRequest{PutRequest: &ddb.PutRequest{Item: map[string]ddb.AttributeValue{
-			"pk": str(store.AssessmentKey(month, pid, m.shards)), "sk": str(pid), "type": str("assessment"),
+			"pk": str(store.AssessmentKey(month, pid)), "sk": str(pid), "type": str("assessment"),
 			"productId": str(pid), "month": str(month.String()), "doc": str(doc),
 		}}})
 	}
