@@ -312,6 +312,17 @@ func TestConsole(t *testing.T) {
 			t.Errorf("acts %q (%s)", acts, text)
 		}
 		shot(t, ctx, "console-statements.png")
+		// The partner's page: its projects and deposit ledger, and finance posts a deduction.
+		goTo(t, ctx, base, "#/partners/"+pid, "长期运营伙伴")
+		waitText(t, ctx, "#projects", "云视讯会议")
+		browse(t, ctx, "post a deduction",
+			chromedp.SetValue("#d-kind", "deduction", chromedp.ByQuery),
+			chromedp.SendKeys("#d-amount", "5000.00", chromedp.ByQuery),
+			chromedp.SendKeys("#d-reference", "罚〔2025〕3号", chromedp.ByQuery),
+			chromedp.SendKeys("#d-reason", "违约扣款", chromedp.ByQuery),
+			chromedp.Click("#deposit-form button[type=submit]", chromedp.ByQuery))
+		waitText(t, ctx, "main", "¥295,000.00")
+		zhOnly(t, ctx, "the partner's page")
 	})
 
 	t.Run("auditor reads the trail", func(t *testing.T) {

@@ -69,7 +69,7 @@ function runForm(form, submit) {
         input.after(h('div', { class: 'field-error', id, role: 'alert' }, zhMessage(msg)));
       }
       const other = Object.entries(err.fields || {}).filter(([k]) => !form.querySelector(`[name="${CSS.escape(k)}"]`));
-      const box = errorNotice(err);
+      const box = placed ? h('div', { class: 'notice bad', role: 'alert' }, `请修改标出的 ${placed} 项后再提交。`) : errorNotice(err);
       box.classList.add('form-error');
       if (other.length) box.append(h('ul', {}, other.map(([k, m]) => h('li', {}, (label('field', k) || k) + '：' + zhMessage(m)))));
       if (placed || other.length || !err.fields) form.prepend(box);
@@ -383,6 +383,23 @@ async function partnerView([id]) {
     PROJECT_STATUS[x.status] || x.status, date(x.startDate) + ' 至 ' + date(x.endDate))), { id: 'projects' }));
   add(out, h('h2', {}, '保证金台账（S§20）'), table(['日期', '类型', '金额', '变动后余额', '事由'], (p.ledger || []).map(e => tr(
     date(e.date || e.at), kinds[e.kind] || e.kind, num(money(e.amount)), num(money(e.balanceAfter)), e.reason || e.reference || ''))));
+  // 财务部 keeps the deposit (S§20): receipts in one sum, deductions by reference.
+  if (has('finance', 'admin') && p.kind === 'support') {
+    const f = h('form', { class: 'grid', id: 'deposit-form', novalidate: true },
+      h('label', { for: 'd-kind' }, '类型'), h('select', { id: 'd-kind', name: 'kind' }, h('option', { value: 'receipt' }, '缴纳'), h('option', { value: 'deduction' }, '扣除')),
+      h('label', { for: 'd-amount' }, '金额（元）'), h('input', { id: 'd-amount', name: 'amount', inputmode: 'decimal' }),
+      h('label', { for: 'd-date' }, '日期'), h('input', { id: 'd-date', name: 'date', type: 'date' }),
+      h('label', { for: 'd-reference' }, '凭证号（扣除时必填）'), h('input', { id: 'd-reference', name: 'reference' }),
+      h('label', { for: 'd-reason' }, '事由'), h('input', { id: 'd-reason', name: 'reason' }),
+      h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '记账')));
+    runForm(f, async () => {
+      const body = { kind: f.elements.kind.value, amount: f.elements.amount.value.trim() };
+      for (const k of ['date', 'reference', 'reason']) if (f.elements[k].value.trim()) body[k] = f.elements[k].value.trim();
+      await api('POST', `/partners/${encodeURIComponent(id)}/deposits`, body);
+      location.hash = `#/partners/${encodeURIComponent(id)}?posted=${Date.now()}`;
+    });
+    add(out, h('h2', {}, '保证金记账（S§20）'), f);
+  }
   if (has('auditor', 'admin')) add(out, h('p', { class: 'noprint' }, link('#/audit?entity=partner/' + encodeURIComponent(id), '查看审计追踪')));
   return out;
 }
