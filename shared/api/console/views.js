@@ -353,7 +353,8 @@ async function assessments([m]) {
   add(out, table(['产品', '结果', '近三月平均收入', '质量得分', '考核期', '原因（依据条款）'], res.items.map(r => tr(
     productLink(r.productId, names), label('outcome', r.result), num(money(r.revenueAverage)), num(r.qualityScore ?? '—'),
     (r.phaseBefore !== r.phaseAfter ? label('phase', r.phaseBefore) + ' → ' : '') + label('phase', r.phaseAfter),
-    reasonsText(r.reasons))), { id: 'results' }));
+    // P§18 is shown when it flags the product or waits for data.
+    reasonsText(['ineligible', 'pending_data'].includes(r.commercialEligibility?.status) ? [...r.reasons, r.commercialEligibility.cause] : r.reasons))), { id: 'results' }));
   return out;
 }
 
