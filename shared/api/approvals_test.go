@@ -230,7 +230,7 @@ func TestDemandThroughCommitteeToPlanning(t *testing.T) {
 	}
 	// A GET shows the page and decides nothing.
 	st, html := page(t, vpLink, nil)
-	if st != 200 || !strings.Contains(html, "同意") || !strings.Contains(html, "5000000.00") || !strings.Contains(html, "rev1") {
+	if st != 200 || !strings.Contains(html, "同意") || !strings.Contains(html, "¥5,000,000.00") || !strings.Contains(html, "rev1") {
 		t.Fatalf("approval page: %d\n%s", st, html)
 	}
 	sub := submission(t, e, pm, id)

@@ -14,6 +14,7 @@ import (
 
 	"productgov/infra/localstack/stacktest"
 	"productgov/shared/directory"
+	"productgov/shared/reason"
 )
 
 // consolePeople is the directory of the console tests: Chinese names, so a
@@ -282,6 +283,19 @@ func TestConsole(t *testing.T) {
 			}
 		}
 		zhOnly(t, ctx, "the assessment results")
+		// One catalog: the console renders the API's codes exactly as the Go pages do.
+		var page struct {
+			Items []struct {
+				ProductID string          `json:"productId"`
+				Reasons   []reason.Reason `json:"reasons"`
+			} `json:"items"`
+		}
+		e.Do("GET", "/assessments/2026-09", admin, nil).JSON(t, &page)
+		for _, it := range page.Items {
+			if it.ProductID == old && !strings.Contains(text, reason.Join(it.Reasons)) {
+				t.Errorf("the console renders %q differently from the Go catalog's %q", text, reason.Join(it.Reasons))
+			}
+		}
 		shot(t, ctx, "console-assessment.png")
 		// The server-rendered report names products and gives reasons from the same catalog.
 		browse(t, ctx, "open the printable report", chromedp.Navigate(base+"/assessments/2026-09/report.html?access_token="+admin))
@@ -312,6 +326,17 @@ func TestConsole(t *testing.T) {
 			t.Errorf("acts %q (%s)", acts, text)
 		}
 		shot(t, ctx, "console-statements.png")
+		// The partner's page: its projects and deposit ledger, and finance posts a deduction.
+		goTo(t, ctx, base, "#/partners/"+pid, "长期运营伙伴")
+		waitText(t, ctx, "#projects", "云视讯会议")
+		browse(t, ctx, "post a deduction",
+			chromedp.SetValue("#d-kind", "deduction", chromedp.ByQuery),
+			chromedp.SendKeys("#d-amount", "5000.00", chromedp.ByQuery),
+			chromedp.SendKeys("#d-reference", "罚〔2025〕3号", chromedp.ByQuery),
+			chromedp.SendKeys("#d-reason", "违约扣款", chromedp.ByQuery),
+			chromedp.Click("#deposit-form button[type=submit]", chromedp.ByQuery))
+		waitText(t, ctx, "main", "¥295,000.00")
+		zhOnly(t, ctx, "the partner's page")
 	})
 
 	t.Run("auditor reads the trail", func(t *testing.T) {

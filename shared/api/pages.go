@@ -58,7 +58,6 @@ var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
 	"modeName":   func(m product.Mode) string { return nameOf(reason.KindMode, m) },
 	"reasons":    reason.Join,
 	"cause":      reason.Text,
-	"month":      func(m fmt.Stringer) string { return reason.Month(m.String()) },
 	"who":        who,
 	"fieldName": func(f string) string {
 		if n, ok := formFieldNames[f]; ok {

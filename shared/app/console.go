@@ -180,7 +180,7 @@ type DepositShort struct {
 }
 
 // maxDashboardProducts bounds the products the dashboard reads: beyond it,
-// the counts are those of the first ones (the console says so).
+// the counts are those of the first ones.
 const maxDashboardProducts = 20000
 
 // BuildDashboard assembles the dashboard for a month (the previous month when zero).

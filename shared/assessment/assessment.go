@@ -373,6 +373,7 @@ func Assess(in Input, rules Rules) (Result, error) {
 			Status: EligibilityNotApplicable,
 			Rule:   articleCommercial,
 			Reason: string(EligibilityNotApplicable) + ": the product is not assessed this month",
+			Cause:  reason.New("commercial_not_assessed"),
 		},
 	}
 	var why []reason.Reason

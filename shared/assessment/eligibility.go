@@ -6,6 +6,7 @@ import (
 
 	"productgov/shared/money"
 	"productgov/shared/period"
+	"productgov/shared/reason"
 )
 
 // EligibilityStatus is the outcome of the P§18 commercial-eligibility check.
@@ -51,8 +52,10 @@ type Eligibility struct {
 	// MissingMonths lists the window's months without revenue.
 	MissingMonths []period.Month `json:"missingMonths,omitempty"`
 	Rule          string         `json:"rule"`
-	// Reason starts with the status.
+	// Reason starts with the status (English, for logs and older clients).
 	Reason string `json:"reason"`
+	// Cause is Reason machine-readable: a code of the reason catalog (shared/reason).
+	Cause reason.Reason `json:"cause"`
 }
 
 // TrailingWindowEnd returns the last complete month on asOf: asOf's own month
@@ -71,20 +74,26 @@ func TrailingWindowEnd(asOf period.Date) period.Month {
 // (1,200,000.00) is flagged commercial_ineligible. The sum is compared exactly.
 func CommercialEligibility(in EligibilityInput, rules Rules) Eligibility {
 	e := Eligibility{Rule: articleCommercial}
+	var cause reason.Reason
 	done := func(s EligibilityStatus, detail string) Eligibility {
 		e.Status = s
 		e.Reason = string(s) + ": " + detail
+		e.Cause = cause
 		return e
 	}
 	if in.Stage != StageTrialCommercial {
+		cause = reason.New("commercial_stage_na", "stage", string(in.Stage))
 		return done(EligibilityNotApplicable, fmt.Sprintf("stage %s is not trial_commercial", in.Stage))
 	}
 	if in.TrialCommercialSince == nil {
+		cause = reason.New("commercial_since_missing")
 		return done(EligibilityPendingData, "the date the product entered trial_commercial is missing")
 	}
 	limit := in.TrialCommercialSince.AddMonths(rules.TrialCommercialMaxMonths)
 	e.LimitDate = &limit
+	since, count := in.TrialCommercialSince.String(), fmt.Sprint(rules.TrialCommercialMaxMonths)
 	if !in.AsOf.After(limit) {
+		cause = reason.New("commercial_within_limit", "since", since, "count", count, "limit", limit.String())
 		return done(EligibilityNotApplicable, fmt.Sprintf("in trial_commercial since %s, not more than %d months on %s",
 			*in.TrialCommercialSince, rules.TrialCommercialMaxMonths, in.AsOf))
 	}
@@ -105,14 +114,18 @@ func CommercialEligibility(in EligibilityInput, rules Rules) Eligibility {
 		for i, m := range e.MissingMonths {
 			names[i] = m.String()
 		}
+		cause = reason.New("commercial_revenue_missing", "revenueMonths", joinMonths(e.MissingMonths))
 		return done(EligibilityPendingData, "revenue missing for "+strings.Join(names, ", "))
 	}
 	e.TrailingRevenue = &sum
+	window12 := []string{"from", window[0].String(), "to", through.String(), "sum", sum.String(), "minimum", rules.CommercialMinAnnualRevenue.String()}
 	if sum < rules.CommercialMinAnnualRevenue {
+		cause = reason.New("commercial_ineligible", append(window12, "since", since, "count", count)...)
 		return done(EligibilityIneligible, fmt.Sprintf(
 			"in trial_commercial since %s (more than %d months) and revenue of %s..%s is %s, below %s",
 			*in.TrialCommercialSince, rules.TrialCommercialMaxMonths, window[0], through, sum, rules.CommercialMinAnnualRevenue))
 	}
+	cause = reason.New("commercial_eligible", window12...)
 	return done(EligibilityEligible, fmt.Sprintf("revenue of %s..%s is %s, reaching %s",
 		window[0], through, sum, rules.CommercialMinAnnualRevenue))
 }

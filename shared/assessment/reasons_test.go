@@ -71,3 +71,29 @@ func TestReasonsRenderInChinese(t *testing.T) {
 		})
 	}
 }
+
+// The P§18 check explains itself with catalog codes, in Chinese.
+func TestEligibilityCauseInChinese(t *testing.T) {
+	rules := DefaultRules()
+	since := period.MustDate("2023-01-10")
+	low := revenueFrom("2025-07", "10000.00", "10000.00", "10000.00", "10000.00", "10000.00", "10000.00",
+		"10000.00", "10000.00", "10000.00", "10000.00", "10000.00", "10000.00")
+	tests := []struct {
+		name string
+		in   EligibilityInput
+		want string
+	}{
+		{"ineligible", EligibilityInput{Stage: StageTrialCommercial, TrialCommercialSince: &since, AsOf: period.MustDate("2026-06-30"), Revenue: low},
+			"自2023年1月10日起试商用已超过24个月，2025年7月至2026年6月收入合计¥120,000.00，低于¥1,200,000.00，原则上不再商用（P§18）"},
+		{"not yet", EligibilityInput{Stage: StageTrialCommercial, TrialCommercialSince: &since, AsOf: period.MustDate("2024-06-30")},
+			"自2023年1月10日起试商用，至2025年1月10日未超过24个月，暂不判断商用资格（P§18）"},
+		{"stage", EligibilityInput{Stage: StageCommercial, AsOf: period.MustDate("2024-06-30")}, "产品处于商用阶段"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := reason.Text(CommercialEligibility(tt.in, rules).Cause); !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"productgov/shared/period"
+	"productgov/shared/reason"
 )
 
 // PhaseChange is one product whose phase changed in a run, and why.
@@ -15,6 +16,8 @@ type PhaseChange struct {
 	OpensExit bool         `json:"opensExit"`
 	Rule      string       `json:"rule"`
 	Reason    string       `json:"reason"`
+	// Reasons are the result's reasons as catalog codes (shared/reason).
+	Reasons []reason.Reason `json:"reasons"`
 	// Transitions are the track moves behind the change.
 	Transitions []Transition `json:"transitions,omitempty"`
 }
@@ -24,6 +27,8 @@ type ProductNote struct {
 	ProductID string       `json:"productId"`
 	Month     period.Month `json:"month"`
 	Reason    string       `json:"reason"`
+	// Reasons are Reason as catalog codes (shared/reason).
+	Reasons []reason.Reason `json:"reasons"`
 }
 
 // TrackNote names one product's pending track in a report, with what was missing.
@@ -32,6 +37,8 @@ type TrackNote struct {
 	Month     period.Month `json:"month"`
 	Track     Track        `json:"track"`
 	Missing   []string     `json:"missing"`
+	// Months are the months whose figure of the track is missing.
+	Months []period.Month `json:"months"`
 }
 
 // RunReport sums up a run's results (SPEC 3, 5: the monthly assessment report).
@@ -78,11 +85,11 @@ func Report(results []Result) RunReport {
 	})
 	for _, res := range sorted {
 		r.Counts[res.Result]++
-		note := ProductNote{ProductID: res.ProductID, Month: res.Month, Reason: res.Reason}
+		note := ProductNote{ProductID: res.ProductID, Month: res.Month, Reason: res.Reason, Reasons: res.Reasons}
 		if res.PhaseBefore != res.PhaseAfter {
 			r.PhaseChanges = append(r.PhaseChanges, PhaseChange{
 				ProductID: res.ProductID, Month: res.Month, From: res.PhaseBefore, To: res.PhaseAfter,
-				OpensExit: res.OpensExit, Rule: res.Rule, Reason: res.Reason,
+				OpensExit: res.OpensExit, Rule: res.Rule, Reason: res.Reason, Reasons: res.Reasons,
 				Transitions: append([]Transition(nil), res.Transitions...),
 			})
 		}
@@ -94,11 +101,12 @@ func Report(results []Result) RunReport {
 		}
 		for _, pt := range res.PendingTracks {
 			r.PendingTracks = append(r.PendingTracks, TrackNote{ProductID: res.ProductID, Month: res.Month,
-				Track: pt.Track, Missing: append([]string(nil), pt.Missing...)})
+				Track: pt.Track, Missing: append([]string(nil), pt.Missing...), Months: append([]period.Month(nil), pt.Months...)})
 		}
 		if res.CommercialIneligible {
 			r.CommercialIneligible = append(r.CommercialIneligible, ProductNote{
 				ProductID: res.ProductID, Month: res.Month, Reason: res.CommercialEligibility.Reason,
+				Reasons: []reason.Reason{res.CommercialEligibility.Cause},
 			})
 		}
 	}

@@ -55,7 +55,8 @@ const (
 // not listed is text.
 var ParamKinds = map[string]Kind{
 	"month": KindMonth, "from": KindMonth, "to": KindMonth, "through": KindMonth, "next": KindMonth, "first": KindMonth,
-	"revenueMonths": KindMonths, "notice": KindDate, "due": KindDate,
+	"revenueMonths": KindMonths, "notice": KindDate, "due": KindDate, "since": KindDate, "limit": KindDate,
+	"minimum": KindMoney,
 	"average": KindMoney, "threshold": KindMoney, "sum": KindMoney, "amount": KindMoney,
 	"revenue": KindMoney, "lastRevenue": KindMoney, "fee": KindMoney, "annualFee": KindMoney, "lastFee": KindMoney,
 	"settled": KindMoney, "base": KindMoney, "deductions": KindMoney, "fromFee": KindMoney, "fromDeposit": KindMoney,
@@ -127,6 +128,14 @@ var Templates = map[string]string{
 	"delisting_done":      "下线事项全部完成，产品退出（P§21(二)5）",
 	"natural_exit_notice": "合作协议到期3个月后发布自然退出公告（P§21(二)4）",
 	"trial_suspended":     "试商用暂停：{problem}（P§17(三)）",
+	// Commercial eligibility, P§18.
+	"commercial_not_assessed":    "本月不参与考核，不判断商用资格（P§18）",
+	"commercial_stage_na":        "产品处于{stage}阶段，不适用试商用超两年的商用资格判断（P§18）",
+	"commercial_since_missing":   "缺少进入试商用的日期，暂无法判断商用资格（P§18）",
+	"commercial_within_limit":    "自{since}起试商用，至{limit}未超过{count}个月，暂不判断商用资格（P§18）",
+	"commercial_revenue_missing": "缺少{revenueMonths}收入，暂无法判断商用资格（P§18）",
+	"commercial_ineligible":      "自{since}起试商用已超过{count}个月，{from}至{to}收入合计{sum}，低于{minimum}，原则上不再商用（P§18）",
+	"commercial_eligible":        "{from}至{to}收入合计{sum}，达到{minimum}（P§18）",
 	// Settlement statements, S§15–S§21.
 	"revenue_fee":       "季度收入{revenue}×支撑贡献率{rate}=支撑费用{fee}（S§16）",
 	"fee_held":          "工作量{workload}低于合同最低工作量{min}，本季度支撑费用为0（S§15）",

@@ -69,7 +69,7 @@ function runForm(form, submit) {
         input.after(h('div', { class: 'field-error', id, role: 'alert' }, zhMessage(msg)));
       }
       const other = Object.entries(err.fields || {}).filter(([k]) => !form.querySelector(`[name="${CSS.escape(k)}"]`));
-      const box = errorNotice(err);
+      const box = placed ? h('div', { class: 'notice bad', role: 'alert' }, `请修改标出的 ${placed} 项后再提交。`) : errorNotice(err);
       box.classList.add('form-error');
       if (other.length) box.append(h('ul', {}, other.map(([k, m]) => h('li', {}, (label('field', k) || k) + '：' + zhMessage(m)))));
       if (placed || other.length || !err.fields) form.prepend(box);
@@ -214,7 +214,7 @@ async function newProduct() {
     h('label', { for: 'f-mode' }, '产品模式'), h('select', { id: 'f-mode', name: 'mode' }, [['self_built', '自建'], ['cooperative', '合作']].map(([v, t]) => h('option', { value: v }, t))),
     h('label', { for: 'f-partnerId' }, '合作伙伴编号（合作产品）'), h('input', { id: 'f-partnerId', name: 'partnerId' }),
     h('label', { for: 'f-customers' }, '客户数'), h('input', { id: 'f-customers', name: 'customers', type: 'number', min: '0', value: '0' }),
-    h('label', { for: 'f-hadSpend' }, '前期已有投资或成本'), h('input', { id: 'f-hadSpend', name: 'hadSpend', type: 'checkbox', style: 'width:auto' }),
+    h('label', { for: 'f-hadSpend' }, '前期已有投资或成本'), h('input', { id: 'f-hadSpend', name: 'hadSpend', type: 'checkbox' }),
     h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '登记')));
   runForm(form, async () => {
     const f = form.elements;
@@ -315,8 +315,8 @@ function fieldLabel(type, key) {
 function voteForm(s, stage) {
   const form = h('form', { id: 'vote-form', class: 'grid', novalidate: true },
     h('label', {}, '评审意见'), h('div', { role: 'radiogroup', 'aria-label': '评审意见' },
-      [['approve', '同意'], ['reject', '驳回'], ['return', '退回']].map(([v, t], i) => h('label', { style: 'margin-right:1.2rem;font-weight:normal' },
-        h('input', { type: 'radio', name: 'vote', value: v, id: 'vote-' + v, checked: i === 0, style: 'width:auto' }), ' ' + t))),
+      [['approve', '同意'], ['reject', '驳回'], ['return', '退回']].map(([v, t], i) => h('label', { class: 'choice' },
+        h('input', { type: 'radio', name: 'vote', value: v, id: 'vote-' + v, checked: i === 0 }), ' ' + t))),
     h('label', { for: 'comment' }, '说明（驳回或退回时必填）'), h('textarea', { id: 'comment', name: 'comment' }),
     h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary', id: 'cast-vote' }, '提交评审意见')));
   runForm(form, async () => {
@@ -353,7 +353,8 @@ async function assessments([m]) {
   add(out, table(['产品', '结果', '近三月平均收入', '质量得分', '考核期', '原因（依据条款）'], res.items.map(r => tr(
     productLink(r.productId, names), label('outcome', r.result), num(money(r.revenueAverage)), num(r.qualityScore ?? '—'),
     (r.phaseBefore !== r.phaseAfter ? label('phase', r.phaseBefore) + ' → ' : '') + label('phase', r.phaseAfter),
-    reasonsText(r.reasons))), { id: 'results' }));
+    // P§18 is shown when it flags the product or waits for data.
+    reasonsText(['ineligible', 'pending_data'].includes(r.commercialEligibility?.status) ? [...r.reasons, r.commercialEligibility.cause] : r.reasons))), { id: 'results' }));
   return out;
 }
 
@@ -383,6 +384,23 @@ async function partnerView([id]) {
     PROJECT_STATUS[x.status] || x.status, date(x.startDate) + ' 至 ' + date(x.endDate))), { id: 'projects' }));
   add(out, h('h2', {}, '保证金台账（S§20）'), table(['日期', '类型', '金额', '变动后余额', '事由'], (p.ledger || []).map(e => tr(
     date(e.date || e.at), kinds[e.kind] || e.kind, num(money(e.amount)), num(money(e.balanceAfter)), e.reason || e.reference || ''))));
+  // 财务部 keeps the deposit (S§20): receipts in one sum, deductions by reference.
+  if (has('finance', 'admin') && p.kind === 'support') {
+    const f = h('form', { class: 'grid', id: 'deposit-form', novalidate: true },
+      h('label', { for: 'd-kind' }, '类型'), h('select', { id: 'd-kind', name: 'kind' }, h('option', { value: 'receipt' }, '缴纳'), h('option', { value: 'deduction' }, '扣除')),
+      h('label', { for: 'd-amount' }, '金额（元）'), h('input', { id: 'd-amount', name: 'amount', inputmode: 'decimal' }),
+      h('label', { for: 'd-date' }, '日期'), h('input', { id: 'd-date', name: 'date', type: 'date' }),
+      h('label', { for: 'd-reference' }, '凭证号（扣除时必填）'), h('input', { id: 'd-reference', name: 'reference' }),
+      h('label', { for: 'd-reason' }, '事由'), h('input', { id: 'd-reason', name: 'reason' }),
+      h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '记账')));
+    runForm(f, async () => {
+      const body = { kind: f.elements.kind.value, amount: f.elements.amount.value.trim() };
+      for (const k of ['date', 'reference', 'reason']) if (f.elements[k].value.trim()) body[k] = f.elements[k].value.trim();
+      await api('POST', `/partners/${encodeURIComponent(id)}/deposits`, body);
+      location.hash = `#/partners/${encodeURIComponent(id)}?posted=${Date.now()}`;
+    });
+    add(out, h('h2', {}, '保证金记账（S§20）'), f);
+  }
   if (has('auditor', 'admin')) add(out, h('p', { class: 'noprint' }, link('#/audit?entity=partner/' + encodeURIComponent(id), '查看审计追踪')));
   return out;
 }
@@ -457,7 +475,7 @@ async function settlements(_, q) {
     num(money(st.fee)), num(money(st.deductions)), num(money(st.fromDeposit)), num(money(st.payable)),
     h('span', { class: 'st-status' }, { draft: '待市场部确认', revenue_confirmed: '待财务部审批', approved: '已审批', returned: '已退回' }[st.status] || st.status),
     (st.acts || []).map(a => h('div', {}, `${who(a.by)} ${a.decision === 'approve' ? (a.step === 'confirm' ? '确认' : '审批通过') : '退回'} ${date(a.at)}`)),
-    h('td', { class: 'why', style: 'white-space:normal;min-width:16rem' }, reasonsText(st.reasons)),
+    h('td', { class: 'why' }, reasonsText(st.reasons)),
     h('div', { class: 'noprint' },
       has('auditor', 'admin') && link(`#/audit?entity=statement/${qt}/${st.projectId}`, '审计追踪'),
       st.status === 'draft' && has('marketing') && [h('button', { type: 'button', class: 'ok confirm', onclick: act(st, 'confirm', 'approve') }, '确认收入'), ' ',
@@ -518,8 +536,8 @@ async function peopleAdmin() {
   add(out, table(['姓名', '部门', '角色', '邮箱', '申报关联的合作伙伴', ''], list.map(p => {
     const row = tr(p.name, p.dept, p.roles.map(r => label('role', r)).join('、'), p.email || '', (p.relatedPartners || []).join('、'), '');
     row.lastChild.append(h('button', { type: 'button', onclick: () => {
-      const form = h('form', { class: 'grid' }, h('label', {}, '角色'), h('div', {}, roles.map(r => h('label', { style: 'margin-right:.8rem;font-weight:normal' },
-        h('input', { type: 'checkbox', name: 'roles', value: r, checked: p.roles.includes(r), style: 'width:auto' }), label('role', r)))),
+      const form = h('form', { class: 'grid' }, h('label', {}, '角色'), h('div', {}, roles.map(r => h('label', { class: 'choice' },
+        h('input', { type: 'checkbox', name: 'roles', value: r, checked: p.roles.includes(r) }), label('role', r)))),
       h('label', { for: 'dept' }, '部门'), h('input', { id: 'dept', name: 'dept', value: p.dept }),
       h('div', { class: 'full actions' }, h('button', { type: 'submit', class: 'primary' }, '保存')));
       runForm(form, async () => {
