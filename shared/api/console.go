@@ -18,7 +18,6 @@ import (
 	"productgov/shared/partner"
 	"productgov/shared/period"
 	"productgov/shared/problem"
-	"productgov/shared/product"
 	"productgov/shared/reason"
 )
 
@@ -203,27 +202,6 @@ func (s *Server) partnerProjects(w http.ResponseWriter, r *http.Request, _ direc
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": ps})
 	return nil
-}
-
-// productNames maps product ids to names for server pages (the report
-// names products, not ids); on a read error the page shows ids.
-func (s *Server) productNames(r *http.Request) map[string]string {
-	names := map[string]string{}
-	cursor := ""
-	for {
-		ps, next, err := s.App.ListProducts(r.Context(), product.Filter{}, cursor, 200)
-		if err != nil {
-			s.Log.Warn("products for page names", "err", err)
-			return names
-		}
-		for _, p := range ps {
-			names[p.ID] = p.Name
-		}
-		if next == "" {
-			return names
-		}
-		cursor = next
-	}
 }
 
 // peopleNames maps logins to names for server pages; a page still renders

@@ -22,6 +22,7 @@ import (
 	"productgov/shared/policy"
 	"productgov/shared/problem"
 	"productgov/shared/product"
+	"productgov/shared/reason"
 	"productgov/shared/store"
 )
 
@@ -720,7 +721,7 @@ func (s *Service) openAssessmentExit(ctx context.Context, r AssessmentRecord) (b
 	exitDate := r.Month.Add(4).First()
 	content := map[string]any{
 		"exitType":            "assessment",
-		"evaluation":          fmt.Sprintf("%s 月度考核进入退出期：%s（%s）", r.Month, r.Reason, r.Rule),
+		"evaluation":          fmt.Sprintf("%s月度考核进入退出期：%s（%s）", reason.Month(r.Month.String()), reason.Join(r.Reasons), r.Rule),
 		"exitPlan":            "按产品退出流程发布退出公告，停止新增用户，存量用户迁移后下架（P§21）",
 		"replacementProduct":  "无",
 		"exitDate":            exitDate.String(),

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -211,19 +214,55 @@ func (s *Service) BuildDashboard(ctx context.Context, caller directory.Person, m
 		}
 		cursor = next
 	}
-	results, err := s.MonthResults(ctx, m)
-	if err != nil {
-		return d, err
-	}
-	for _, r := range results {
-		d.Assessment.Ran = true
-		d.Assessment.Counts[r.Result.Result]++
-		n := NameID{ID: r.ProductID, Name: names[r.ProductID]}
-		if r.PhaseAfter == assessment.PhaseWarning || r.PhaseAfter == assessment.PhaseExit {
-			d.Assessment.ByPhase[r.PhaseAfter] = append(d.Assessment.ByPhase[r.PhaseAfter], n)
+	// The month's results a page at a time, at most maxDashboardProducts of
+	// them; the counts of a larger month come from its finished run.
+	var listed []*NameID
+	for cursor, read := "", 0; read < maxDashboardProducts; {
+		results, next, err := s.MonthResultsPage(ctx, m, cursor, 500)
+		if err != nil {
+			return d, err
 		}
-		if r.Result.Result == assessment.OutcomeFail {
-			d.Assessment.Failed = append(d.Assessment.Failed, n)
+		read += len(results)
+		for _, r := range results {
+			d.Assessment.Ran = true
+			d.Assessment.Counts[r.Result.Result]++
+			n := NameID{ID: r.ProductID, Name: names[r.ProductID]}
+			if r.PhaseAfter == assessment.PhaseWarning || r.PhaseAfter == assessment.PhaseExit {
+				d.Assessment.ByPhase[r.PhaseAfter] = append(d.Assessment.ByPhase[r.PhaseAfter], n)
+			}
+			if r.Result.Result == assessment.OutcomeFail {
+				d.Assessment.Failed = append(d.Assessment.Failed, n)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if run, err := s.AssessStore.GetRun(ctx, runKindAssessment, m.String()); err == nil && run.Status == "succeeded" {
+		var sum runSummary
+		if json.Unmarshal(run.Summary, &sum) == nil && sum.Total > 0 {
+			d.Assessment.Ran, d.Assessment.Counts = true, sum.Counts
+		}
+	}
+	for _, list := range append([][]NameID{d.Assessment.Failed}, slices.Collect(maps.Values(d.Assessment.ByPhase))...) {
+		for i := range list {
+			if list[i].Name == "" {
+				listed = append(listed, &list[i])
+			}
+		}
+	}
+	if len(listed) > 0 {
+		ids := make([]string, len(listed))
+		for i, n := range listed {
+			ids[i] = n.ID
+		}
+		found, err := s.ProductNames(ctx, ids)
+		if err != nil {
+			return d, err
+		}
+		for _, n := range listed {
+			n.Name = found[n.ID]
 		}
 	}
 	d.Waiting = []WaitingDecision{}
