@@ -205,7 +205,8 @@ func (s *Service) partnerFailure(job, p, partnerID string, err error) string {
 	switch problem.CodeOf(err) {
 	case problem.CodeInvalid, problem.CodeNotFound, problem.CodeConflict, problem.CodeForbidden:
 		if text := err.Error(); len(text) > MaxPartnerError {
-			return text[:MaxPartnerError-3] + "..." // whole in the log; a batch's payload is bounded
+			// Whole in the log; a batch's payload is bounded. Cut on a character.
+			return strings.ToValidUTF8(text[:MaxPartnerError-3], "") + "..."
 		}
 		return err.Error()
 	}
@@ -799,14 +800,22 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 	}
 	now := s.Now().UTC()
 	run.Status, run.FinishedAt, run.Error, run.Cause, run.Failures = "succeeded", &now, "", "", nil
-	if run.Failures = partnerFailures(results); len(run.Failures) > 0 {
-		// One partner's failure does not stop the others; the run says which failed.
-		ids := make([]string, len(run.Failures))
-		for i, f := range run.Failures {
-			ids[i] = f.PartnerID
+	failures := partnerFailures(results)
+	if len(failures) > 0 {
+		// One partner's failure does not stop the others; the run says which
+		// failed: the first summaryListHead in the record (an item holds 400
+		// KB), every one in the results object.
+		ids := make([]string, 0, min(len(failures), 20))
+		for _, f := range failures[:min(len(failures), 20)] {
+			ids = append(ids, f.PartnerID)
+		}
+		more := ""
+		if len(failures) > len(ids) {
+			more = fmt.Sprintf(" and %d more", len(failures)-len(ids))
 		}
 		run.Status, run.Error = store.RunFailed, "Settlement.PartnerFailed"
-		run.Cause = fmt.Sprintf("%d partner(s) failed: %s", len(ids), strings.Join(ids, ", "))
+		run.Cause = fmt.Sprintf("%d partner(s) failed: %s%s", len(failures), strings.Join(ids, ", "), more)
+		run.Failures = failures[:min(len(failures), summaryListHead)]
 	}
 	bucket, err := s.objects()
 	if err != nil {
@@ -818,7 +827,7 @@ func (s *Service) FinishSettlement(ctx context.Context, job, p string, results j
 	}
 	var items []json.RawMessage
 	_ = json.Unmarshal(results, &items)
-	run.Summary, _ = json.Marshal(map[string]any{"partners": len(items), "failed": len(run.Failures), "results": ref})
+	run.Summary, _ = json.Marshal(map[string]any{"partners": len(items), "failed": len(failures), "results": ref})
 	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
 }
 
