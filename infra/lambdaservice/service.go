@@ -826,12 +826,21 @@ func (s *Service) PeakRSS(function string) (map[int]uint64, error) {
 		if !inst.alive() {
 			continue
 		}
+		// The emulator forks its child from whichever of its threads runs:
+		// each thread lists its own children.
 		rie := inst.cmd.Process.Pid
-		children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", rie, rie))
+		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", rie))
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range strings.Fields(string(children)) {
+		var children []string
+		for _, t := range tasks {
+			b, err := os.ReadFile(t)
+			if err == nil {
+				children = append(children, strings.Fields(string(b))...)
+			}
+		}
+		for _, f := range children {
 			pid, err := strconv.Atoi(f)
 			if err != nil {
 				continue
