@@ -5,7 +5,7 @@
 package localproc
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -54,29 +54,24 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = cmd.Stdout
+	// exec copies the output through lines, and Wait returns only after
+	// the copy has read everything, so an early exit's message always holds
+	// its last words. WaitDelay bounds that wait when a grandchild keeps
+	// the pipe open after the process itself has gone.
+	var tail tailBuffer
+	lines := &lineWriter{tail: &tail, log: logw}
+	cmd.Stdout = lines
+	cmd.Stderr = lines
+	cmd.WaitDelay = 2 * time.Second
 	// Pdeathsig fires when the forking thread exits; pin it for the fork.
 	runtime.LockOSThread()
-	err = cmd.Start()
+	err := cmd.Start()
 	runtime.UnlockOSThread()
 	if err != nil {
 		return nil, fmt.Errorf("%s: start: %w", o.Name, err)
 	}
 	p := &Process{cmd: cmd, done: make(chan struct{})}
-	var tail tailBuffer
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			tail.add(line)
-			fmt.Fprintln(logw, line)
-		}
-	}()
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	go func() { _ = cmd.Wait(); lines.flush(); close(p.done) }()
 
 	deadline := time.Now().Add(o.Timeout)
 	for {
@@ -124,6 +119,39 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// lineWriter splits a process's output into lines for the log and the tail.
+// exec calls Write from one goroutine, so it needs no lock of its own.
+type lineWriter struct {
+	tail    *tailBuffer
+	log     io.Writer
+	partial []byte
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.partial = append(w.partial, b...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		w.line(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+}
+
+// flush passes on a last line that had no newline.
+func (w *lineWriter) flush() {
+	if len(w.partial) > 0 {
+		w.line(string(w.partial))
+		w.partial = nil
+	}
+}
+
+func (w *lineWriter) line(s string) {
+	w.tail.add(s)
+	fmt.Fprintln(w.log, s)
 }
 
 // tailBuffer keeps the last lines of a process's output.
