@@ -49,3 +49,7 @@ func NewTestBucket(tb testing.TB) (*s3.Client, string) {
 	}
 	return client, name
 }
+
+// StopShared stops the server this test binary started, if it started one:
+// for a TestMain that already runs another service's RunTests.
+func StopShared() { shared.Stop() }

@@ -1,10 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -100,7 +99,8 @@ var phaseNames = map[assessment.Phase]string{
 	assessment.PhaseAssessment: "考核期", assessment.PhaseWarning: "预警期", assessment.PhaseExit: "退出期", "": "—",
 }
 
-// monthReport is the zh-CN monthly report's content (SPEC 3, 5).
+// monthReport is the zh-CN monthly report's content (SPEC 3, 5): the
+// counts, and one page of the results it lists.
 type monthReport struct {
 	Title   string
 	Month   period.Month
@@ -112,8 +112,24 @@ type monthReport struct {
 	// track was assessed (SPEC 3 "Missing data").
 	Tracks []pendingTrackLine
 	Total  int
+	// Sizes counts each list over every page.
+	Sizes assessment.ListSizes
+	// Page and Pages place this page among the report's pages (from 1);
+	// Prev and Next are its neighbours, 0 where there is none.
+	Page, Pages, Prev, Next int
 	// Names are the products' names by id.
 	Names map[string]string
+}
+
+// place makes the report show page (from 1) of its Pages, with its neighbours.
+func (r *monthReport) place(page int) {
+	r.Page, r.Prev, r.Next = page, 0, 0
+	if page > 1 {
+		r.Prev = page - 1
+	}
+	if page < r.Pages {
+		r.Next = page + 1
+	}
 }
 
 // pendingTrackLine is one pending track as the report page shows it.
@@ -139,25 +155,36 @@ func (s *Server) productNamesOf(r *http.Request, ids []string) map[string]string
 	return names
 }
 
-// buildReport reads the month's finished report from the work bucket: the
-// counts and the results it lists (phase changes, pending data), never every
-// result, so a national month reads a few MB, not a million items.
-func (s *Server) buildReport(r *http.Request) (monthReport, app.MonthReport, int, error) {
+// reportPageParam is the report page's ?page= (from 1, default 1).
+func reportPageParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, problem.InvalidField("page", "must be a whole number from 1")
+	}
+	return n, nil
+}
+
+// monthReportOf reads the month's finished report from the work bucket: its
+// counts and list sizes, never every result.
+func (s *Server) monthReportOf(r *http.Request) (app.MonthReport, int, error) {
 	m, err := pathMonthValue(r)
 	if err != nil {
-		return monthReport{}, app.MonthReport{}, 0, err
+		return app.MonthReport{}, 0, err
 	}
 	full, run, err := s.App.AssessmentReport(r.Context(), m)
-	if err != nil {
-		return monthReport{}, full, 0, err
-	}
-	ids := make([]string, len(full.Listed))
-	for i, res := range full.Listed {
-		ids[i] = res.ProductID
-	}
+	return full, run.Runs, err
+}
+
+// reportOn lays out one page of listed results for the report page and the
+// workbook: by section, with the products' names.
+func (s *Server) reportOn(r *http.Request, m period.Month, full app.MonthReport, listed []assessment.Result) monthReport {
 	rep := monthReport{Title: fmt.Sprintf("%s产品月度考核报告", reason.Month(m.String())), Month: m, Total: full.Total,
-		Version: full.PolicyVersion, Names: s.productNamesOf(r, ids)}
-	for _, res := range full.Listed {
+		Version: full.PolicyVersion, Sizes: full.Sizes, Pages: max(full.Pages, 1), Names: s.productNamesOf(r, productIDs(listed))}
+	for _, res := range listed {
 		if res.PhaseBefore != res.PhaseAfter {
 			rep.Changes = append(rep.Changes, res)
 		}
@@ -176,14 +203,27 @@ func (s *Server) buildReport(r *http.Request) (monthReport, app.MonthReport, int
 	for _, o := range assessment.Outcomes {
 		rep.Counts = append(rep.Counts, countLine{outcomeNames[o], full.Counts[o]})
 	}
-	return rep, full, run.Runs, nil
+	return rep
 }
 
+// assessmentReport renders one page of the month's report (?page=, 1000
+// listed results a page), so a national month's page stays a page.
 func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	rep, _, _, err := s.buildReport(r)
+	page, err := reportPageParam(r)
 	if err != nil {
 		return err
 	}
+	full, _, err := s.monthReportOf(r)
+	if err != nil {
+		return err
+	}
+	listed, err := s.App.ReportPage(r.Context(), full, page)
+	if err != nil {
+		return err
+	}
+	m, _ := pathMonthValue(r)
+	rep := s.reportOn(r, m, full, listed)
+	rep.place(page)
 	return renderPage(w, http.StatusOK, "report.html", rep)
 }
 
@@ -191,12 +231,13 @@ func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ dire
 // bucket (a presigned download, so its size is not bound by the 6 MB a
 // Lambda answer carries), writing it there on the first request of a run.
 func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	rep, full, run, err := s.buildReport(r)
+	full, run, err := s.monthReportOf(r)
 	if err != nil {
 		return err
 	}
-	url, err := s.App.RunExport(r.Context(), "assessment", rep.Month.String(), run, "report.xlsx",
-		fmt.Sprintf("月度产品考核报告-%s.xlsx", rep.Month), func() ([]byte, error) { return reportXLSX(rep, full) })
+	m, _ := pathMonthValue(r)
+	url, err := s.App.RunExport(r.Context(), "assessment", m.String(), run, "report.xlsx",
+		fmt.Sprintf("月度产品考核报告-%s.xlsx", m), func(out io.Writer) error { return s.reportXLSX(r, out, m, full) })
 	if err != nil {
 		return err
 	}
@@ -205,34 +246,62 @@ func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ 
 }
 
 // reportXLSX writes the report as a workbook: the counts, and every result
-// the report lists with its figures, rule and reason.
-func reportXLSX(rep monthReport, full app.MonthReport) ([]byte, error) {
+// the report lists with its figures, rule and reason, page by page through
+// excelize's stream writer, so a national month's rows are never all held.
+func (s *Server) reportXLSX(r *http.Request, out io.Writer, m period.Month, full app.MonthReport) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	const summary, detail = "汇总", "明细"
 	f.SetSheetName("Sheet1", summary)
-	rows := [][]any{{rep.Title}, {"策略版本", rep.Version}, {"产品数", rep.Total}, {}, {"考核结果", "产品数"}}
-	for _, c := range rep.Counts {
+	head := s.reportOn(r, m, full, nil)
+	rows := [][]any{{head.Title}, {"策略版本", head.Version}, {"产品数", head.Total}, {}, {"考核结果", "产品数"}}
+	for _, c := range head.Counts {
 		rows = append(rows, []any{c.Name, c.Count})
 	}
 	writeRows(f, summary, rows)
 	if _, err := f.NewSheet(detail); err != nil {
-		return nil, err
+		return err
 	}
-	rows = [][]any{{"产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}}
-	listed := append([]assessment.Result(nil), full.Listed...)
-	sort.Slice(listed, func(i, j int) bool { return listed[i].ProductID < listed[j].ProductID })
-	for _, res := range listed {
-		rows = append(rows, []any{rep.Names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result], amountText(res.RevenueAverage),
-			boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
-			phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), full.PolicyVersion})
+	sw, err := f.NewStreamWriter(detail)
+	if err != nil {
+		return err
 	}
-	writeRows(f, detail, rows)
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, err
+	row := 1
+	add := func(cells []any) error {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		row++
+		return sw.SetRow(cell, cells)
 	}
-	return buf.Bytes(), nil
+	if err := add([]any{"产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}); err != nil {
+		return err
+	}
+	for page := 1; page <= max(full.Pages, 1); page++ {
+		listed, err := s.App.ReportPage(r.Context(), full, page)
+		if err != nil {
+			return err
+		}
+		names := s.productNamesOf(r, productIDs(listed))
+		for _, res := range listed {
+			if err := add([]any{names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result], amountText(res.RevenueAverage),
+				boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
+				phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), full.PolicyVersion}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	_, err = f.WriteTo(out)
+	return err
+}
+
+func productIDs(results []assessment.Result) []string {
+	ids := make([]string, len(results))
+	for i, res := range results {
+		ids[i] = res.ProductID
+	}
+	return ids
 }
 
 func writeRows(f *excelize.File, sheet string, rows [][]any) {

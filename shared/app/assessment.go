@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
+	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +37,7 @@ type Assessments interface {
 	AssessmentDocs(ctx context.Context, m period.Month, ids []string) (map[string][]byte, error)
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
 	PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally store.PageTally) error
-	AssessmentPages(ctx context.Context, m period.Month, run, shard int, prefix string) ([][]byte, error)
+	EachAssessmentPage(ctx context.Context, m period.Month, run, shard int, prefix string, fn func(doc []byte) error) error
 	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
 	GetRun(ctx context.Context, kind, period string) (store.Run, error)
 	PutRun(ctx context.Context, m auditMeta, r store.Run) error
@@ -249,29 +251,26 @@ func listedInReport(r AssessmentRecord) bool {
 		r.Result.Result == assessment.OutcomePendingData || len(r.PendingTracks) > 0
 }
 
-// runTallies reads the page tallies of the month's latest run (of one
-// segment, when given); ok is false when the run kept none (the results
-// are then swept).
-func (s *Service) runTallies(ctx context.Context, month period.Month, seg *AssessmentSegment) ([]pageTally, bool, error) {
-	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
-	if err != nil || run.Runs == 0 {
-		return nil, false, err
+// eachTally calls fn with each page tally of a month's run (of one segment,
+// when given), one at a time; ok is false when the run kept none (the
+// results are then swept).
+func (s *Service) eachTally(ctx context.Context, month period.Month, run int, seg *AssessmentSegment, fn func(pageTally) error) (ok bool, err error) {
+	if run == 0 {
+		return false, nil
 	}
 	shard, prefix := store.AllShards, ""
 	if seg != nil {
 		shard, prefix = seg.Shard, seg.tallyPrefix()
 	}
-	docs, err := s.AssessStore.AssessmentPages(ctx, month, run.Runs, shard, prefix)
-	if err != nil || len(docs) == 0 {
-		return nil, false, err
-	}
-	out := make([]pageTally, len(docs))
-	for i, d := range docs {
-		if err := json.Unmarshal(d, &out[i]); err != nil {
-			return nil, false, err
+	err = s.AssessStore.EachAssessmentPage(ctx, month, run, shard, prefix, func(doc []byte) error {
+		var t pageTally
+		if err := json.Unmarshal(doc, &t); err != nil {
+			return err
 		}
-	}
-	return out, true, nil
+		ok = true
+		return fn(t)
+	})
+	return ok, err
 }
 
 // maxCatchUpMonths bounds how far a run looks back for missing months of one
@@ -664,23 +663,24 @@ func withFlag(flags []string, flag string, on bool) []string {
 // twice.
 func (s *Service) OpenAssessmentExits(ctx context.Context, month period.Month, seg *AssessmentSegment) (int, error) {
 	opened := 0
-	tallies, ok, err := s.runTallies(ctx, month, seg)
+	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
 	if err != nil {
 		return 0, err
 	}
-	if ok || seg != nil {
-		for _, t := range tallies {
-			for _, r := range t.Exits {
-				done, err := s.openAssessmentExit(ctx, r)
-				if err != nil {
-					return opened, err
-				}
-				if done {
-					opened++
-				}
+	ok, err := s.eachTally(ctx, month, run.Runs, seg, func(t pageTally) error {
+		for _, r := range t.Exits {
+			done, err := s.openAssessmentExit(ctx, r)
+			if err != nil {
+				return err
+			}
+			if done {
+				opened++
 			}
 		}
-		return opened, nil
+		return nil
+	})
+	if ok || seg != nil || err != nil {
+		return opened, err
 	}
 	cursor := ""
 	for {
@@ -744,29 +744,44 @@ func (s *Service) openAssessmentExit(ctx context.Context, r AssessmentRecord) (b
 }
 
 // FinishAssessment records the month's run as done with its report (SPEC 3).
-// It pages through the results and keeps only those the report lists (phase
-// changes, exits, pending data, P§18 flags), so memory does not grow with
-// the portfolio.
+// It reads the page tallies one at a time (the results, when the run kept
+// none), sorts the results the report lists (phase changes, exits, pending
+// data, P§18 flags) with a spill to a temporary file, and writes them to the
+// work bucket a page at a time, so its memory does not grow with the
+// portfolio: the run record and the report object keep the counts and the
+// head of each list. It returns that head.
 func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (assessment.RunReport, error) {
+	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
+	if err != nil {
+		return assessment.RunReport{}, err
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return assessment.RunReport{}, err
+	}
 	counts := map[assessment.Outcome]int{}
 	for _, o := range assessment.Outcomes {
 		counts[o] = 0
 	}
 	total := 0
-	var listed []assessment.Result
-	tallies, ok, err := s.runTallies(ctx, month, nil)
-	if err != nil {
-		return assessment.RunReport{}, err
-	}
-	for _, t := range tallies {
+	listed := newSpillSorter(reportSpillAt, assessment.ResultBefore)
+	defer listed.Close()
+	ok, err := s.eachTally(ctx, month, run.Runs, nil, func(t pageTally) error {
 		total += t.Total
 		for o, n := range t.Counts {
 			counts[o] += n
 		}
-		listed = append(listed, t.Listed...)
+		for _, res := range t.Listed {
+			if err := listed.Add(res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return assessment.RunReport{}, err
 	}
-	cursor := ""
-	for !ok {
+	for cursor := ""; !ok; {
 		docs, next, err := s.AssessStore.MonthAssessmentDocs(ctx, month, cursor, 500)
 		if err != nil {
 			return assessment.RunReport{}, err
@@ -779,7 +794,9 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 			total++
 			counts[r.Result.Result]++
 			if listedInReport(r) {
-				listed = append(listed, r.Result)
+				if err := listed.Add(r.Result); err != nil {
+					return assessment.RunReport{}, err
+				}
 			}
 		}
 		if next == "" {
@@ -787,55 +804,108 @@ func (s *Service) FinishAssessment(ctx context.Context, month period.Month) (ass
 		}
 		cursor = next
 	}
-	report := assessment.Report(listed)
+	full := MonthReport{PolicyVersion: run.PolicyVersion, PageSize: reportPageSize,
+		PagePrefix: runObjectKey(runKindAssessment, month.String(), run.Runs, "listed/")}
+	head := assessment.NewReportBuilder(summaryListHead)
+	page := make([]assessment.Result, 0, reportPageSize)
+	putPage := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		body, err := json.Marshal(page)
+		if err != nil {
+			return err
+		}
+		if err := bucket.Put(ctx, full.pageKey(full.Pages), "application/json", body); err != nil {
+			return err
+		}
+		full.Pages++
+		page = page[:0]
+		return nil
+	}
+	err = listed.Each(func(res assessment.Result) error {
+		head.Add(res)
+		full.Listed++
+		if page = append(page, res); len(page) == reportPageSize {
+			return putPage()
+		}
+		return nil
+	})
+	if err == nil {
+		err = putPage()
+	}
+	if err != nil {
+		return assessment.RunReport{}, err
+	}
+	report := head.Report()
 	report.Total, report.Counts = total, counts
-	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
-	if err != nil {
-		return report, err
-	}
-	// The whole report (every listed result) goes to the bucket; the run
-	// record keeps the counts and the head of each list, so it stays far
-	// below DynamoDB's 400 KB item size at a national run's thousands.
-	bucket, err := s.objects()
-	if err != nil {
-		return report, err
-	}
-	full, err := json.Marshal(MonthReport{RunReport: report, PolicyVersion: run.PolicyVersion, Listed: listed})
+	full.RunReport = report
+	body, err := json.Marshal(full)
 	if err != nil {
 		return report, err
 	}
 	ref := ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(runKindAssessment, month.String(), run.Runs, "report.json")}
-	if err := bucket.Put(ctx, ref.Key, "application/json", full); err != nil {
+	if err := bucket.Put(ctx, ref.Key, "application/json", body); err != nil {
 		return report, err
 	}
 	now := s.Now().UTC()
 	run.Status, run.FinishedAt, run.Error, run.Cause = "succeeded", &now, "", ""
-	head := headOf(report)
-	run.Summary, _ = json.Marshal(runSummary{RunReport: head, Full: ref, Truncated: !reflect.DeepEqual(head, report)})
+	run.Summary, _ = json.Marshal(runSummary{RunReport: report, Full: ref, Truncated: report.Truncated()})
 	return report, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
 }
 
+// reportSpillAt bounds the listed results the Report step holds in memory
+// (about 2 KB each) before it spills a sorted run to a temporary file.
+const reportSpillAt = 2000
+
+// reportPageSize is how many listed results one page object of a report
+// holds: about 2 MB, one page of the report as people read it.
+const reportPageSize = 1000
+
 // RunExport returns a download URL of an export of one run of a job (kind,
 // period, run), writing it to the work bucket with build on the first
-// request: a run's exports never change, so each is built once.
-func (s *Service) RunExport(ctx context.Context, kind, p string, run int, name, filename string, build func() ([]byte, error)) (string, error) {
+// request: a run's exports never change, so each is built once. build
+// writes to a temporary file, so an export's size is not held in memory.
+func (s *Service) RunExport(ctx context.Context, kind, p string, run int, name, filename string, build func(w io.Writer) error) (string, error) {
 	bucket, err := s.objects()
 	if err != nil {
 		return "", err
 	}
 	key := runObjectKey(kind, p, run, name)
 	if _, err := bucket.Size(ctx, key); problem.CodeOf(err) == problem.CodeNotFound {
-		body, err := build()
-		if err != nil {
-			return "", err
-		}
-		if err := bucket.Put(ctx, key, contentTypeOf(name), body); err != nil {
+		if err := putBuilt(ctx, bucket, key, contentTypeOf(name), build); err != nil {
 			return "", err
 		}
 	} else if err != nil {
 		return "", err
 	}
 	return bucket.DownloadURL(ctx, key, filename, exportLinkTTL)
+}
+
+// putBuilt writes what build writes to a temporary file, then the file to
+// the bucket.
+func putBuilt(ctx context.Context, bucket ObjectStore, key, contentType string, build func(w io.Writer) error) error {
+	f, err := os.CreateTemp("", "export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 64<<10)
+	if err := build(w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return bucket.PutFile(ctx, key, contentType, f, size)
 }
 
 // exportLinkTTL is how long a download link works: long enough to start the
@@ -855,43 +925,46 @@ func contentTypeOf(name string) string {
 }
 
 // summaryListHead bounds each list a run record keeps (the whole lists are
-// in the report object).
+// in the report's pages).
 const summaryListHead = 100
 
 // runSummary is what an assessment run record keeps of its report: the
-// counts, the first summaryListHead entries of each list, and where the
-// whole report is.
+// counts, the first summaryListHead entries of each list with each list's
+// size, and where the whole report is.
 type runSummary struct {
 	assessment.RunReport
 	// Truncated says some list holds only its head.
 	Truncated bool `json:"truncated,omitempty"`
-	// Full is the whole report in the work bucket (MonthReport).
+	// Full is the report in the work bucket (MonthReport).
 	Full ObjectRef `json:"full"`
 }
 
-func headOf(r assessment.RunReport) assessment.RunReport {
-	r.PhaseChanges = r.PhaseChanges[:min(len(r.PhaseChanges), summaryListHead)]
-	r.ExitsOpened = r.ExitsOpened[:min(len(r.ExitsOpened), summaryListHead)]
-	r.PendingData = r.PendingData[:min(len(r.PendingData), summaryListHead)]
-	r.PendingTracks = r.PendingTracks[:min(len(r.PendingTracks), summaryListHead)]
-	r.CommercialIneligible = r.CommercialIneligible[:min(len(r.CommercialIneligible), summaryListHead)]
-	return r
-}
-
-// MonthReport is a finished run's whole report, as kept in the work bucket:
-// the counts and lists, the policy version, and every result it lists.
+// MonthReport is a finished run's report as kept in the work bucket: the
+// counts and the head of each list, the policy version, and where every
+// result it lists is, in report order (product id, then month), PageSize to
+// a page object.
 type MonthReport struct {
 	assessment.RunReport
-	PolicyVersion string              `json:"policyVersion"`
-	Listed        []assessment.Result `json:"listed"`
+	PolicyVersion string `json:"policyVersion"`
+	// Listed is how many results the report lists.
+	Listed int `json:"listed"`
+	// Pages is how many page objects hold them.
+	Pages      int    `json:"pages"`
+	PageSize   int    `json:"pageSize"`
+	PagePrefix string `json:"pagePrefix"`
 }
 
-// maxReportObject bounds the report object a page reads (a national run's
-// listed results are a few MB).
-const maxReportObject = 256 << 20
+// pageKey names the i-th (0-based) page object of the report: a JSON array
+// of the listed results.
+func (r MonthReport) pageKey(i int) string { return fmt.Sprintf("%s%05d.json", r.PagePrefix, i) }
+
+// maxReportObject bounds a report object a page reads (a page object is
+// about 2 MB).
+const maxReportObject = 64 << 20
 
 // AssessmentReport reads the report of a month's finished run from the work
-// bucket: not_found while the month has no finished run.
+// bucket (its counts, list heads and pages): not_found while the month has
+// no finished run.
 func (s *Service) AssessmentReport(ctx context.Context, month period.Month) (MonthReport, store.Run, error) {
 	run, err := s.AssessStore.GetRun(ctx, runKindAssessment, month.String())
 	if err != nil {
@@ -911,6 +984,27 @@ func (s *Service) AssessmentReport(ctx context.Context, month period.Month) (Mon
 	}
 	var rep MonthReport
 	return rep, run, json.Unmarshal(raw, &rep)
+}
+
+// ReportPage reads the results on one page (from 1) of a report, in report
+// order: an empty page for a report that lists none.
+func (s *Service) ReportPage(ctx context.Context, rep MonthReport, page int) ([]assessment.Result, error) {
+	if page < 1 || page > max(rep.Pages, 1) {
+		return nil, problem.InvalidField("page", fmt.Sprintf("must be between 1 and %d", max(rep.Pages, 1)))
+	}
+	if rep.Pages == 0 {
+		return []assessment.Result{}, nil
+	}
+	bucket, err := s.objects()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bucket.Get(ctx, rep.pageKey(page-1), maxReportObject)
+	if err != nil {
+		return nil, err
+	}
+	var out []assessment.Result
+	return out, json.Unmarshal(raw, &out)
 }
 
 // MonthResults reads every result of a month, in product order.

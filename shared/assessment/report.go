@@ -59,56 +59,117 @@ type RunReport struct {
 	PendingTracks []TrackNote `json:"pendingTracks"`
 	// CommercialIneligible lists the products flagged commercial_ineligible (P§18).
 	CommercialIneligible []ProductNote `json:"commercialIneligible"`
+	// Sizes counts each list in full, also where a list keeps only its head.
+	Sizes ListSizes `json:"sizes"`
+}
+
+// ListSizes counts each list of a report in full: a report whose lists
+// keep only their heads (a run record's) still says how long each is.
+type ListSizes struct {
+	PhaseChanges         int `json:"phaseChanges"`
+	ExitsOpened          int `json:"exitsOpened"`
+	PendingData          int `json:"pendingData"`
+	PendingTracks        int `json:"pendingTracks"`
+	CommercialIneligible int `json:"commercialIneligible"`
 }
 
 // Report aggregates results into a run report. It does not depend on the
 // order of results: every list is sorted by product id, then month.
 func Report(results []Result) RunReport {
-	r := RunReport{
-		Total:                len(results),
+	sorted := append([]Result(nil), results...)
+	sort.SliceStable(sorted, func(i, j int) bool { return ResultBefore(sorted[i], sorted[j]) })
+	b := NewReportBuilder(0)
+	for _, res := range sorted {
+		b.Add(res)
+	}
+	return b.Report()
+}
+
+// ResultBefore is the order of a report's lists: by product id, then month.
+func ResultBefore(a, b Result) bool {
+	if a.ProductID != b.ProductID {
+		return a.ProductID < b.ProductID
+	}
+	return a.Month.Before(b.Month)
+}
+
+// ReportBuilder builds a run report from results added in report order
+// (ResultBefore), one at a time, so a national run's report needs no slice
+// of every result: with a limit, each list keeps only its first entries
+// while Sizes counts them all.
+type ReportBuilder struct {
+	limit int
+	r     RunReport
+}
+
+// NewReportBuilder starts an empty report whose lists keep at most limit
+// entries each (0: every entry).
+func NewReportBuilder(limit int) *ReportBuilder {
+	b := &ReportBuilder{limit: limit, r: RunReport{
 		Counts:               make(map[Outcome]int, len(Outcomes)),
 		PhaseChanges:         []PhaseChange{},
 		ExitsOpened:          []ProductNote{},
 		PendingData:          []ProductNote{},
 		PendingTracks:        []TrackNote{},
 		CommercialIneligible: []ProductNote{},
-	}
+	}}
 	for _, o := range Outcomes {
-		r.Counts[o] = 0
+		b.r.Counts[o] = 0
 	}
-	sorted := append([]Result(nil), results...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].ProductID != sorted[j].ProductID {
-			return sorted[i].ProductID < sorted[j].ProductID
-		}
-		return sorted[i].Month.Before(sorted[j].Month)
-	})
-	for _, res := range sorted {
-		r.Counts[res.Result]++
-		note := ProductNote{ProductID: res.ProductID, Month: res.Month, Reason: res.Reason, Reasons: res.Reasons}
-		if res.PhaseBefore != res.PhaseAfter {
+	return b
+}
+
+// keeps says whether a list that holds n entries takes one more.
+func (b *ReportBuilder) keeps(n int) bool { return b.limit == 0 || n < b.limit }
+
+// Add counts one result and lists it where the report lists it (SPEC 3:
+// phase changes, exits, pending data and tracks, P§18 flags).
+func (b *ReportBuilder) Add(res Result) {
+	r := &b.r
+	r.Total++
+	r.Counts[res.Result]++
+	note := ProductNote{ProductID: res.ProductID, Month: res.Month, Reason: res.Reason, Reasons: res.Reasons}
+	if res.PhaseBefore != res.PhaseAfter {
+		if r.Sizes.PhaseChanges++; b.keeps(len(r.PhaseChanges)) {
 			r.PhaseChanges = append(r.PhaseChanges, PhaseChange{
 				ProductID: res.ProductID, Month: res.Month, From: res.PhaseBefore, To: res.PhaseAfter,
 				OpensExit: res.OpensExit, Rule: res.Rule, Reason: res.Reason, Reasons: res.Reasons,
 				Transitions: append([]Transition(nil), res.Transitions...),
 			})
 		}
-		if res.OpensExit {
+	}
+	if res.OpensExit {
+		if r.Sizes.ExitsOpened++; b.keeps(len(r.ExitsOpened)) {
 			r.ExitsOpened = append(r.ExitsOpened, note)
 		}
-		if res.Result == OutcomePendingData {
+	}
+	if res.Result == OutcomePendingData {
+		if r.Sizes.PendingData++; b.keeps(len(r.PendingData)) {
 			r.PendingData = append(r.PendingData, note)
 		}
-		for _, pt := range res.PendingTracks {
+	}
+	for _, pt := range res.PendingTracks {
+		if r.Sizes.PendingTracks++; b.keeps(len(r.PendingTracks)) {
 			r.PendingTracks = append(r.PendingTracks, TrackNote{ProductID: res.ProductID, Month: res.Month,
 				Track: pt.Track, Missing: append([]string(nil), pt.Missing...), Months: append([]period.Month(nil), pt.Months...)})
 		}
-		if res.CommercialIneligible {
+	}
+	if res.CommercialIneligible {
+		if r.Sizes.CommercialIneligible++; b.keeps(len(r.CommercialIneligible)) {
 			r.CommercialIneligible = append(r.CommercialIneligible, ProductNote{
 				ProductID: res.ProductID, Month: res.Month, Reason: res.CommercialEligibility.Reason,
 				Reasons: []reason.Reason{res.CommercialEligibility.Cause},
 			})
 		}
 	}
-	return r
+}
+
+// Report is the report of the results added so far.
+func (b *ReportBuilder) Report() RunReport { return b.r }
+
+// Truncated says some list keeps only its head.
+func (r RunReport) Truncated() bool {
+	return r.Sizes.PhaseChanges > len(r.PhaseChanges) || r.Sizes.ExitsOpened > len(r.ExitsOpened) ||
+		r.Sizes.PendingData > len(r.PendingData) || r.Sizes.PendingTracks > len(r.PendingTracks) ||
+		r.Sizes.CommercialIneligible > len(r.CommercialIneligible)
 }

@@ -1,6 +1,8 @@
 package assessment
 
 import (
+	"fmt"
+	"sort"
 	"testing"
 )
 
@@ -60,5 +62,51 @@ func TestReport(t *testing.T) {
 	}
 	if empty := Report(nil); empty.Total != 0 || empty.PhaseChanges == nil || empty.Counts[OutcomePass] != 0 {
 		t.Errorf("empty report %+v", empty)
+	}
+}
+
+func TestReportBuilderHeads(t *testing.T) {
+	rules := DefaultRules()
+	var results []Result
+	for i := range 12 {
+		in := cooperativeInput()
+		in.Product.ID = fmt.Sprintf("P-%02d", 11-i)
+		switch i % 3 {
+		case 0:
+			in.QualityScore = scorePtr("12") // a phase change
+		case 1:
+			in.QualityScore, in.Revenue = nil, nil // pending data, two pending tracks
+		}
+		results = append(results, mustAssess(t, in, rules))
+	}
+	full := Report(results)
+	sorted := append([]Result(nil), results...)
+	sort.Slice(sorted, func(i, j int) bool { return ResultBefore(sorted[i], sorted[j]) })
+	tests := []struct {
+		limit         int
+		wantTruncated bool
+	}{{0, false}, {100, false}, {8, false}, {3, true}, {1, true}}
+	for _, tt := range tests {
+		b := NewReportBuilder(tt.limit)
+		for _, res := range sorted {
+			b.Add(res)
+		}
+		head := b.Report()
+		if head.Truncated() != tt.wantTruncated || head.Sizes != full.Sizes || head.Total != full.Total {
+			t.Errorf("limit %d: truncated %v sizes %+v total %d, want %v %+v %d", tt.limit, head.Truncated(), head.Sizes, head.Total,
+				tt.wantTruncated, full.Sizes, full.Total)
+		}
+		want := func(n int) int { return map[bool]int{true: min(n, tt.limit), false: n}[tt.limit > 0] }
+		if len(head.PendingTracks) != want(full.Sizes.PendingTracks) || len(head.PhaseChanges) != want(full.Sizes.PhaseChanges) {
+			t.Errorf("limit %d: %d tracks %d changes", tt.limit, len(head.PendingTracks), len(head.PhaseChanges))
+		}
+		for i, c := range head.PhaseChanges {
+			if c.ProductID != full.PhaseChanges[i].ProductID {
+				t.Errorf("limit %d: head %d is %s, the full report's %s", tt.limit, i, c.ProductID, full.PhaseChanges[i].ProductID)
+			}
+		}
+	}
+	if full.Sizes != (ListSizes{PhaseChanges: 4, PendingData: 4, PendingTracks: 8}) {
+		t.Errorf("sizes %+v", full.Sizes)
 	}
 }

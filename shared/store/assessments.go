@@ -78,28 +78,31 @@ func pagesKey(m period.Month, run int) string { return fmt.Sprintf("ASSESSPAGES#
 // AllShards asks AssessmentPages for the tallies of every shard.
 const AllShards = -1
 
-// AssessmentPages reads the page tallies of a month's run: of one shard
-// whose keys begin with prefix ("<stage>/<shard>#": one segment's), or of
-// every shard (AllShards).
-func (s *Store) AssessmentPages(ctx context.Context, m period.Month, run, shard int, prefix string) ([][]byte, error) {
+// EachAssessmentPage calls fn with each page tally of a month's run, a
+// query page at a time so no more than one page is held: of one shard whose
+// keys begin with prefix ("<stage>/<shard>#": one segment's), or of every
+// shard (AllShards).
+func (s *Store) EachAssessmentPage(ctx context.Context, m period.Month, run, shard int, prefix string, fn func(doc []byte) error) error {
 	parts := partitions{pkAttr: "pk", skAttr: "sk", prefix: prefix, pks: s.shardKeys(pagesKey(m, run))}
 	if shard != AllShards {
 		parts.pks = []string{shardKey(pagesKey(m, run), shard)}
 	}
-	var out [][]byte
 	cursor := ""
 	for {
-		p, err := s.walk(ctx, parts, cursor, 1000)
+		// A tally is at most a few KB; 100 of them stay far below a query's 1 MB.
+		p, err := s.walk(ctx, parts, cursor, 100)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, raw := range p.items {
 			if doc, ok := raw["doc"].(*ddb.AttributeValueMemberS); ok {
-				out = append(out, []byte(doc.Value))
+				if err := fn([]byte(doc.Value)); err != nil {
+					return err
+				}
 			}
 		}
 		if p.cursor == "" {
-			return out, nil
+			return nil
 		}
 		cursor = p.cursor
 	}

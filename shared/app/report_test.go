@@ -1,0 +1,138 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"productgov/infra/dynamolocal"
+	"productgov/infra/s3local"
+	"productgov/shared/app"
+	"productgov/shared/assessment"
+	"productgov/shared/audit"
+	"productgov/shared/objects"
+	"productgov/shared/period"
+	"productgov/shared/problem"
+	"productgov/shared/store"
+)
+
+func TestMain(m *testing.M) {
+	code := dynamolocal.RunTests(m)
+	s3local.StopShared()
+	os.Exit(code)
+}
+
+// The Report step of a national run (SPEC 3): more listed results than it
+// holds in memory, arriving in page-tally order, come out sorted in pages
+// of 1000, with the head of each list and each list's size in the run record.
+func TestFinishAssessmentPagesTheReport(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamolocal.NewTestTable(t)
+	st := store.New(client, table)
+	s3c, bucket := s3local.NewTestBucket(t)
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	svc := &app.Service{AssessStore: st, Objects: objects.New(s3c, bucket), Now: func() time.Time { return now }}
+	month := period.MustMonth("2026-11")
+	meta := audit.Meta{Actor: "test", RequestID: "t", At: now}
+	if err := st.PutRun(ctx, meta, store.Run{Kind: "assessment", Period: month.String(), PolicyVersion: "2023.09-v2",
+		Status: "running", StartedAt: now, Runs: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	// 2,600 listed results (pending data, every other one also a phase
+	// change) and 400 not listed, over 30 page tallies of 3 shards, in a
+	// shuffled product order.
+	const listed, plain, tallies = 2600, 400, 30
+	ids := rand.New(rand.NewPCG(3, 11)).Perm(listed + plain)
+	type tally struct {
+		Total  int                        `json:"total"`
+		Counts map[assessment.Outcome]int `json:"counts"`
+		Listed []assessment.Result        `json:"listed"`
+	}
+	pages := make([]tally, tallies)
+	for i, n := range ids {
+		tl := &pages[i%tallies]
+		if tl.Counts == nil {
+			tl.Counts = map[assessment.Outcome]int{}
+		}
+		tl.Total++
+		if n >= listed {
+			tl.Counts[assessment.OutcomePass]++
+			continue
+		}
+		res := assessment.Result{ProductID: fmt.Sprintf("P%05d", n), Month: month, Result: assessment.OutcomePendingData,
+			PhaseBefore: assessment.PhaseAssessment, PhaseAfter: assessment.PhaseAssessment}
+		if n%2 == 0 {
+			res.PhaseAfter = assessment.PhaseWarning
+		}
+		tl.Counts[res.Result]++
+		tl.Listed = append(tl.Listed, res)
+	}
+	for i, tl := range pages {
+		doc, err := json.Marshal(tl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutAssessmentPage(ctx, month, nil, store.PageTally{Run: 1, Shard: i % 3, Key: fmt.Sprintf("commercial/%02d#%d", i%3, i), Doc: doc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	head, err := svc.FinishAssessment(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Total != listed+plain || head.Counts[assessment.OutcomePendingData] != listed || head.Counts[assessment.OutcomePass] != plain {
+		t.Errorf("counts %d %v", head.Total, head.Counts)
+	}
+	if head.Sizes != (assessment.ListSizes{PhaseChanges: listed / 2, PendingData: listed}) || !head.Truncated() ||
+		len(head.PendingData) != 100 || len(head.PhaseChanges) != 100 || head.PhaseChanges[99].ProductID != "P00198" {
+		t.Errorf("head: sizes %+v, %d pending, %d changes", head.Sizes, len(head.PendingData), len(head.PhaseChanges))
+	}
+
+	run, err := st.GetRun(ctx, "assessment", month.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary struct {
+		assessment.RunReport
+		Truncated bool `json:"truncated"`
+	}
+	if err := json.Unmarshal(run.Summary, &summary); err != nil || run.Status != "succeeded" || !summary.Truncated ||
+		summary.Sizes.PendingData != listed || len(summary.PendingData) != 100 {
+		t.Fatalf("run %s, summary %s", run.Status, run.Summary)
+	}
+
+	full, _, err := svc.AssessmentReport(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Listed != listed || full.Pages != 3 || full.PolicyVersion != "2023.09-v2" {
+		t.Fatalf("report: %d listed on %d pages, version %s", full.Listed, full.Pages, full.PolicyVersion)
+	}
+	next := 0
+	for page, want := range []int{1000, 1000, 600} {
+		got, err := svc.ReportPage(ctx, full, page+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != want {
+			t.Fatalf("page %d holds %d, want %d", page+1, len(got), want)
+		}
+		for _, res := range got {
+			if res.ProductID != fmt.Sprintf("P%05d", next) {
+				t.Fatalf("page %d: %s where P%05d belongs (report order)", page+1, res.ProductID, next)
+			}
+			next++
+		}
+	}
+	for _, page := range []int{0, 4} {
+		if _, err := svc.ReportPage(ctx, full, page); problem.CodeOf(err) != problem.CodeInvalid {
+			t.Errorf("page %d: %v, want invalid", page, err)
+		}
+	}
+}
