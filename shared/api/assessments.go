@@ -241,7 +241,7 @@ func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ 
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, url, http.StatusSeeOther)
+	sendDownload(w, r, url)
 	return nil
 }
 
@@ -259,20 +259,11 @@ func (s *Server) reportXLSX(r *http.Request, out io.Writer, m period.Month, full
 		rows = append(rows, []any{c.Name, c.Count})
 	}
 	writeRows(f, summary, rows)
-	if _, err := f.NewSheet(detail); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(detail)
+	sheet, err := newSheetStream(f, detail)
 	if err != nil {
 		return err
 	}
-	row := 1
-	add := func(cells []any) error {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		row++
-		return sw.SetRow(cell, cells)
-	}
-	if err := add([]any{"产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"}); err != nil {
+	if err := sheet.add("产品名称", "产品编号", "月份", "考核结果", "三个月平均收入（元）", "收入达标", "质量得分", "质量达标", "考核前阶段", "考核后阶段", "依据条款", "说明", "策略版本"); err != nil {
 		return err
 	}
 	for page := 1; page <= max(full.Pages, 1); page++ {
@@ -282,14 +273,14 @@ func (s *Server) reportXLSX(r *http.Request, out io.Writer, m period.Month, full
 		}
 		names := s.productNamesOf(r, productIDs(listed))
 		for _, res := range listed {
-			if err := add([]any{names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result], amountText(res.RevenueAverage),
+			if err := sheet.add(names[res.ProductID], res.ProductID, reason.Month(res.Month.String()), outcomeNames[res.Result], amountText(res.RevenueAverage),
 				boolText(res.RevenuePass), scoreText(res.QualityScore), boolText(res.QualityPass), phaseNames[res.PhaseBefore],
-				phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), full.PolicyVersion}); err != nil {
+				phaseNames[res.PhaseAfter], res.Rule, reason.Join(res.Reasons), full.PolicyVersion); err != nil {
 				return err
 			}
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	if err := sheet.flush(); err != nil {
 		return err
 	}
 	_, err = f.WriteTo(out)
@@ -302,13 +293,6 @@ func productIDs(results []assessment.Result) []string {
 		ids[i] = res.ProductID
 	}
 	return ids
-}
-
-func writeRows(f *excelize.File, sheet string, rows [][]any) {
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		_ = f.SetSheetRow(sheet, cell, &row)
-	}
 }
 
 func amountText(a *money.Amount) string {

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"productgov/infra/localstack/stacktest"
@@ -283,6 +285,9 @@ func TestConsole(t *testing.T) {
 			}
 		}
 		zhOnly(t, ctx, "the assessment results")
+		if name, body := downloadBy(t, ctx, "#xlsx"); name != "月度产品考核报告-2026-09.xlsx" || !strings.HasPrefix(string(body), "PK") {
+			t.Errorf("the report's download: %q, %d bytes", name, len(body))
+		}
 		// One catalog: the console renders the API's codes exactly as the Go pages do.
 		var page struct {
 			Items []struct {
@@ -326,6 +331,11 @@ func TestConsole(t *testing.T) {
 			t.Errorf("acts %q (%s)", acts, text)
 		}
 		shot(t, ctx, "console-statements.png")
+		// 下载 Excel: the console asks for the link and the browser saves the
+		// workbook from the work bucket under its Chinese name.
+		if name, body := downloadBy(t, ctx, "#xlsx"); name != "结算单-2025-Q1.xlsx" || !strings.HasPrefix(string(body), "PK") {
+			t.Errorf("the statements' download: %q, %d bytes", name, len(body))
+		}
 		// The partner's page: its projects and deposit ledger, and finance posts a deduction.
 		goTo(t, ctx, base, "#/partners/"+pid, "长期运营伙伴")
 		waitText(t, ctx, "#projects", "云视讯会议")
@@ -372,5 +382,49 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// downloadBy clicks sel and waits for the download it starts: the name the
+// browser saves it under and its content.
+func downloadBy(t *testing.T, ctx context.Context, sel string) (string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	type finished struct{ guid, name string }
+	done := make(chan finished, 1)
+	var name string
+	var mu sync.Mutex
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chromedp.ListenTarget(lctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			name = e.SuggestedFilename
+		case *browser.EventDownloadProgress:
+			if e.State == browser.DownloadProgressStateCompleted {
+				select {
+				case done <- finished{e.GUID, name}:
+				default:
+				}
+			}
+		}
+	})
+	browse(t, ctx, "allow downloads", browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).
+		WithDownloadPath(dir).WithEventsEnabled(true))
+	browse(t, ctx, "click "+sel, chromedp.Click(sel, chromedp.ByQuery))
+	select {
+	case f := <-done:
+		body, err := os.ReadFile(filepath.Join(dir, f.guid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.name, body
+	case <-time.After(20 * time.Second):
+		var text string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`location.href + ' ' + document.body.innerText`, &text))
+		t.Fatalf("no download after clicking %s; the page says: %s", sel, text)
+		return "", nil
 	}
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/xuri/excelize/v2"
 
 	"productgov/infra/localstack/stacktest"
 	"productgov/shared/directory"
@@ -814,6 +816,14 @@ func TestSISettlementOfCooperativeProducts(t *testing.T) {
 	xlsx := e.Do("GET", "/si-settlements/2025-05.xlsx", admin, nil)
 	if xlsx.Status != 200 || !strings.HasPrefix(string(xlsx.Body), "PK") {
 		t.Fatalf("SI statements XLSX: %d", xlsx.Status)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(xlsx.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Products and partners by name, not id (P§20 合作产品结算).
+	if rows, err := wb.GetRows("合作产品结算"); err != nil || len(rows) < 3 || rows[2][0] == "" || rows[2][2] != "集成伙伴" {
+		t.Fatalf("SI sheet %v %v", rows, err)
 	}
 }
 

@@ -1,8 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,11 +77,15 @@ func (s *Server) settlements(w http.ResponseWriter, r *http.Request, _ directory
 		return problem.InvalidField("quarter", err.Error())
 	}
 	if xlsx {
-		out, err := s.App.Settlement(r.Context(), q)
+		// A national quarter's tables pass what a Lambda answer carries (6 MB):
+		// the workbook goes to the work bucket and the answer is its download.
+		url, err := s.App.ExportLink(r.Context(), "settlement", q.String(), fmt.Sprintf("结算单-%s.xlsx", q),
+			func(out io.Writer) error { return s.settlementXLSX(r, out, q) })
 		if err != nil {
 			return err
 		}
-		return writeSettlementXLSX(w, out)
+		sendDownload(w, r, url)
+		return nil
 	}
 	limit, err := pageLimit(r)
 	if err != nil {
@@ -146,17 +150,15 @@ func (s *Server) annualClearing(w http.ResponseWriter, r *http.Request, _ direct
 	if err != nil || year < 1900 || year > 9999 {
 		return problem.InvalidField("year", "must be a year such as 2026")
 	}
-	out, err := s.App.Settlement(r.Context(), period.Quarter{Year: year, Q: 4})
+	limit, err := pageLimit(r)
 	if err != nil {
 		return err
 	}
-	items := []settlement.StatementRecord{}
-	for _, st := range out.Items {
-		if st.Kind == settlement.KindAnnualClearing {
-			items = append(items, st)
-		}
+	items, next, err := s.App.AnnualClearingPage(r.Context(), year, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"year": year, "items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"year": year, "items": items, "nextCursor": next})
 	return nil
 }
 
@@ -245,96 +247,142 @@ func actor(st settlement.StatementRecord, step string) string {
 	return ""
 }
 
-// writeSettlementXLSX lays a quarter's statements out as the annex tables of
+// settlementXLSX lays a quarter's statements out as the annex tables of
 // seed 003: S-A3 表一 (revenue mode), 表二–表五 (guarantee items), S-A5 (the
 // annual clearing, in Q4) and the deductions with the deposit draw (S§20).
-func writeSettlementXLSX(w http.ResponseWriter, out app.QuarterSettlement) error {
+// Each sheet streams one pass over the quarter's pages of statements, so a
+// national quarter is never held whole.
+func (s *Server) settlementXLSX(r *http.Request, out io.Writer, q period.Quarter) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	q := out.Quarter
 	const revenueSheet, guaranteeSheet, clearingSheet, ledgerSheet = "表一 收入考核", "表二 保障考核", "年度清算", "扣减与保证金"
 	f.SetSheetName("Sheet1", revenueSheet)
-	rows := [][]any{{fmt.Sprintf("%d年 第%d季度 收入考核模式项目考核表（附件三 表一）", q.Year, q.Q)},
-		{"序号", "对应合同", "合作伙伴", "产品名称", "合同工作量", "实际工作量", "业务收入（元）", "市场营销部确认人", "支撑贡献率",
-			"应付款（元）", "扣减（元）", "保证金扣除（元）", "结转（元）", "实付款（元）", "考核意见", "状态", "依据条款", "策略版本"}}
-	n := 0
-	for _, st := range out.Items {
-		if st.Mode != partner.ModeRevenue || st.Kind != settlement.KindQuarterly {
-			continue
-		}
-		n++
-		var minW, work string
-		if in := st.QuarterInput; in != nil {
-			minW, work = in.MinWorkload.String(), in.Workload.String()
-		}
-		rows = append(rows, []any{n, st.ProjectID, st.PartnerName, st.ProductName, minW, work, optAmount(st.Revenue),
-			actor(st, app.StepConfirm), optRate(st.Rate), st.Fee.String(), st.Deductions.String(), st.FromDeposit.String(),
-			st.CarriedForward.String(), st.Payable.String(), statementWhy(st.Statement), statementStatusNames[st.Status], st.Rule, st.PolicyVersion})
-	}
-	writeRows(f, revenueSheet, rows)
-
-	if _, err := f.NewSheet(guaranteeSheet); err != nil {
-		return err
-	}
-	rows = [][]any{{fmt.Sprintf("%d年 第%d季度 保障型项目考核表（附件三 表二至表五）", q.Year, q.Q)},
-		{"对应合同", "合作伙伴", "产品名称", "工作项目", "工作量", "单价（元）", "费用（元）", "评分", "付款比例", "应付款（元）", "考核意见"}}
-	for _, st := range out.Items {
-		if st.Mode != partner.ModeGuarantee {
-			continue
-		}
-		for _, it := range st.Items {
-			rows = append(rows, []any{st.ProjectID, st.PartnerName, st.ProductName, it.Name, it.Workload.String(),
-				it.UnitPrice.String(), it.Base.String(), it.Score.String(), it.Share.String(), it.PaidExact, it.Reason})
-		}
-		rows = append(rows, []any{st.ProjectID, st.PartnerName, st.ProductName, "合计", "", "", optAmount(st.Base), "",
-			optRate(st.Share), st.Fee.String(), fmt.Sprintf("扣减 %s，保证金扣除 %s，实付款 %s，%s", st.Deductions, st.FromDeposit,
-				st.Payable, statementStatusNames[st.Status])})
-	}
-	writeRows(f, guaranteeSheet, rows)
-
-	if q.Q == 4 {
-		if _, err := f.NewSheet(clearingSheet); err != nil {
+	sheet := func(name string, header [][]any, row func(page app.QuarterSettlement, add func(cells ...any) error) error) error {
+		st, err := newSheetStream(f, name)
+		if err != nil {
 			return err
 		}
-		rows = [][]any{{fmt.Sprintf("%d年度 创新型产品运营支撑项目年度清算审批表（附件五）", q.Year)},
-			{"序号", "合同名称", "合作伙伴", "产品名称", "上年度业务收入（元）", "上年度支撑费用（元）", "本年度业务收入（元）",
-				"支撑贡献率", "本年度支撑费用（元）", "前3季度结算费用（元）", "第4季度清算费用（元）", "备注", "状态"}}
-		n = 0
-		for _, st := range out.Items {
-			c := st.Clearing
-			if st.Kind != settlement.KindAnnualClearing || c == nil {
-				continue
-			}
-			n++
-			lastRev, lastFee := "", ""
-			if c.LastYear != nil {
-				lastRev, lastFee = c.LastYear.Revenue.String(), c.LastYear.Fee.String()
-			}
-			rows = append(rows, []any{n, st.ProjectID, st.PartnerName, st.ProductName, lastRev, lastFee, c.AnnualRevenue.String(),
-				c.Rate.String(), c.AnnualFee.String(), c.SettledQ1toQ3.String(), c.Q4Clearing.String(), c.Reason, statementStatusNames[st.Status]})
+		if err := st.addRows(header...); err != nil {
+			return err
 		}
-		writeRows(f, clearingSheet, rows)
+		for cursor := ""; ; {
+			page, next, err := s.App.SettlementPage(r.Context(), q, cursor, 500)
+			if err != nil {
+				return err
+			}
+			if err := row(page, st.add); err != nil {
+				return err
+			}
+			if next == "" {
+				return st.flush()
+			}
+			cursor = next
+		}
 	}
-
-	if _, err := f.NewSheet(ledgerSheet); err != nil {
+	n := 0
+	err := sheet(revenueSheet, [][]any{{fmt.Sprintf("%d年 第%d季度 收入考核模式项目考核表（附件三 表一）", q.Year, q.Q)},
+		{"序号", "对应合同", "合作伙伴", "产品名称", "合同工作量", "实际工作量", "业务收入（元）", "市场营销部确认人", "支撑贡献率",
+			"应付款（元）", "扣减（元）", "保证金扣除（元）", "结转（元）", "实付款（元）", "考核意见", "状态", "依据条款", "策略版本"}},
+		func(page app.QuarterSettlement, add func(cells ...any) error) error {
+			for _, st := range page.Items {
+				if st.Mode != partner.ModeRevenue || st.Kind != settlement.KindQuarterly {
+					continue
+				}
+				n++
+				var minW, work string
+				if in := st.QuarterInput; in != nil {
+					minW, work = in.MinWorkload.String(), in.Workload.String()
+				}
+				if err := add(n, st.ProjectID, st.PartnerName, st.ProductName, minW, work, optAmount(st.Revenue),
+					actor(st, app.StepConfirm), optRate(st.Rate), st.Fee.String(), st.Deductions.String(), st.FromDeposit.String(),
+					st.CarriedForward.String(), st.Payable.String(), statementWhy(st.Statement), statementStatusNames[st.Status], st.Rule, st.PolicyVersion); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return err
 	}
-	rows = [][]any{{fmt.Sprintf("%s 扣减、保证金与结转（S§19–S§21）", q)},
-		{"合作伙伴", "本季扣减（元）", "上期结转扣款（元）", "上期结转追回（元）", "可用保证金（元）", "保证金扣除（元）", "结转扣款（元）", "结转追回（元）", "说明"}}
-	for _, rs := range out.Partners {
-		rows = append(rows, []any{rs.PartnerID, money.Sum(deductionTotals(rs.Deductions)...).String(), rs.CarriedInCharges.String(),
-			rs.CarriedInRecovery.String(), rs.DepositAvailable.String(), rs.FromDeposit.String(), rs.CarriedCharges.String(),
-			rs.CarriedRecovery.String(), rs.Reason})
-	}
-	writeRows(f, ledgerSheet, rows)
-
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
+	err = sheet(guaranteeSheet, [][]any{{fmt.Sprintf("%d年 第%d季度 保障型项目考核表（附件三 表二至表五）", q.Year, q.Q)},
+		{"对应合同", "合作伙伴", "产品名称", "工作项目", "工作量", "单价（元）", "费用（元）", "评分", "付款比例", "应付款（元）", "考核意见"}},
+		func(page app.QuarterSettlement, add func(cells ...any) error) error {
+			for _, st := range page.Items {
+				if st.Mode != partner.ModeGuarantee {
+					continue
+				}
+				for _, it := range st.Items {
+					if err := add(st.ProjectID, st.PartnerName, st.ProductName, it.Name, it.Workload.String(),
+						it.UnitPrice.String(), it.Base.String(), it.Score.String(), it.Share.String(), it.PaidExact, it.Reason); err != nil {
+						return err
+					}
+				}
+				if err := add(st.ProjectID, st.PartnerName, st.ProductName, "合计", "", "", optAmount(st.Base), "",
+					optRate(st.Share), st.Fee.String(), fmt.Sprintf("扣减 %s，保证金扣除 %s，实付款 %s，%s", st.Deductions, st.FromDeposit,
+						st.Payable, statementStatusNames[st.Status])); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="settlement-%s.xlsx"`, q))
-	_, err := w.Write(buf.Bytes())
+	if q.Q == 4 {
+		n = 0
+		err = sheet(clearingSheet, [][]any{{fmt.Sprintf("%d年度 创新型产品运营支撑项目年度清算审批表（附件五）", q.Year)},
+			{"序号", "合同名称", "合作伙伴", "产品名称", "上年度业务收入（元）", "上年度支撑费用（元）", "本年度业务收入（元）",
+				"支撑贡献率", "本年度支撑费用（元）", "前3季度结算费用（元）", "第4季度清算费用（元）", "备注", "状态"}},
+			func(page app.QuarterSettlement, add func(cells ...any) error) error {
+				for _, st := range page.Items {
+					c := st.Clearing
+					if st.Kind != settlement.KindAnnualClearing || c == nil {
+						continue
+					}
+					n++
+					lastRev, lastFee := "", ""
+					if c.LastYear != nil {
+						lastRev, lastFee = c.LastYear.Revenue.String(), c.LastYear.Fee.String()
+					}
+					if err := add(n, st.ProjectID, st.PartnerName, st.ProductName, lastRev, lastFee, c.AnnualRevenue.String(),
+						c.Rate.String(), c.AnnualFee.String(), c.SettledQ1toQ3.String(), c.Q4Clearing.String(), c.Reason, statementStatusNames[st.Status]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	// A partner's round comes with every page that holds one of its
+	// statements (SettlementPage), whose statements name it; the sheet lists
+	// it once (a set of ids: bounded by the partners, not the statements).
+	listed := map[string]bool{}
+	err = sheet(ledgerSheet, [][]any{{fmt.Sprintf("%s 扣减、保证金与结转（S§19–S§21）", q)},
+		{"合作伙伴", "本季扣减（元）", "上期结转扣款（元）", "上期结转追回（元）", "可用保证金（元）", "保证金扣除（元）", "结转扣款（元）", "结转追回（元）", "说明"}},
+		func(page app.QuarterSettlement, add func(cells ...any) error) error {
+			names := map[string]string{}
+			for _, st := range page.Items {
+				names[st.PartnerID] = st.PartnerName
+			}
+			for _, rs := range page.Partners {
+				if listed[rs.PartnerID] {
+					continue
+				}
+				listed[rs.PartnerID] = true
+				if err := add(names[rs.PartnerID], money.Sum(deductionTotals(rs.Deductions)...).String(), rs.CarriedInCharges.String(),
+					rs.CarriedInRecovery.String(), rs.DepositAvailable.String(), rs.FromDeposit.String(), rs.CarriedCharges.String(),
+					rs.CarriedRecovery.String(), rs.Reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteTo(out)
 	return err
 }
 

@@ -379,6 +379,15 @@ func TestPartnerYear(t *testing.T) {
 	if sheets := f.GetSheetList(); !reflect.DeepEqual(sheets, []string{"表一 收入考核", "表二 保障考核", "年度清算", "扣减与保证金"}) {
 		t.Fatalf("sheets %v", sheets)
 	}
+	// A client that asks for JSON (the console) gets the link to open itself.
+	dl := mustStatus(t, e.Do("GET", "/settlements/2025-Q4.xlsx", admin, nil, "Accept", "application/json"), 200, "xlsx link")
+	if u, _ := dl["url"].(string); !strings.Contains(u, "X-Amz-Signature=") || dl["expiresIn"] != float64(300) {
+		t.Fatalf("xlsx link %v", dl)
+	}
+	// The ledger names the partner (not its id), once.
+	if rows, err := f.GetRows("扣减与保证金"); err != nil || len(rows) != 3 || rows[2][0] != "长期运营伙伴" {
+		t.Fatalf("ledger sheet %v %v", rows, err)
+	}
 
 	// S§21, S-A6: R 80% × 100 + 20% × 75 = 95; G mean(88, 72, 59, 58) = 69.25;
 	// R2 80% × 69 + 20% × 80 = 71.2; partner (95 + 69.25 + 71.2) ÷ 3 − 3 = 75.48.

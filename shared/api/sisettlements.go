@@ -1,8 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -13,6 +13,7 @@ import (
 	"productgov/shared/directory"
 	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/reason"
 	"productgov/shared/settlement"
 )
 
@@ -66,11 +67,13 @@ func (s *Server) siSettlements(w http.ResponseWriter, r *http.Request, _ directo
 		return problem.InvalidField("month", err.Error())
 	}
 	if xlsx {
-		items, err := s.App.SIStatements(r.Context(), m)
+		url, err := s.App.ExportLink(r.Context(), "si-settlement", m.String(), fmt.Sprintf("合作产品结算单-%s.xlsx", m),
+			func(out io.Writer) error { return s.siXLSX(r, out, m) })
 		if err != nil {
 			return err
 		}
-		return writeSIXLSX(w, m, items)
+		sendDownload(w, r, url)
+		return nil
 	}
 	limit, err := pageLimit(r)
 	if err != nil {
@@ -108,29 +111,52 @@ func (s *Server) approveSIStatement(w http.ResponseWriter, r *http.Request, call
 var siStatusNames = map[string]string{settlement.SIStatusDraft: "待财务审核", settlement.SIStatusHeld: "暂缓结算（待退出决策）",
 	settlement.SIStatusApproved: "已审核"}
 
-// writeSIXLSX lays a month's SI statements out as one sheet (P§20 合作产品结算).
-func writeSIXLSX(w http.ResponseWriter, m period.Month, items []settlement.SIStatement) error {
+// siXLSX lays a month's SI statements out as one sheet (P§20 合作产品结算),
+// streamed a page of statements at a time into the work bucket.
+func (s *Server) siXLSX(r *http.Request, out io.Writer, m period.Month) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	const sheet = "合作产品结算"
-	f.SetSheetName("Sheet1", sheet)
-	rows := [][]any{{fmt.Sprintf("%s 合作产品（SI）结算单（《政企产品管理办法》第二十条）", m)},
-		{"产品编号", "产品名称", "合作伙伴", "业务收入（元）", "分成比例", "结算金额（元）", "当月考核结果", "考核后阶段", "状态", "说明", "依据条款", "策略版本"}}
-	for _, st := range items {
-		result, phase := "未考核", ""
-		if a := st.Assessment; a != nil {
-			result, phase = outcomeNames[assessment.Outcome(a.Result)], phaseNames[assessment.Phase(a.PhaseAfter)]
-		}
-		rows = append(rows, []any{st.ProductID, st.ProductName, st.PartnerID, st.Revenue.String(), st.Share.String(), st.Fee.String(),
-			result, phase, siStatusNames[st.Status], st.Reason, st.Rule, st.PolicyVersion})
-	}
-	writeRows(f, sheet, rows)
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
+	const name = "合作产品结算"
+	f.SetSheetName("Sheet1", name)
+	sheet, err := newSheetStream(f, name)
+	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="si-settlement-%s.xlsx"`, m))
-	_, err := w.Write(buf.Bytes())
+	if err := sheet.addRows([]any{fmt.Sprintf("%s 合作产品（SI）结算单（《政企产品管理办法》第二十条）", reason.Month(m.String()))},
+		[]any{"产品名称", "产品编号", "合作伙伴", "业务收入（元）", "分成比例", "结算金额（元）", "当月考核结果", "考核后阶段", "状态", "说明", "依据条款", "策略版本"}); err != nil {
+		return err
+	}
+	// SI partners are few (one per cooperative product's agreement); each
+	// is named once.
+	partners := map[string]string{}
+	for cursor := ""; ; {
+		items, next, err := s.App.SIStatementsPage(r.Context(), m, cursor, 500)
+		if err != nil {
+			return err
+		}
+		for _, st := range items {
+			result, phase := "未考核", ""
+			if a := st.Assessment; a != nil {
+				result, phase = outcomeNames[assessment.Outcome(a.Result)], phaseNames[assessment.Phase(a.PhaseAfter)]
+			}
+			pn, ok := partners[st.PartnerID]
+			if !ok {
+				pn = s.App.PartnerName(r.Context(), st.PartnerID)
+				partners[st.PartnerID] = pn
+			}
+			if err := sheet.add(st.ProductName, st.ProductID, pn, st.Revenue.String(), st.Share.String(), st.Fee.String(),
+				result, phase, siStatusNames[st.Status], st.Reason, st.Rule, st.PolicyVersion); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if err := sheet.flush(); err != nil {
+		return err
+	}
+	_, err = f.WriteTo(out)
 	return err
 }

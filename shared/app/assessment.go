@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -879,7 +880,24 @@ func (s *Service) RunExport(ctx context.Context, kind, p string, run int, name, 
 	} else if err != nil {
 		return "", err
 	}
-	return bucket.DownloadURL(ctx, key, filename, exportLinkTTL)
+	return bucket.DownloadURL(ctx, key, filename, ExportLinkTTL)
+}
+
+// ExportLink writes an export of records that still change (statements
+// move through confirm and approve) to the work bucket's tmp/ (expired after
+// 7 days) and returns its download URL: built anew on each request, so the
+// download shows the records as they are, and never held whole in memory.
+func (s *Service) ExportLink(ctx context.Context, kind, p, filename string, build func(w io.Writer) error) (string, error) {
+	bucket, err := s.objects()
+	if err != nil {
+		return "", err
+	}
+	// The key stays ASCII; the download names the file (Content-Disposition).
+	key := fmt.Sprintf("tmp/exports/%s/%s/%s%s", kind, p, id.New("export"), path.Ext(filename))
+	if err := putBuilt(ctx, bucket, key, contentTypeOf(filename), build); err != nil {
+		return "", err
+	}
+	return bucket.DownloadURL(ctx, key, filename, ExportLinkTTL)
 }
 
 // putBuilt writes what build writes to a temporary file, then the file to
@@ -908,9 +926,9 @@ func putBuilt(ctx context.Context, bucket ObjectStore, key, contentType string, 
 	return bucket.PutFile(ctx, key, contentType, f, size)
 }
 
-// exportLinkTTL is how long a download link works: long enough to start the
+// ExportLinkTTL is how long a download link works: long enough to start the
 // download, short enough that a forwarded link soon stops working.
-const exportLinkTTL = 5 * time.Minute
+const ExportLinkTTL = 5 * time.Minute
 
 func contentTypeOf(name string) string {
 	switch {

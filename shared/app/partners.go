@@ -59,7 +59,6 @@ type PartnerStore interface {
 
 	PutSIStatement(ctx context.Context, m audit.Meta, before *settlement.SIStatement, after settlement.SIStatement) (settlement.SIStatement, error)
 	GetSIStatement(ctx context.Context, month period.Month, productID string) (settlement.SIStatement, error)
-	MonthSIStatements(ctx context.Context, month period.Month) ([]settlement.SIStatement, error)
 	UpdateSIStatement(ctx context.Context, m audit.Meta, month period.Month, productID string, fn func(*settlement.SIStatement) (string, error)) (settlement.SIStatement, error)
 }
 

@@ -977,28 +977,19 @@ type QuarterSettlement struct {
 	Partners []settlement.RoundSummary    `json:"partners"`
 }
 
-// Settlement reads a quarter's statements (SPEC 8 GET /settlements/{quarter}).
-func (s *Service) Settlement(ctx context.Context, q period.Quarter) (QuarterSettlement, error) {
-	out := QuarterSettlement{Quarter: q, Items: []settlement.StatementRecord{}, Partners: []settlement.RoundSummary{}}
-	items, err := s.PartnerStore.Statements(ctx, q)
-	if err != nil {
-		return out, err
-	}
-	out.Items = append(out.Items, items...)
-	partners, err := s.PartnerStore.PartnersOfKind(ctx, partner.KindSupport)
-	if err != nil {
-		return out, err
-	}
-	for _, p := range partners {
-		r, ok, err := s.PartnerStore.Round(ctx, p.ID, q)
-		if err != nil {
-			return out, err
-		}
-		if ok {
-			out.Partners = append(out.Partners, r)
+// AnnualClearingPage reads one page of a year's annual clearing statements
+// (S-A5: the kind annual_clearing among its Q4 statements, in project order)
+// and the cursor of the next; a page reads limit statements of the quarter,
+// so it may hold fewer clearings, or none, and still name a next page.
+func (s *Service) AnnualClearingPage(ctx context.Context, year int, cursor string, limit int32) ([]settlement.StatementRecord, string, error) {
+	items, next, err := s.PartnerStore.StatementsPage(ctx, period.Quarter{Year: year, Q: 4}, cursor, limit)
+	out := []settlement.StatementRecord{}
+	for _, st := range items {
+		if st.Kind == settlement.KindAnnualClearing {
+			out = append(out, st)
 		}
 	}
-	return out, nil
+	return out, next, err
 }
 
 // SettlementPage reads one page of a quarter's statements (in project

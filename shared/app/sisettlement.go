@@ -227,15 +227,6 @@ func (s *Service) SIStatementsPage(ctx context.Context, m period.Month, cursor s
 	return s.PartnerStore.MonthSIStatementsPage(ctx, m, cursor, limit)
 }
 
-// SIStatements reads a month's SI statements.
-func (s *Service) SIStatements(ctx context.Context, m period.Month) ([]settlement.SIStatement, error) {
-	out, err := s.PartnerStore.MonthSIStatements(ctx, m)
-	if out == nil {
-		out = []settlement.SIStatement{}
-	}
-	return out, err
-}
-
 // ApproveSIStatement is finance's approval of an SI statement (P§20, P§5(三));
 // a held statement waits for the exit decision. A person related to the SI
 // may not approve (P§24).

@@ -80,19 +80,6 @@ func (s *Store) GetSIStatement(ctx context.Context, month period.Month, productI
 	return decodeSIStatement(it.Doc, it.Ver)
 }
 
-// MonthSIStatements lists a month's SI statements in product order.
-func (s *Store) MonthSIStatements(ctx context.Context, month period.Month) ([]settlement.SIStatement, error) {
-	var out []settlement.SIStatement
-	err := s.eachItem(ctx, "", "pk", siStatementPK(month), "", "", func(it docItem) error {
-		st, err := decodeSIStatement(it.Doc, it.Ver)
-		if err == nil {
-			out = append(out, st)
-		}
-		return err
-	})
-	return out, err
-}
-
 // UpdateSIStatement applies fn to a stored SI statement with optimistic
 // concurrency; fn returns the audit action.
 func (s *Store) UpdateSIStatement(ctx context.Context, m audit.Meta, month period.Month, productID string, fn func(*settlement.SIStatement) (string, error)) (settlement.SIStatement, error) {

@@ -80,14 +80,20 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
-// download fetches a file with the token and saves it.
-export async function download(path, filename) {
-  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + token() } });
-  if (!res.ok) throw new ApiError(res.status, null);
-  const url = URL.createObjectURL(await res.blob());
-  const a = h('a', { href: url, download: filename });
-  document.body.append(a); a.click(); a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+// download asks the API for an export's download link (JSON, with the
+// token in the header; a page route's path carries it as ?access_token= too,
+// which its authorizer reads) and opens it: the file is in the work bucket, another
+// origin, which saves it as an attachment under its Chinese name. A failure
+// is shown after the button, in Chinese.
+export async function download(path, button) {
+  button?.parentElement?.querySelector('#error')?.remove();
+  try {
+    const { url } = await api('GET', path, undefined, { Accept: 'application/json' });
+    const a = h('a', { href: url, rel: 'noopener' });
+    document.body.append(a); a.click(); a.remove();
+  } catch (e) {
+    (button || document.querySelector('main h1'))?.after(errorNotice(e));
+  }
 }
 
 // ---- sign-in ----

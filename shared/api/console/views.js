@@ -346,7 +346,7 @@ async function assessments([m]) {
   const input = h('input', { type: 'month', value: m, 'aria-label': '考核月份', id: 'month' });
   add(out, h('div', { class: 'toolbar noprint' }, input, h('button', { type: 'button', onclick: () => { location.hash = '#/assessments/' + input.value; } }, '查看'),
     h('button', { type: 'button', onclick: () => window.print() }, '打印'),
-    h('button', { type: 'button', id: 'xlsx', onclick: () => download(`/assessments/${m}/report.xlsx?access_token=${encodeURIComponent(token())}`, `考核报告-${m}.xlsx`) }, '下载 Excel')));
+    h('button', { type: 'button', id: 'xlsx', onclick: e => download(`/assessments/${m}/report.xlsx?access_token=${encodeURIComponent(token())}`, e.currentTarget) }, '下载 Excel')));
   const counts = {};
   for (const r of res.items) counts[r.result] = (counts[r.result] || 0) + 1;
   add(out, h('p', {}, Object.entries(counts).map(([o, n]) => tag(label('outcome', o) + ' ' + n, o === 'fail' ? 'bad' : ''))));
@@ -460,7 +460,7 @@ async function settlements(_, q) {
   const out = page(quarter(qt) + '结算单');
   const input = h('input', { value: qt, 'aria-label': '季度（如 2026-Q3）', id: 'quarter', size: 8 });
   add(out, h('div', { class: 'toolbar noprint' }, input, h('button', { type: 'button', onclick: () => { location.hash = '#/settlements?quarter=' + input.value.trim(); } }, '查看'),
-    h('button', { type: 'button', onclick: () => download(`/settlements/${qt}.xlsx`, `结算单-${qt}.xlsx`) }, '下载 Excel'),
+    h('button', { type: 'button', id: 'xlsx', onclick: e => download(`/settlements/${qt}.xlsx`, e.currentTarget) }, '下载 Excel'),
     h('button', { type: 'button', onclick: () => window.print() }, '打印')));
   const act = (st, step, decision) => async () => {
     let comment;
