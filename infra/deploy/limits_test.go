@@ -66,6 +66,10 @@ func TestLimitsOnPaper(t *testing.T) {
 	}
 	batchEvents := mustCount(t, processorOf(t, partnersMap), Walk{Items: map[string]int{"SettleBatch": batch}, RetriesPerTask: 1})
 	settleParent := mustCount(t, settle, Walk{})
+	// The SI settlement (P§20): a child per stage shard pages its products
+	// like an assessment segment, worst case the same products a shard.
+	siMap := distributedMap(t, settle, "SettleSISegments")
+	siEvents := mustCount(t, processorOf(t, siMap), Walk{Loops: map[string]int{"MoreSIPages": pages - 1}, RetriesPerTask: 1})
 
 	// The largest payloads, built from the jobs' own result types at their
 	// largest: a 63-character bucket name, the longest cursor, a partner
@@ -95,6 +99,10 @@ func TestLimitsOnPaper(t *testing.T) {
 		results[i] = app.RoundResult{PartnerID: items[i], Statements: nationalSize.projectsPerPartner, Pending: pending,
 			PendingCount: nationalSize.projectsPerPartner, Failed: true, Error: strings.Repeat("e", app.MaxPartnerError)}
 	}
+	siInput := map[string]any{"period": "2026-11", "policyVersion": "2023.09-v2", "cursor": cursor, "run": 99,
+		"segment": app.AssessmentSegment{Stage: product.StageTrialSuspended, Shard: shards - 1},
+		"page":    app.PageResult{Cursor: cursor, Done: false, Assessed: app.AssessPageSize},
+		"error":   app.JobError{Error: "Task.Transient", Cause: cause}}
 	batchInput := map[string]any{"BatchInput": map[string]string{"period": "2026-Q4", "policyVersion": "2023.09-v2"}, "Items": items}
 	settleInput := map[string]any{"job": "quarter", "period": "2026-Q4", "scheduledTime": "2027-01-05T02:00:00+08:00",
 		"plan":    app.SettlementPlan{Job: "quarter", Period: "2026-Q4", PolicyVersion: "2023.09-v2", PartnerCount: nationalSize.partners, Work: app.ObjectRef{Bucket: bucket, Key: "runs/settlement/2026-Q4/99/partners.json"}, Run: 99},
@@ -111,6 +119,7 @@ func TestLimitsOnPaper(t *testing.T) {
 		{fmt.Sprintf("assessment segment child (%d products, %d pages)", perSegment, pages), childEvents, size(t, childInput)},
 		{"settlement parent", settleParent, size(t, settleInput)},
 		{fmt.Sprintf("settlement batch child (%d partners)", batch), batchEvents, max(size(t, batchInput), size(t, results))},
+		{fmt.Sprintf("SI settlement segment child (%d products, %d pages)", perSegment, pages), siEvents, size(t, siInput)},
 	}
 	t.Logf("at %d products and %d partners, %d shards:", nationalSize.products, nationalSize.partners, shards)
 	for _, e := range execs {

@@ -20,7 +20,8 @@ import (
 // siRoutes are the SI settlement of cooperative products (P§20).
 func (s *Server) siRoutes() {
 	s.handle("PUT", "/products/{id}/si-agreement", false, s.putSIAgreement)
-	s.handle("POST", "/si-settlement-runs", false, s.runSISettlement)
+	s.handle("POST", "/si-settlement-runs", false, s.startSISettlement)
+	s.handle("GET", "/si-settlement-runs/{month}", false, partnerRead(s.siSettlementRun))
 	// GET /si-settlements/2026-05 answers JSON; GET /si-settlements/2026-05.xlsx the statements as a sheet.
 	s.handle("GET", "/si-settlements/{month}", false, partnerRead(s.siSettlements))
 	s.handle("POST", "/si-settlements/{month}/{productId}/approve", false, s.approveSIStatement)
@@ -43,7 +44,7 @@ func (s *Server) putSIAgreement(w http.ResponseWriter, r *http.Request, caller d
 	return nil
 }
 
-func (s *Server) runSISettlement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
+func (s *Server) startSISettlement(w http.ResponseWriter, r *http.Request, caller directory.Person) error {
 	o, err := decodeObject(r)
 	if err != nil {
 		return err
@@ -52,11 +53,25 @@ func (s *Server) runSISettlement(w http.ResponseWriter, r *http.Request, caller 
 	if err := o.done("SI settlement run"); err != nil {
 		return err
 	}
-	res, err := s.App.RunSISettlement(r.Context(), caller, month)
+	arn, err := s.App.StartSISettlement(r.Context(), caller, month)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	w.Header().Set("Location", "/si-settlement-runs/"+month)
+	writeJSON(w, http.StatusAccepted, map[string]string{"month": month, "executionArn": arn, "status": "running"})
+	return nil
+}
+
+func (s *Server) siSettlementRun(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	m, err := pathMonthValue(r)
+	if err != nil {
+		return err
+	}
+	run, err := s.App.SISettlementRun(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, run)
 	return nil
 }
 

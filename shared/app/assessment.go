@@ -39,6 +39,8 @@ type Assessments interface {
 	PutAssessmentDocs(ctx context.Context, m period.Month, docs map[string][]byte) error
 	PutAssessmentPage(ctx context.Context, m period.Month, docs map[string][]byte, tally store.PageTally) error
 	EachAssessmentPage(ctx context.Context, m period.Month, run, shard int, prefix string, fn func(doc []byte) error) error
+	PutJobPage(ctx context.Context, kind, period string, tally store.PageTally) error
+	EachJobPage(ctx context.Context, kind, period string, run int, fn func(doc []byte) error) error
 	MonthAssessmentDocs(ctx context.Context, m period.Month, cursor string, limit int32) ([][]byte, string, error)
 	GetRun(ctx context.Context, kind, period string) (store.Run, error)
 	PutRun(ctx context.Context, m auditMeta, r store.Run) error

@@ -32,12 +32,15 @@ const (
 	JobQuarter  = "quarter"
 	JobClearing = "clearing"
 	JobAccrual  = "accrual"
+	// JobSI is a month's SI settlement of cooperative products (P§20).
+	JobSI = "si"
 )
 
 // Run kinds of the settlement jobs' run records.
 const (
 	runKindSettlement = "settlement"
 	runKindAccrual    = "accrual"
+	runKindSI         = "si_settlement"
 )
 
 // SettlementPlan is what the settlement job's first step decides: the job,
@@ -52,8 +55,12 @@ type SettlementPlan struct {
 	// not grow with the partners.
 	Partners []string `json:"-"`
 	// PartnerCount is len(Partners).
-	PartnerCount int       `json:"partners"`
-	Work         ObjectRef `json:"work"`
+	PartnerCount int `json:"partners"`
+	// Segments are the SI settlement's work list instead (JobSI): the stage
+	// shards of the products it pages through; SegmentCount is their count.
+	Segments     []AssessmentSegment `json:"-"`
+	SegmentCount int                 `json:"segments"`
+	Work         ObjectRef           `json:"work"`
 	// Run numbers this run of the period.
 	Run int `json:"run"`
 }
@@ -92,12 +99,21 @@ func settlementPeriod(job, given string, at time.Time) (string, string, error) {
 			return "", "", problem.InvalidField("month", err.Error())
 		}
 		return runKindAccrual, m.String(), nil
+	case JobSI:
+		if given == "" {
+			return runKindSI, now.Add(-1).String(), nil
+		}
+		m, err := period.ParseMonth(given)
+		if err != nil {
+			return "", "", problem.InvalidField("month", err.Error())
+		}
+		return runKindSI, m.String(), nil
 	}
-	return "", "", problem.InvalidField("job", "must be quarter, clearing or accrual")
+	return "", "", problem.InvalidField("job", "must be quarter, clearing, accrual or si")
 }
 
 func periodLastDay(kind, p string) period.Date {
-	if kind == runKindAccrual {
+	if kind == runKindAccrual || kind == runKindSI {
 		m, _ := period.ParseMonth(p)
 		return m.Last()
 	}
@@ -107,7 +123,9 @@ func periodLastDay(kind, p string) period.Date {
 
 // PlanSettlement starts a settlement job's run: it resolves the period and
 // the policy version (the one the period's first run used, else the one in
-// force on its last day, SPEC 7), records the run and lists the support partners.
+// force on its last day, SPEC 7), records the run and writes its work list
+// to the work bucket: the support partners, or for the SI settlement the
+// stage shards of the products.
 func (s *Service) PlanSettlement(ctx context.Context, job, given string, at time.Time) (SettlementPlan, error) {
 	kind, p, err := settlementPeriod(job, given, at)
 	if err != nil {
@@ -139,22 +157,36 @@ func (s *Service) PlanSettlement(ctx context.Context, job, given string, at time
 	if err := s.AssessStore.PutRun(ctx, s.meta(ctx, system), run); err != nil {
 		return SettlementPlan{}, err
 	}
-	partners, err := s.PartnerStore.PartnersOfKind(ctx, partner.KindSupport)
-	if err != nil {
-		return SettlementPlan{}, err
-	}
 	plan := SettlementPlan{Job: job, Period: p, PolicyVersion: pol.Version, Partners: []string{}, Run: run.Runs}
-	for _, pt := range partners {
-		plan.Partners = append(plan.Partners, pt.ID)
-	}
-	sort.Strings(plan.Partners)
-	plan.PartnerCount = len(plan.Partners)
 	bucket, err := s.objects()
 	if err != nil {
 		return SettlementPlan{}, err
 	}
-	work, _ := json.Marshal(plan.Partners)
-	plan.Work = ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(kind, p, run.Runs, "partners.json")}
+	var work []byte
+	if job == JobSI {
+		// P§20: the cooperative products of the stages that earn revenue,
+		// a stage shard to a child of the Map.
+		for _, st := range siStages {
+			for shard := range s.AssessStore.Shards() {
+				plan.Segments = append(plan.Segments, AssessmentSegment{Stage: st, Shard: shard})
+			}
+		}
+		plan.SegmentCount = len(plan.Segments)
+		work, _ = json.Marshal(plan.Segments)
+		plan.Work = ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(kind, p, run.Runs, "segments.json")}
+	} else {
+		partners, err := s.PartnerStore.PartnersOfKind(ctx, partner.KindSupport)
+		if err != nil {
+			return SettlementPlan{}, err
+		}
+		for _, pt := range partners {
+			plan.Partners = append(plan.Partners, pt.ID)
+		}
+		sort.Strings(plan.Partners)
+		plan.PartnerCount = len(plan.Partners)
+		work, _ = json.Marshal(plan.Partners)
+		plan.Work = ObjectRef{Bucket: bucket.Name(), Key: runObjectKey(kind, p, run.Runs, "partners.json")}
+	}
 	if err := bucket.Put(ctx, plan.Work.Key, "application/json", work); err != nil {
 		return SettlementPlan{}, err
 	}
@@ -785,8 +817,11 @@ func mustEqualJSON(a, b any) bool {
 // run record keeps the counts, the failures and where the results are.
 func (s *Service) FinishSettlement(ctx context.Context, job, p string, results json.RawMessage) (store.Run, error) {
 	kind := runKindSettlement
-	if job == JobAccrual {
+	switch job {
+	case JobAccrual:
 		kind = runKindAccrual
+	case JobSI:
+		return s.finishSISettlement(ctx, p)
 	}
 	run, err := s.AssessStore.GetRun(ctx, kind, p)
 	if err != nil {

@@ -47,16 +47,34 @@ func (s *Service) SetSIAgreement(ctx context.Context, caller directory.Person, p
 // shares: (trial) commercial use, a stopped trial, and the exit until delisted.
 var siStages = []product.Stage{product.StageTrialCommercial, product.StageTrialSuspended, product.StageCommercial, product.StageExiting}
 
-// SIRunResult is what a month's SI settlement did (P§20).
+// SIRunResult is what a month's SI settlement did (P§20): the run record's
+// summary, and each page's tally.
 type SIRunResult struct {
-	Month      period.Month     `json:"month"`
-	Statements int              `json:"statements"`
-	Written    int              `json:"written"`
-	Held       int              `json:"held"`
-	Pending    []PendingProduct `json:"pending"`
+	Month      period.Month `json:"month"`
+	Statements int          `json:"statements"`
+	Written    int          `json:"written"`
+	Held       int          `json:"held"`
+	// Pending lists the first products whose statement waits for data;
+	// PendingCount counts them all.
+	Pending      []PendingProduct `json:"pending"`
+	PendingCount int              `json:"pendingCount"`
 	// Final counts statements already approved, which a run leaves alone.
 	Final         int    `json:"final"`
 	PolicyVersion string `json:"policyVersion"`
+}
+
+// add counts a page's tally into the run's.
+func (r *SIRunResult) add(page SIRunResult) {
+	r.Statements += page.Statements
+	r.Written += page.Written
+	r.Held += page.Held
+	r.Final += page.Final
+	r.PendingCount += page.PendingCount
+	for _, p := range page.Pending {
+		if len(r.Pending) < summaryListHead {
+			r.Pending = append(r.Pending, p)
+		}
+	}
 }
 
 // PendingProduct is a product whose statement waits for data.
@@ -69,49 +87,85 @@ type PendingProduct struct {
 // and admins.
 var siRunners = []directory.Role{directory.RoleFinance, directory.RoleAdmin}
 
-// RunSISettlement settles a past month with the SIs of cooperative products
-// (P§20): each product with an SI agreement in force that month gets its
-// statement, recorded revenue × the SI's share, with the month's assessment
-// result; an exit-phase product's statement is held until its exit decision.
-// Keyed by month and product: a re-run rewrites drafts and held statements
-// only when they changed and leaves approved ones. It pages through the
-// stage × level index segments, never a Scan.
-func (s *Service) RunSISettlement(ctx context.Context, caller directory.Person, month string) (SIRunResult, error) {
+// StartSISettlement settles a past month with the SIs of cooperative
+// products (P§20) as a job of the settlement state machine: its Distributed
+// Map pages each stage shard of the products in a child execution, so a
+// national portfolio is never one API call's work. Follow the run at
+// SISettlementRun.
+func (s *Service) StartSISettlement(ctx context.Context, caller directory.Person, month string) (string, error) {
 	if err := require(caller, "running the SI settlement", siRunners...); err != nil {
-		return SIRunResult{}, err
+		return "", err
 	}
 	m, err := period.ParseMonth(month)
 	if err != nil {
-		return SIRunResult{}, problem.InvalidField("month", err.Error())
+		return "", problem.InvalidField("month", err.Error())
 	}
 	if !m.Before(period.MonthOf(s.Now())) {
-		return SIRunResult{}, problem.InvalidField("month", "must be a past month: its revenue is not complete")
+		return "", problem.InvalidField("month", "must be a past month: its revenue is not complete")
 	}
-	pol, err := s.PolicyOn(ctx, m.Last())
+	return s.startSettlementJob(ctx, JobSI, m.String())
+}
+
+// SISettlementRun reads a month's SI settlement run record.
+func (s *Service) SISettlementRun(ctx context.Context, m period.Month) (store.Run, error) {
+	return s.AssessStore.GetRun(ctx, runKindSI, m.String())
+}
+
+// SettleSIPage settles one page of a stage shard's products with their SIs
+// (P§20): each cooperative product with an SI agreement in force that month
+// gets its statement, recorded revenue × the SI's share, with the month's
+// assessment result; an exit-phase product's statement is held until its
+// exit decision. Keyed by month and product: a re-run rewrites drafts and
+// held statements only when they changed and leaves approved ones. The
+// page's tally is kept under the run, keyed by its cursor, so a retried page
+// replaces it.
+func (s *Service) SettleSIPage(ctx context.Context, m period.Month, version string, seg AssessmentSegment, cursor string, run int) (PageResult, error) {
+	products, next, err := s.AssessStore.ProductsInShard(ctx, seg.Stage, "", seg.Shard, cursor, AssessPageSize)
 	if err != nil {
-		return SIRunResult{}, err
+		return PageResult{}, err
 	}
-	res := SIRunResult{Month: m, Pending: []PendingProduct{}, PolicyVersion: pol.Version}
-	meta := s.meta(ctx, caller)
-	for _, st := range siStages {
-		for _, lv := range []product.Level{product.LevelHQ, product.LevelProvince, product.LevelCity} {
-			cursor := ""
-			for {
-				page, next, err := s.AssessStore.ProductsPage(ctx, st, lv, cursor, AssessPageSize)
-				if err != nil {
-					return res, err
-				}
-				if err := s.settleSIPage(ctx, meta, m, pol.Version, page, &res); err != nil {
-					return res, err
-				}
-				if next == "" {
-					break
-				}
-				cursor = next
-			}
+	tally := SIRunResult{Month: m, Pending: []PendingProduct{}, PolicyVersion: version}
+	if err := s.settleSIPage(ctx, s.meta(ctx, system), m, version, products, &tally); err != nil {
+		return PageResult{}, err
+	}
+	doc, err := json.Marshal(tally)
+	if err != nil {
+		return PageResult{}, err
+	}
+	key := seg.tallyPrefix() + cursor
+	if err := s.AssessStore.PutJobPage(ctx, runKindSI, m.String(), store.PageTally{Run: run, Shard: seg.Shard, Key: key, Doc: doc}); err != nil {
+		return PageResult{}, err
+	}
+	return PageResult{Cursor: next, Done: next == "", Assessed: len(products)}, nil
+}
+
+// finishSISettlement records a month's SI settlement run as done, its
+// summary added up from the pages' tallies one at a time.
+func (s *Service) finishSISettlement(ctx context.Context, p string) (store.Run, error) {
+	run, err := s.AssessStore.GetRun(ctx, runKindSI, p)
+	if err != nil {
+		return run, err
+	}
+	m, err := period.ParseMonth(p)
+	if err != nil {
+		return run, err
+	}
+	sum := SIRunResult{Month: m, Pending: []PendingProduct{}, PolicyVersion: run.PolicyVersion}
+	err = s.AssessStore.EachJobPage(ctx, runKindSI, p, run.Runs, func(doc []byte) error {
+		var page SIRunResult
+		if err := json.Unmarshal(doc, &page); err != nil {
+			return err
 		}
+		sum.add(page)
+		return nil
+	})
+	if err != nil {
+		return run, err
 	}
-	return res, nil
+	now := s.Now().UTC()
+	run.Status, run.FinishedAt, run.Error, run.Cause, run.Failures = "succeeded", &now, "", "", nil
+	run.Summary, _ = json.Marshal(sum)
+	return run, s.AssessStore.PutRun(ctx, s.meta(ctx, system), run)
 }
 
 func (s *Service) settleSIPage(ctx context.Context, meta auditMeta, m period.Month, version string, page []product.Product, res *SIRunResult) error {
@@ -141,6 +195,7 @@ func (s *Service) settleSIPage(ctx context.Context, meta auditMeta, m period.Mon
 		v, ok := revenue[product.FigureKey{ProductID: p.ID, Month: m}]
 		if !ok {
 			res.Pending = append(res.Pending, PendingProduct{ProductID: p.ID, Missing: []string{"revenue " + m.String()}})
+			res.PendingCount++
 			continue
 		}
 		in := settlement.SIInput{ProductID: p.ID, ProductName: p.Name, PartnerID: p.PartnerID, Month: m,

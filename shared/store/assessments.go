@@ -87,9 +87,40 @@ func (s *Store) EachAssessmentPage(ctx context.Context, m period.Month, run, sha
 	if shard != AllShards {
 		parts.pks = []string{shardKey(pagesKey(m, run), shard)}
 	}
+	return s.eachTally(ctx, parts, fn)
+}
+
+// PutJobPage writes the tally of one page of a job's run (the SI
+// settlement's pages, SPEC 4.3): pk PAGES#<kind>#<period>#<run>#<shard>, sk
+// the page's key; a repeated page overwrites its tally, so a retried page
+// never counts twice.
+func (s *Store) PutJobPage(ctx context.Context, kind, period string, tally PageTally) error {
+	av, err := attributevalue.MarshalMap(assessmentItem{keys: keys{PK: shardKey(jobPagesKey(kind, period, tally.Run), tally.Shard), SK: tally.Key},
+		Type: "job_page", Doc: string(tally.Doc)})
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}); err != nil {
+		return fmt.Errorf("store: put the page tally %s of %s %s: %w", tally.Key, kind, period, err)
+	}
+	return nil
+}
+
+func jobPagesKey(kind, period string, run int) string {
+	return fmt.Sprintf("PAGES#%s#%s#%d", kind, period, run)
+}
+
+// EachJobPage calls fn with each page tally of a job's run, a query page at
+// a time, over every shard.
+func (s *Store) EachJobPage(ctx context.Context, kind, period string, run int, fn func(doc []byte) error) error {
+	return s.eachTally(ctx, partitions{pkAttr: "pk", skAttr: "sk", pks: s.shardKeys(jobPagesKey(kind, period, run))}, fn)
+}
+
+// eachTally calls fn with the doc of every item of the partitions, 100 items
+// (a tally is at most a few KB: far below a query's 1 MB) a query.
+func (s *Store) eachTally(ctx context.Context, parts partitions, fn func(doc []byte) error) error {
 	cursor := ""
 	for {
-		// A tally is at most a few KB; 100 of them stay far below a query's 1 MB.
 		p, err := s.walk(ctx, parts, cursor, 100)
 		if err != nil {
 			return err
