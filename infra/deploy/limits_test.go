@@ -190,7 +190,9 @@ func assessmentWrites(t *testing.T, shards int) runWrites {
 	var w runWrites
 	w.results = n * wcu(resultItem)
 	w.tallies = math.Ceil(n/app.AssessPageSize) * wcu(tallyItem)
-	w.updates = n * changedShare * (2*wcu(productItem) + 2*wcu(auditItem) + 2*wcu(productItem)) // put, audit, gsi1 delete+put
+	// put, audit (transactional: double), gsi1 delete+put (a phase change
+	// may move the stage key), gsi2's owner entry rewritten in place.
+	w.updates = n * changedShare * (2*wcu(productItem) + 2*wcu(auditItem) + 2*wcu(productItem) + wcu(productItem))
 	// A segment's child writes its tallies under its shard's key, shared
 	// with the other stage's child of the shard, and its results over the
 	// ResultPartitions keys, which every child shares: the hottest key is a

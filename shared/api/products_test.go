@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -96,6 +97,39 @@ func TestCreateGetListProducts(t *testing.T) {
 	}
 	if len(all) != 6 {
 		t.Fatalf("listed %d products, want 6", len(all))
+	}
+
+	// A product manager's own products, over the owner index's shards, a page at a time.
+	mine := map[string]bool{}
+	cursor = ""
+	for {
+		body := mustStatus(t, e.Do("GET", "/products?createdBy=admin&limit=2&cursor="+url.QueryEscape(cursor), pm, nil), 200, "admin's products")
+		for _, it := range body["items"].([]any) {
+			if m := it.(map[string]any); m["createdBy"] != "admin" {
+				t.Fatalf("admin's products list %v", m)
+			} else {
+				mine[m["id"].(string)] = true
+			}
+		}
+		if cursor, _ = body["nextCursor"].(string); cursor == "" {
+			break
+		}
+	}
+	if len(mine) != 5 || mine[id] {
+		t.Fatalf("admin registered 5 products, listed %v", mine)
+	}
+	if got := mustStatus(t, e.Do("GET", "/products?createdBy=pm1", pm, nil), 200, "pm1's")["items"].([]any); len(got) != 1 {
+		t.Fatalf("pm1's products %v", got)
+	}
+	mustStatus(t, e.Do("GET", "/products?createdBy=pm1&stage=demand", pm, nil), 400, "createdBy with stage")
+
+	// Names of the listed products, without walking the portfolio.
+	names := mustStatus(t, e.Do("GET", "/product-names?ids="+id+",prd_none", pm, nil), 200, "names")["names"].(map[string]any)
+	if len(names) != 1 || names[id] != "云桌面" {
+		t.Fatalf("names %v", names)
+	}
+	for _, bad := range []string{"", ",", strings.Repeat("x,", 101)} {
+		mustStatus(t, e.Do("GET", "/product-names?ids="+bad, pm, nil), 400, "names of "+bad)
 	}
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -26,6 +27,7 @@ func (s *Server) routes() {
 
 	s.handle("POST", "/products", false, s.createProduct)
 	s.handle("GET", "/products", false, s.listProducts)
+	s.handle("GET", "/product-names", false, s.productNames)
 	s.handle("GET", "/products/{id}", false, s.getProduct)
 	s.handle("PATCH", "/products/{id}", false, s.patchProduct)
 	s.handle("GET", "/products/{id}/history", false, s.productHistory)
@@ -203,7 +205,8 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, _ director
 	if err != nil {
 		return err
 	}
-	items, next, err := s.App.ListProducts(r.Context(), product.Filter{Stage: product.Stage(q.Get("stage")), Level: product.Level(q.Get("level"))}, q.Get("cursor"), limit)
+	items, next, err := s.App.ListProducts(r.Context(), product.Filter{Stage: product.Stage(q.Get("stage")), Level: product.Level(q.Get("level")),
+		CreatedBy: q.Get("createdBy")}, q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -211,6 +214,30 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, _ director
 		items = []product.Product{}
 	}
 	writeJSON(w, http.StatusOK, productPage{Items: items, NextCursor: next})
+	return nil
+}
+
+// maxNamedProducts bounds the ids one /product-names call names: a page's
+// worth, read with one BatchGetItem.
+const maxNamedProducts = 100
+
+// productNames names the products a page lists (?ids=a,b,…), so a client
+// shows names without walking the portfolio; unknown ids are absent.
+func (s *Server) productNames(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
+	var ids []string
+	for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || len(ids) > maxNamedProducts {
+		return problem.InvalidField("ids", fmt.Sprintf("must list 1 to %d product ids, comma-separated", maxNamedProducts))
+	}
+	names, err := s.App.ProductNames(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"names": names})
 	return nil
 }
 

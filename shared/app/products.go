@@ -166,6 +166,9 @@ func (s *Service) ListProducts(ctx context.Context, f product.Filter, cursor str
 	if limit <= 0 || limit > 200 {
 		fields.Add("limit", "must be between 1 and 200")
 	}
+	if f.CreatedBy != "" && (f.Stage != "" || f.Level != "") {
+		fields.Add("createdBy", "cannot be combined with stage or level")
+	}
 	if err := fields.Err("invalid listing"); err != nil {
 		return nil, "", err
 	}

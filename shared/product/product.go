@@ -374,6 +374,9 @@ type FigureKey struct {
 type Filter struct {
 	Stage Stage
 	Level Level
+	// CreatedBy lists the products a person registered (a product
+	// manager's own), alone: it is not combined with Stage or Level.
+	CreatedBy string
 }
 
 // Flags a product may carry.

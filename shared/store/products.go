@@ -73,10 +73,21 @@ func ProductIndexKeys(p product.Product, shards int) (pk, sk string) {
 	return shardKey(stageKey(p.Stage), ShardOf(p.ID, shards)), string(p.Level) + "#" + p.ID
 }
 
+// ownerKey is the gsi2 partition of the products a person registered:
+// OWNER#<sub>#<shard>, sharded by product id, since an admin who registers a
+// whole province's existing products would otherwise write them all to one
+// key. Empty (no index entry) for a product without a creator.
+func ownerKey(p product.Product, shards int) string {
+	if p.CreatedBy == "" {
+		return ""
+	}
+	return shardKey("OWNER#"+p.CreatedBy, ShardOf(p.ID, shards))
+}
+
 func (s *Store) toProductItem(p product.Product) productItem {
 	gpk, gsk := ProductIndexKeys(p, s.Shards())
 	it := productItem{
-		keys: keys{PK: productPK(p.ID), SK: skProduct, GSI1PK: gpk, GSI1SK: gsk},
+		keys: keys{PK: productPK(p.ID), SK: skProduct, GSI1PK: gpk, GSI1SK: gsk, GSI2PK: ownerKey(p, s.Shards()), GSI2SK: p.ID},
 		Type: "product", Ver: p.Version, ID: p.ID, Name: p.Name, Level: string(p.Level), Mode: string(p.Mode),
 		PartnerID: p.PartnerID, Strategic: p.Strategic, Customers: p.Customers, Stage: string(p.Stage),
 		Phase: string(p.Phase), InitialPhase: string(p.InitialPhase), StageSince: p.StageSince.String(), HadSpend: p.HadSpend, Flags: p.Flags,
@@ -300,6 +311,16 @@ func (s *Store) updateProduct(ctx context.Context, m audit.Meta, id string, read
 // shards (optionally narrowed to a level), or every stage's shards in turn
 // narrowed to a level or not; the cursor remembers the shard.
 func (s *Store) ListProducts(ctx context.Context, f product.Filter, cursor string, limit int32) ([]product.Product, string, error) {
+	if f.CreatedBy != "" {
+		// A person's products: the shards of their gsi2 key, in id order
+		// within a shard.
+		p, err := s.walk(ctx, partitions{index: IndexGSI2, pkAttr: "gsi2pk", pks: s.shardKeys("OWNER#" + f.CreatedBy)}, cursor, limit)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := decodeProducts(p.items)
+		return out, p.cursor, err
+	}
 	stages := product.Stages
 	if f.Stage != "" {
 		stages = []product.Stage{f.Stage}

@@ -20,22 +20,20 @@ const tag = (text, cls = '') => h('span', { class: 'tag ' + cls }, text);
 const prevMonth = () => { const d = new Date(); d.setDate(1); d.setMonth(d.getMonth() - 1); return d.toISOString().slice(0, 7); };
 const thisQuarter = () => { const d = new Date(); return `${d.getFullYear()}-Q${Math.floor(d.getMonth() / 3) + 1}`; };
 
-let productCache = null;
-
-// productNames maps product ids to names (read once per page view).
-async function productNames() {
-  if (!productCache) {
-    productCache = {};
-    let cursor = '';
-    do {
-      const p = await api('GET', '/products?limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
-      for (const x of p.items) productCache[x.id] = x;
-      cursor = p.nextCursor || '';
-    } while (cursor);
-  }
-  return productCache;
+// productNames maps the product ids a page lists to {name}: up to 100 a
+// call of /product-names (batched reads), never a walk of the portfolio.
+// Names are kept for the session's page views: a name seldom changes.
+const nameCache = {};
+async function productNames(ids) {
+  const missing = [...new Set(ids.filter(id => id && !(id in nameCache)))];
+  const chunks = [];
+  for (let i = 0; i < missing.length; i += 100) chunks.push(missing.slice(i, i + 100));
+  await Promise.all(chunks.map(async c => {
+    const res = await api('GET', '/product-names?ids=' + c.map(encodeURIComponent).join(','));
+    for (const id of c) nameCache[id] = res.names[id] ?? null;
+  }));
+  return Object.fromEntries(ids.filter(id => nameCache[id]).map(id => [id, { name: nameCache[id] }]));
 }
-window.addEventListener('hashchange', () => { productCache = null; });
 
 const productLink = (id, names) => id ? link('#/products/' + encodeURIComponent(id), names[id]?.name || '（未知产品）') : '—';
 
@@ -101,7 +99,8 @@ function readField(form, f) {
 
 async function dashboard() {
   const d = await api('GET', '/dashboard');
-  const names = await productNames();
+  const names = await productNames([...(d.assessment.byPhase?.warning || []), ...(d.assessment.byPhase?.exit || [])].map(p => p.id)
+    .concat(d.waiting.map(w => w.productId)));
   const stages = Object.keys(d.portfolio);
   const phases = ['', 'assessment', 'warning', 'exit'];
   const out = page('工作台');
@@ -136,9 +135,12 @@ async function dashboard() {
 
 async function products(_, q) {
   const mine = q.get('mine') !== null ? q.get('mine') === '1' : has('product_manager') && !has('admin');
-  const all = Object.values(await productNames());
-  const m = me();
-  const list = all.filter(p => !mine || p.createdBy === m.sub).sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+  const cursor = q.get('cursor') || '';
+  // One page of 200 from the API (a product manager's own through the owner
+  // index), with a link to the next: a national portfolio is never read whole.
+  const res = await api('GET', '/products?limit=200' + (mine ? '&createdBy=' + encodeURIComponent(me().sub) : '') +
+    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+  const list = res.items.sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
   const out = page(mine ? '我的产品' : '产品');
   add(out, h('div', { class: 'toolbar noprint' },
     link(mine ? '#/products?mine=0' : '#/products?mine=1', mine ? '查看全部产品' : '只看我的产品'),
@@ -146,6 +148,9 @@ async function products(_, q) {
   add(out, table(['产品', '层级', '模式', '阶段', '考核期', '标记'], list.map(p => tr(
     link('#/products/' + p.id, p.name), label('level', p.level), label('mode', p.mode), label('stage', p.stage),
     label('phase', p.phase || ''), (p.flags || []).map(f => tag(label('flag', f), 'warn')))), { id: 'products' }));
+  if (res.nextCursor) {
+    add(out, h('p', { class: 'noprint' }, link(`#/products?mine=${mine ? 1 : 0}&cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
+  }
   return out;
 }
 
@@ -231,8 +236,9 @@ async function newProduct() {
 async function submissions(_, q) {
   const mine = q.get('mine') !== null ? q.get('mine') === '1' : has('product_manager') && !has('admin');
   const status = q.get('status') || '';
-  const [list, names] = await Promise.all([api('GET', '/submissions?limit=200' + (status ? '&status=' + status : '')), productNames()]);
+  const list = await api('GET', '/submissions?limit=200' + (status ? '&status=' + status : ''));
   const items = list.items.filter(s => !mine || s.applicant === me().sub);
+  const names = await productNames(items.map(s => s.productId));
   const out = page(mine ? '我提交的决策事项' : '决策事项');
   const sel = h('select', { 'aria-label': '状态', onchange: e => { location.hash = `#/submissions?mine=${mine ? 1 : 0}&status=${e.target.value}`; } },
     h('option', { value: '' }, '全部状态'),
@@ -248,8 +254,7 @@ async function submissions(_, q) {
 async function submissionForm(existing, type, productId) {
   const def = Forms[type];
   if (!def) return page('未知的决策类型');
-  const names = await productNames();
-  const p = names[productId];
+  const p = productId ? await api('GET', '/products/' + encodeURIComponent(productId)) : null;
   const coop = p?.mode === 'cooperative';
   const content = existing?.content || {};
   const fields = def.fields.filter(f => !f.coop || coop);
@@ -279,7 +284,8 @@ async function reviseSubmission([id]) {
 }
 
 async function submission([id]) {
-  const [s, names] = await Promise.all([api('GET', '/submissions/' + encodeURIComponent(id)), productNames()]);
+  const s = await api('GET', '/submissions/' + encodeURIComponent(id));
+  const names = await productNames([s.productId]);
   const out = page(label('submissionType', s.type) + '：' + (names[s.productId]?.name || '基础规则'));
   add(out, facts([['状态', h('span', { id: 'status' }, label('submissionStatus', s.status))], ['产品', productLink(s.productId, names)],
     ['申请人', who(s.applicant)], ['版本', '第' + s.revision + '版'], ['提交时间', date(s.createdAt)],
@@ -327,7 +333,8 @@ function voteForm(s, stage) {
 }
 
 async function reviews(_, q) {
-  const [list, names] = await Promise.all([api('GET', '/review-queue'), productNames()]);
+  const list = await api('GET', '/review-queue');
+  const names = await productNames(list.items.map(i => i.submission.productId));
   const out = page('我的评审');
   if (q.get('voted')) add(out, h('div', { class: 'notice ok', id: 'voted' }, '已记录您的评审意见。'));
   add(out, table(['事项', '产品', '申请人', '评审环节', '已投票', '提交时间', ''], list.items.map(i => tr(
@@ -341,7 +348,8 @@ async function reviews(_, q) {
 
 async function assessments([m]) {
   m = m || prevMonth();
-  const [res, names] = await Promise.all([api('GET', `/assessments/${m}?limit=1000`), productNames()]);
+  const res = await api('GET', `/assessments/${m}?limit=1000`);
+  const names = await productNames(res.items.map(r => r.productId));
   const out = page(month(m) + '产品月度考核结果');
   const input = h('input', { type: 'month', value: m, 'aria-label': '考核月份', id: 'month' });
   add(out, h('div', { class: 'toolbar noprint' }, input, h('button', { type: 'button', onclick: () => { location.hash = '#/assessments/' + input.value; } }, '查看'),
@@ -456,7 +464,8 @@ async function project([id]) {
 
 async function settlements(_, q) {
   const qt = q.get('quarter') || thisQuarter();
-  const [res, names] = await Promise.all([api('GET', '/settlements/' + qt), productNames()]);
+  const res = await api('GET', '/settlements/' + qt);
+  const names = await productNames(res.items.map(st => st.productId));
   const out = page(quarter(qt) + '结算单');
   const input = h('input', { value: qt, 'aria-label': '季度（如 2026-Q3）', id: 'quarter', size: 8 });
   add(out, h('div', { class: 'toolbar noprint' }, input, h('button', { type: 'button', onclick: () => { location.hash = '#/settlements?quarter=' + input.value.trim(); } }, '查看'),
@@ -630,8 +639,8 @@ async function audit(_, q) {
     input, h('button', { type: 'submit' }, '查询')), h('p', { class: 'muted' }, '只读：每次变更的时间、经办人、操作及变更前后（SPEC 6）。'));
   if (!entity) return out;
   const res = await api('GET', '/audit?limit=200&entity=' + encodeURIComponent(entity));
-  const names = await productNames();
   const [kind, id] = entity.split('/');
+  const names = kind === 'product' ? await productNames([id]) : {};
   const title = kind === 'product' ? names[id]?.name : null;
   if (title) out.querySelector('h1').textContent = '审计追踪：' + title;
   const actions = { 'product.create': '创建产品', 'product.update': '修改产品', 'submission.create': '提交事项', 'submission.revise': '修改事项' };
