@@ -71,7 +71,8 @@ func (s *Server) listSubmissions(w http.ResponseWriter, r *http.Request, _ direc
 	if err != nil {
 		return err
 	}
-	f := store.SubmissionFilter{ProductID: q.Get("productId"), Type: decision.SubmissionType(q.Get("type")), Status: decision.Status(q.Get("status"))}
+	f := store.SubmissionFilter{ProductID: q.Get("productId"), Type: decision.SubmissionType(q.Get("type")), Status: decision.Status(q.Get("status")),
+		Applicant: q.Get("applicant")}
 	items, next, err := s.App.ListSubmissions(r.Context(), f, q.Get("cursor"), limit)
 	if err != nil {
 		return err

@@ -148,8 +148,8 @@ func TestAuditTrail(t *testing.T) {
 }
 
 // Submissions are listed newest first across the shards of their time
-// index, a page at a time, each once, and a status filter narrows them
-// without losing or repeating any.
+// index, a page at a time, each once, and a status or applicant filter
+// narrows them without losing or repeating any.
 func TestSubmissionsMergeAcrossShards(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
@@ -161,7 +161,7 @@ func TestSubmissionsMergeAcrossShards(t *testing.T) {
 			status = decision.StatusApproved
 		}
 		sub := decision.Submission{ID: fmt.Sprintf("sub_%03d", i), Type: decision.TypeDemand, Status: status,
-			CreatedAt: base.Add(time.Duration(i) * time.Minute), Content: json.RawMessage(`{}`)}
+			Applicant: fmt.Sprintf("pm%d", i%4), CreatedAt: base.Add(time.Duration(i) * time.Minute), Content: json.RawMessage(`{}`)}
 		if err := st.CreateSubmission(ctx, meta(), sub); err != nil {
 			t.Fatal(err)
 		}
@@ -175,6 +175,8 @@ func TestSubmissionsMergeAcrossShards(t *testing.T) {
 		{"all, 7 a page", store.SubmissionFilter{}, 7, n},
 		{"all, one page", store.SubmissionFilter{}, 100, n},
 		{"approved, 2 a page", store.SubmissionFilter{Status: decision.StatusApproved}, 2, (n + 2) / 3},
+		{"one applicant's, 3 a page", store.SubmissionFilter{Applicant: "pm1"}, 3, n / 4},
+		{"one applicant's approved", store.SubmissionFilter{Applicant: "pm0", Status: decision.StatusApproved}, 5, 4}, // i = 0, 12, 24, 36
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,6 +39,7 @@ type submissionItem struct {
 	ID           string            `dynamodbav:"id"`
 	SubType      string            `dynamodbav:"subType"`
 	Status       string            `dynamodbav:"status"`
+	Applicant    string            `dynamodbav:"applicant,omitempty"`
 	Doc          string            `dynamodbav:"doc"`
 	ReviewTokens map[string]string `dynamodbav:"reviewTokens"`
 	ApprovalIDs  []string          `dynamodbav:"approvalIds"`
@@ -52,7 +53,7 @@ func (st *Store) toSubmissionItem(s decision.Submission) (submissionItem, error)
 	created := s.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + s.ID
 	it := submissionItem{
 		keys: keys{PK: submissionPK(s.ID), SK: skSubmission, GSI2PK: shardKey(subsKey, ShardOf(s.ID, st.Shards())), GSI2SK: created},
-		Type: "submission", Ver: s.Version, ID: s.ID, SubType: string(s.Type), Status: string(s.Status), Doc: string(doc),
+		Type: "submission", Ver: s.Version, ID: s.ID, SubType: string(s.Type), Status: string(s.Status), Applicant: s.Applicant, Doc: string(doc),
 		ReviewTokens: map[string]string{},
 	}
 	if s.ProductID != "" {
@@ -197,14 +198,16 @@ type SubmissionFilter struct {
 	ProductID string
 	Type      decision.SubmissionType
 	Status    decision.Status
+	// Applicant narrows to one person's submissions (a product manager's own).
+	Applicant string
 }
 
 // subsKey is the gsi2 partition (before its shard) of every submission.
 const subsKey = "SUBS"
 
 // ListSubmissions lists submissions newest first through an index (a
-// product's, or all, merged over the shards); type and status narrow the
-// page with a filter.
+// product's, or all, merged over the shards); type, status and applicant
+// narrow the page with a filter, so a page may hold fewer than limit.
 func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor string, limit int32) ([]decision.Submission, string, error) {
 	var filters []string
 	values := map[string]ddb.AttributeValue{}
@@ -218,6 +221,11 @@ func (s *Store) ListSubmissions(ctx context.Context, f SubmissionFilter, cursor 
 		filters = append(filters, "#status = :status")
 		names["#status"] = "status"
 		values[":status"] = &ddb.AttributeValueMemberS{Value: string(f.Status)}
+	}
+	if f.Applicant != "" {
+		filters = append(filters, "#applicant = :applicant")
+		names["#applicant"] = "applicant"
+		values[":applicant"] = &ddb.AttributeValueMemberS{Value: f.Applicant}
 	}
 	filter := strings.Join(filters, " AND ")
 	var p page

@@ -236,8 +236,10 @@ async function newProduct() {
 async function submissions(_, q) {
   const mine = q.get('mine') !== null ? q.get('mine') === '1' : has('product_manager') && !has('admin');
   const status = q.get('status') || '';
-  const list = await api('GET', '/submissions?limit=200' + (status ? '&status=' + status : ''));
-  const items = list.items.filter(s => !mine || s.applicant === me().sub);
+  const cursor = q.get('cursor') || '';
+  const list = await api('GET', '/submissions?limit=200' + (status ? '&status=' + status : '') +
+    (mine ? '&applicant=' + encodeURIComponent(me().sub) : '') + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+  const items = list.items;
   const names = await productNames(items.map(s => s.productId));
   const out = page(mine ? '我提交的决策事项' : '决策事项');
   const sel = h('select', { 'aria-label': '状态', onchange: e => { location.hash = `#/submissions?mine=${mine ? 1 : 0}&status=${e.target.value}`; } },
@@ -248,6 +250,9 @@ async function submissions(_, q) {
   add(out, table(['事项', '产品', '申请人', '状态', '决策层级', '提交时间'], items.map(s => tr(
     link('#/submissions/' + s.id, label('submissionType', s.type)), productLink(s.productId, names), who(s.applicant),
     label('submissionStatus', s.status), label('decisionLevel', s.decisionLevel), date(s.createdAt))), { id: 'submissions' }));
+  if (list.nextCursor) {
+    add(out, h('p', { class: 'noprint' }, link(`#/submissions?mine=${mine ? 1 : 0}&status=${status}&cursor=${encodeURIComponent(list.nextCursor)}`, '下一页')));
+  }
   return out;
 }
 
