@@ -169,14 +169,14 @@ func reportPageParam(r *http.Request) (int, error) {
 }
 
 // monthReportOf reads the month's finished report from the work bucket: its
-// counts and list sizes, never every result.
-func (s *Server) monthReportOf(r *http.Request) (app.MonthReport, int, error) {
+// counts and list sizes, never every result; with the month and the run.
+func (s *Server) monthReportOf(r *http.Request) (period.Month, app.MonthReport, int, error) {
 	m, err := pathMonthValue(r)
 	if err != nil {
-		return app.MonthReport{}, 0, err
+		return m, app.MonthReport{}, 0, err
 	}
 	full, run, err := s.App.AssessmentReport(r.Context(), m)
-	return full, run.Runs, err
+	return m, full, run.Runs, err
 }
 
 // reportOn lays out one page of listed results for the report page and the
@@ -213,7 +213,7 @@ func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ dire
 	if err != nil {
 		return err
 	}
-	full, _, err := s.monthReportOf(r)
+	m, full, _, err := s.monthReportOf(r)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,6 @@ func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ dire
 	if err != nil {
 		return err
 	}
-	m, _ := pathMonthValue(r)
 	rep := s.reportOn(r, m, full, listed)
 	rep.place(page)
 	return renderPage(w, http.StatusOK, "report.html", rep)
@@ -231,11 +230,10 @@ func (s *Server) assessmentReport(w http.ResponseWriter, r *http.Request, _ dire
 // bucket (a presigned download, so its size is not bound by the 6 MB a
 // Lambda answer carries), writing it there on the first request of a run.
 func (s *Server) assessmentReportXLSX(w http.ResponseWriter, r *http.Request, _ directory.Person) error {
-	full, run, err := s.monthReportOf(r)
+	m, full, run, err := s.monthReportOf(r)
 	if err != nil {
 		return err
 	}
-	m, _ := pathMonthValue(r)
 	url, err := s.App.RunExport(r.Context(), "assessment", m.String(), run, "report.xlsx",
 		fmt.Sprintf("月度产品考核报告-%s.xlsx", m), func(out io.Writer) error { return s.reportXLSX(r, out, m, full) })
 	if err != nil {
