@@ -14,9 +14,11 @@ import (
 	"productgov/shared/app"
 	"productgov/shared/assessment"
 	"productgov/shared/audit"
+	"productgov/shared/money"
 	"productgov/shared/objects"
 	"productgov/shared/period"
 	"productgov/shared/problem"
+	"productgov/shared/product"
 	"productgov/shared/store"
 )
 
@@ -134,5 +136,59 @@ func TestFinishAssessmentPagesTheReport(t *testing.T) {
 		if _, err := svc.ReportPage(ctx, full, page); problem.CodeOf(err) != problem.CodeInvalid {
 			t.Errorf("page %d: %v, want invalid", page, err)
 		}
+	}
+}
+
+// The SI settlement's pages (P§20) keep a tally each under the run, keyed by
+// the page's cursor: a page the state machine retries replaces its tally,
+// so Finish counts every statement once.
+func TestSISettlementPagesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamolocal.NewTestTable(t)
+	st := store.New(client, table).WithShards(1)
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	meta := audit.Meta{Actor: "test", RequestID: "t", At: now}
+	svc := &app.Service{AssessStore: st, PartnerStore: st, Products: st, Now: func() time.Time { return now }}
+	month := period.MustMonth("2026-11")
+	share, _ := money.ParseRate("0.3")
+	for i, rev := range []int64{6000000, -1} { // the second has no revenue: pending
+		p := product.New(fmt.Sprintf("prd_si%d", i), product.Draft{Name: fmt.Sprintf("合作%d", i), Level: product.LevelCity,
+			Mode: product.ModeCooperative, PartnerID: "ptn_si", Stage: product.StageCommercial}, "admin", now)
+		p.SIAgreement = &product.SIAgreement{Share: share, StartDate: period.MustDate("2026-01-01"), EndDate: period.MustDate("2027-12-31")}
+		if err := st.CreateProduct(ctx, meta, p, product.StageChange{ProductID: p.ID, To: p.Stage, At: now}); err != nil {
+			t.Fatal(err)
+		}
+		if rev >= 0 {
+			if err := st.PutFigure(ctx, meta, product.KindRevenue, product.Figure{ProductID: p.ID, Month: month, Value: rev}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := st.PutRun(ctx, meta, store.Run{Kind: "si_settlement", Period: month.String(), PolicyVersion: "2023.09-v2", Status: "running", StartedAt: now, Runs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	seg := app.AssessmentSegment{Stage: product.StageCommercial, Shard: 0}
+	for attempt := range 2 { // the second is a retry of the same page
+		page, err := svc.SettleSIPage(ctx, month, "2023.09-v2", seg, "", 1)
+		if err != nil || !page.Done || page.Assessed != 2 {
+			t.Fatalf("attempt %d: %+v %v", attempt, page, err)
+		}
+	}
+	run, err := svc.FinishSettlement(ctx, app.JobSI, month.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum app.SIRunResult
+	if err := json.Unmarshal(run.Summary, &sum); err != nil || run.Status != "succeeded" {
+		t.Fatalf("run %s %s", run.Status, run.Summary)
+	}
+	// The retry found its statement unchanged, so its tally (which replaced
+	// the first) says written 0: the run reports what the last attempt did.
+	if sum.Statements != 1 || sum.Written != 0 || sum.PendingCount != 1 || len(sum.Pending) != 1 || sum.Pending[0].ProductID != "prd_si1" || sum.PolicyVersion != "2023.09-v2" {
+		t.Fatalf("summary %+v", sum)
+	}
+	got, err := st.GetSIStatement(ctx, month, "prd_si0")
+	if err != nil || got.Fee.String() != "18000.00" {
+		t.Fatalf("statement %+v %v", got, err)
 	}
 }
