@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"productgov/infra/dynamolocal"
 	"productgov/shared/audit"
 	"productgov/shared/decision"
@@ -207,5 +211,43 @@ func TestSubmissionsMergeAcrossShards(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A product written before the owner index gets its entry from IndexOwners,
+// once; a product manager's listing then finds it.
+func TestIndexOwnersBackfills(t *testing.T) {
+	ctx := context.Background()
+	client, table := dynamolocal.NewTestTable(t)
+	st := store.New(client, table)
+	for _, id := range []string{"p1", "p2"} {
+		p := product.New(id, product.Draft{Name: id, Level: product.LevelCity, Mode: product.ModeSelfBuilt}, "pm1", time.Now())
+		if err := st.CreateProduct(ctx, meta(), p, product.StageChange{ProductID: id, To: p.Stage, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// p2 as a table from before the index holds it.
+	if _, err := client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table),
+		Key:              map[string]ddb.AttributeValue{"pk": &ddb.AttributeValueMemberS{Value: "PRODUCT#p2"}, "sk": &ddb.AttributeValueMemberS{Value: "PRODUCT"}},
+		UpdateExpression: aws.String("REMOVE gsi2pk, gsi2sk")}); err != nil {
+		t.Fatal(err)
+	}
+	mine := func() int {
+		items, _, err := st.ListProducts(ctx, product.Filter{CreatedBy: "pm1"}, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(items)
+	}
+	if n := mine(); n != 1 {
+		t.Fatalf("before: %d of pm1's products listed, want 1", n)
+	}
+	for i, want := range []int{1, 0} {
+		if n, err := st.IndexOwners(ctx); err != nil || n != want {
+			t.Fatalf("pass %d indexed %d (%v), want %d", i+1, n, err, want)
+		}
+	}
+	if n := mine(); n != 2 {
+		t.Fatalf("after: %d of pm1's products listed, want 2", n)
 	}
 }

@@ -104,6 +104,12 @@ func run(port int, dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	// A table kept in var/ from before the products' owner index gets it.
+	if n, err := sys.Store.IndexOwners(ctx); err != nil {
+		return fmt.Errorf("index the products' owners: %w", err)
+	} else if n > 0 {
+		log.Info("indexed the owners of products written before the owner index", "products", n)
+	}
 
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
