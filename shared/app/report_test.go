@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,4 +193,99 @@ func TestSISettlementPagesCountOnce(t *testing.T) {
 	if err != nil || got.Fee.String() != "18000.00" {
 		t.Fatalf("statement %+v %v", got, err)
 	}
+}
+
+// BenchmarkFinishAssessment measures the Report step (SPEC 3) at national
+// sizes from page tallies in DynamoDB Local: 5.4% of the products listed
+// (the benchmark portfolio's share of phase changes and P§18 flags), each a
+// result with every field the report carries. It reports the peak heap above
+// the heap before the step: the spill keeps it flat in the portfolio.
+func BenchmarkFinishAssessment(b *testing.B) {
+	for _, products := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("products=%d", products), func(b *testing.B) {
+			ctx := context.Background()
+			client, table := dynamolocal.NewTestTable(b)
+			st := store.New(client, table)
+			s3c, bucket := s3local.NewTestBucket(b)
+			now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+			svc := &app.Service{AssessStore: st, Objects: objects.New(s3c, bucket), Now: func() time.Time { return now }}
+			month := period.MustMonth("2026-11")
+			meta := audit.Meta{Actor: "bench", RequestID: "b", At: now}
+			if err := st.PutRun(ctx, meta, store.Run{Kind: "assessment", Period: month.String(), PolicyVersion: "2023.09-v2",
+				Status: "running", StartedAt: now, Runs: 1}); err != nil {
+				b.Fatal(err)
+			}
+			listed := fullResult(month)
+			pages := (products + app.AssessPageSize - 1) / app.AssessPageSize
+			n := 0
+			for page := range pages {
+				tally := map[string]any{"total": app.AssessPageSize, "counts": map[string]int{"pass": app.AssessPageSize}}
+				var results []assessment.Result
+				for n*1000 < (page+1)*app.AssessPageSize*54 { // 5.4% of the products so far
+					r := listed
+					r.ProductID = fmt.Sprintf("prd_%016x", uint64(n)*0x9e3779b97f4a7c15)
+					results = append(results, r)
+					n++
+				}
+				tally["listed"] = results
+				doc, _ := json.Marshal(tally)
+				if err := st.PutAssessmentPage(ctx, month, nil, store.PageTally{Run: 1, Shard: page % store.DefaultShards,
+					Key: fmt.Sprintf("commercial/%02d#%08d", page%store.DefaultShards, page), Doc: doc}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			var peak uint64
+			for range b.N {
+				runtime.GC()
+				var before runtime.MemStats
+				runtime.ReadMemStats(&before)
+				done := make(chan struct{})
+				sampled := make(chan uint64)
+				go func() {
+					var top uint64
+					var ms runtime.MemStats
+					for {
+						select {
+						case <-done:
+							sampled <- top
+							return
+						case <-time.After(5 * time.Millisecond):
+							runtime.ReadMemStats(&ms)
+							top = max(top, ms.HeapAlloc)
+						}
+					}
+				}()
+				if _, err := svc.FinishAssessment(ctx, month); err != nil {
+					b.Fatal(err)
+				}
+				close(done)
+				if top := <-sampled; top > before.HeapAlloc {
+					peak = max(peak, top-before.HeapAlloc)
+				}
+			}
+			b.ReportMetric(float64(n), "listed")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// fullResult is a listed result with every field the report carries filled:
+// a phase change to exit with both tracks' moves, 12 months of figures and
+// the P§18 flag.
+func fullResult(m period.Month) assessment.Result {
+	amount := money.Amount(123456789)
+	yes := true
+	score := assessment.Score(9500)
+	r := assessment.Result{Month: m, Result: assessment.OutcomeFail, Code: "failed", Reason: strings.Repeat("r", 200),
+		Rule: "P§19(一); P§19(二)", RevenueTest: "average", RevenueThreshold: &amount, RevenueSum: &amount, RevenueAverage: &amount,
+		RevenuePass: &yes, QualityScore: &score, QualityPass: &yes, QualityFailsInWindow: 3,
+		PhaseBefore: assessment.PhaseWarning, PhaseAfter: assessment.PhaseExit, OpensExit: true, CommercialIneligible: true,
+		Transitions: []assessment.Transition{
+			{Track: assessment.TrackRevenue, From: assessment.PhaseWarning, To: assessment.PhaseExit, Rule: "P§19(一)", Reason: strings.Repeat("r", 120)},
+			{Track: assessment.TrackQuality, From: assessment.PhaseAssessment, To: assessment.PhaseWarning, Rule: "P§19(二)", Reason: strings.Repeat("r", 120)}}}
+	for i := range 12 {
+		r.RevenueFigures = append(r.RevenueFigures, assessment.RevenueFigure{Month: m.Add(-i), Amount: amount})
+	}
+	return r
 }

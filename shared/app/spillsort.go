@@ -96,7 +96,9 @@ func (s *spillSorter[T]) Each(fn func(T) error) error {
 	}
 	h := &runHeap[T]{less: s.less}
 	for i, r := range s.runs {
-		c := &runCursor[T]{run: i, dec: json.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(s.file, r.off, r.n), 32<<10))}
+		// The decoder buffers what it reads itself: a run costs about one
+		// value's bytes, so many runs merge in little memory.
+		c := &runCursor[T]{run: i, dec: json.NewDecoder(io.NewSectionReader(s.file, r.off, r.n))}
 		ok, err := c.next()
 		if err != nil {
 			return err
