@@ -351,23 +351,31 @@ async function reviews(_, q) {
 
 // ---- assessments ----
 
-async function assessments([m]) {
+async function assessments([m], q) {
   m = m || prevMonth();
-  const res = await api('GET', `/assessments/${m}?limit=1000`);
+  const cursor = q.get('cursor') || '';
+  // A page of 200 results with a link to the next; the counts are the whole
+  // month's, from its run record.
+  const [res, run] = await Promise.all([api('GET', `/assessments/${m}?limit=200` + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')),
+    api('GET', '/assessment-runs/' + m).catch(() => null)]);
   const names = await productNames(res.items.map(r => r.productId));
   const out = page(month(m) + '产品月度考核结果');
   const input = h('input', { type: 'month', value: m, 'aria-label': '考核月份', id: 'month' });
   add(out, h('div', { class: 'toolbar noprint' }, input, h('button', { type: 'button', onclick: () => { location.hash = '#/assessments/' + input.value; } }, '查看'),
     h('button', { type: 'button', onclick: () => window.print() }, '打印'),
     h('button', { type: 'button', id: 'xlsx', onclick: e => download(`/assessments/${m}/report.xlsx?access_token=${encodeURIComponent(token())}`, e.currentTarget) }, '下载 Excel')));
-  const counts = {};
-  for (const r of res.items) counts[r.result] = (counts[r.result] || 0) + 1;
-  add(out, h('p', {}, Object.entries(counts).map(([o, n]) => tag(label('outcome', o) + ' ' + n, o === 'fail' ? 'bad' : ''))));
+  let counts = run?.summary?.counts;
+  if (!counts) {
+    counts = {};
+    for (const r of res.items) counts[r.result] = (counts[r.result] || 0) + 1;
+  }
+  add(out, h('p', {}, Object.entries(counts).filter(([, n]) => n > 0).map(([o, n]) => tag(label('outcome', o) + ' ' + n, o === 'fail' ? 'bad' : ''))));
   add(out, table(['产品', '结果', '近三月平均收入', '质量得分', '考核期', '原因（依据条款）'], res.items.map(r => tr(
     productLink(r.productId, names), label('outcome', r.result), num(money(r.revenueAverage)), num(r.qualityScore ?? '—'),
     (r.phaseBefore !== r.phaseAfter ? label('phase', r.phaseBefore) + ' → ' : '') + label('phase', r.phaseAfter),
     // P§18 is shown when it flags the product or waits for data.
     reasonsText(['ineligible', 'pending_data'].includes(r.commercialEligibility?.status) ? [...r.reasons, r.commercialEligibility.cause] : r.reasons))), { id: 'results' }));
+  if (res.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/assessments/${m}?cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
   return out;
 }
 
@@ -469,7 +477,8 @@ async function project([id]) {
 
 async function settlements(_, q) {
   const qt = q.get('quarter') || thisQuarter();
-  const res = await api('GET', '/settlements/' + qt);
+  const cursor = q.get('cursor') || '';
+  const res = await api('GET', `/settlements/${qt}?limit=200` + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
   const names = await productNames(res.items.map(st => st.productId));
   const out = page(quarter(qt) + '结算单');
   const input = h('input', { value: qt, 'aria-label': '季度（如 2026-Q3）', id: 'quarter', size: 8 });
@@ -496,6 +505,7 @@ async function settlements(_, q) {
         h('button', { type: 'button', onclick: act(st, 'confirm', 'return') }, '退回')],
       st.status === 'revenue_confirmed' && has('finance') && [h('button', { type: 'button', class: 'ok approve', onclick: act(st, 'approve', 'approve') }, '审批通过'), ' ',
         h('button', { type: 'button', onclick: act(st, 'approve', 'return') }, '退回')]))), { id: 'statements' }));
+  if (res.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/settlements?quarter=${qt}&cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
   add(out, h('p', { class: 'muted' }, '结算依据：S§15–S§18（支撑费用）、S§19–S§21（扣减与保证金）；市场部确认收入，财务部审批。'));
   return out;
 }
