@@ -187,11 +187,15 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, _ director
 	if kind != partner.KindSupport && kind != partner.KindSI {
 		return problem.InvalidField("kind", `must be "support" or "si"`)
 	}
-	ps, err := s.App.PartnerList(r.Context(), kind)
+	limit, err := pageLimit(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ps})
+	ps, next, err := s.App.PartnerList(r.Context(), kind, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ps, "nextCursor": next})
 	return nil
 }
 

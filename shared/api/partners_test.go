@@ -268,6 +268,20 @@ func TestPartnerIntakeDepositAgreementAndPenalties(t *testing.T) {
 	if res := e.Do("POST", "/partners/"+six["id"].(string)+"/agreement", tok["inn1"], map[string]any{"startDate": "2025-01-01"}); res.Status != 409 || !strings.Contains(string(res.Body), "S§7") {
 		t.Fatalf("a sixth active partner: %d %s", res.Status, res.Body)
 	}
+	// The support partners, two a page, each once.
+	listed := map[string]bool{}
+	for cursor, pages := "", 0; ; pages++ {
+		page := mustStatus(t, e.Do("GET", "/partners?kind=support&limit=2&cursor="+url.QueryEscape(cursor), tok["fin1"], nil), 200, "partners")
+		for _, it := range page["items"].([]any) {
+			listed[it.(map[string]any)["id"].(string)] = true
+		}
+		if cursor, _ = page["nextCursor"].(string); cursor == "" || pages > 10 {
+			break
+		}
+	}
+	if all := mustStatus(t, e.Do("GET", "/partners?kind=support&limit=1000", tok["fin1"], nil), 200, "partners")["items"].([]any); len(listed) != len(all) || len(all) < 6 {
+		t.Fatalf("paged %d partners, one page of 1000 holds %d", len(listed), len(all))
+	}
 
 	// S§21, S§20: a voluntary termination with notice; the deposit comes back
 	// three months after the end, through innovation, finance and the deputy GM.

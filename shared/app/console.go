@@ -343,14 +343,15 @@ func (s *Service) PartnerName(ctx context.Context, pid string) string {
 	return p.Name
 }
 
-// PartnerList lists the partners of a kind (support or si), for the
-// departments that work them (callers: CheckPartnerReader).
-func (s *Service) PartnerList(ctx context.Context, kind string) ([]partner.Partner, error) {
-	ps, err := s.PartnerStore.PartnersOfKind(ctx, kind)
+// PartnerList lists one page of the partners of a kind (support or si), in
+// id order, for the departments that work them (callers:
+// CheckPartnerReader), and the cursor of the next page.
+func (s *Service) PartnerList(ctx context.Context, kind, cursor string, limit int32) ([]partner.Partner, string, error) {
+	ps, next, err := s.PartnerStore.PartnersPage(ctx, kind, cursor, limit)
 	if ps == nil {
 		ps = []partner.Partner{}
 	}
-	return ps, err
+	return ps, next, err
 }
 
 // PolicyVersions lists every stored policy version, oldest first, so the

@@ -26,6 +26,7 @@ type PartnerStore interface {
 	UpdatePartner(ctx context.Context, m audit.Meta, id string, fn func(*partner.Partner) (store.PartnerChange, error)) (partner.Partner, error)
 	PartnersNamed(ctx context.Context, name string) ([]partner.Partner, error)
 	PartnersOfKind(ctx context.Context, kind string) ([]partner.Partner, error)
+	PartnersPage(ctx context.Context, kind, cursor string, limit int32) ([]partner.Partner, string, error)
 	ActivePartnerCount(ctx context.Context) (int, error)
 	Ledger(ctx context.Context, partnerID string) ([]partner.LedgerRecord, error)
 	AddPenalty(ctx context.Context, m audit.Meta, r partner.PenaltyRecord) error

@@ -393,6 +393,17 @@ func (s *Store) PartnersOfKind(ctx context.Context, kind string) ([]partner.Part
 	}
 }
 
+// PartnersPage lists one page of the partners of a kind, in id order, and
+// the cursor of the next (empty after the last).
+func (s *Store) PartnersPage(ctx context.Context, kind, cursor string, limit int32) ([]partner.Partner, string, error) {
+	p, err := s.queryPage(ctx, IndexGSI1, "gsi1pk", "PARTNERS#"+kind, "", "", cursor, limit, true)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := decodePartners(p.items)
+	return out, p.cursor, err
+}
+
 func decodePartners(items []map[string]ddb.AttributeValue) ([]partner.Partner, error) {
 	out := make([]partner.Partner, 0, len(items))
 	for _, raw := range items {

@@ -381,15 +381,20 @@ async function assessments([m], q) {
 
 // ---- partners, settlements ----
 
-async function partners() {
-  const [sup, si] = await Promise.all([api('GET', '/partners?kind=support'), api('GET', '/partners?kind=si')]);
+async function partners(_, q) {
+  // A page of 200 of each kind, with a link to the next.
+  const sc = q.get('support') || '', ic = q.get('si') || '';
+  const [sup, si] = await Promise.all([api('GET', '/partners?kind=support&limit=200' + (sc ? '&cursor=' + encodeURIComponent(sc) : '')),
+    api('GET', '/partners?kind=si&limit=200' + (ic ? '&cursor=' + encodeURIComponent(ic) : ''))]);
   const pol = await api('GET', '/policy');
   const required = pol.partner?.deposit?.required;
   const status = { applied: '已准入待签约', active: '合作中', terminated: '已终止', exited: '已清退', unqualified: '资质未通过', ineligible: '准入未通过' };
   const out = page('合作伙伴');
   add(out, h('h2', {}, '运营支撑合作伙伴'), table(['名称', '状态', '保证金余额', ''], sup.items.map(p => tr(link('#/partners/' + p.id, p.name),
     status[p.status] || p.status, num(money(p.depositBalance)), p.status === 'active' && required && Number(p.depositBalance) < Number(required) ? tag('低于应缴 ' + money(required), 'bad') : '')), { id: 'support-partners' }));
+  if (sup.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/partners?support=${encodeURIComponent(sup.nextCursor)}`, '下一页')));
   add(out, h('h2', {}, '系统集成合作伙伴'), table(['名称', '状态'], si.items.map(p => tr(link('#/partners/' + p.id, p.name), status[p.status] || p.status))));
+  if (si.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/partners?si=${encodeURIComponent(si.nextCursor)}`, '下一页')));
   return out;
 }
 
