@@ -199,7 +199,8 @@ func TestSISettlementPagesCountOnce(t *testing.T) {
 // sizes from page tallies in DynamoDB Local: 5.4% of the products listed
 // (the benchmark portfolio's share of phase changes and P§18 flags), each a
 // result with every field the report carries. It reports the peak heap above
-// the heap before the step: the spill keeps it flat in the portfolio.
+// the heap before the step (the spill keeps it flat in the portfolio) and
+// what the spill writes to the function's /tmp.
 func BenchmarkFinishAssessment(b *testing.B) {
 	for _, products := range []int{10_000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("products=%d", products), func(b *testing.B) {
@@ -264,7 +265,11 @@ func BenchmarkFinishAssessment(b *testing.B) {
 					peak = max(peak, top-before.HeapAlloc)
 				}
 			}
+			one, _ := json.Marshal(listed)
 			b.ReportMetric(float64(n), "listed")
+			// What the spill writes to /tmp (Lambda's 512 MB by default): one
+			// JSON line a listed result.
+			b.ReportMetric(float64(n*(len(one)+1))/(1<<20), "spill-MiB")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
