@@ -35,6 +35,10 @@ async function productNames(ids) {
   return Object.fromEntries(ids.filter(id => nameCache[id]).map(id => [id, { name: nameCache[id] }]));
 }
 
+// nextPage links a listing's next page (href ends with the cursor's
+// parameter name and "="), when the API named one.
+const nextPage = (cursor, href) => cursor ? h('p', { class: 'noprint' }, link(href + encodeURIComponent(cursor), '下一页')) : null;
+
 const productLink = (id, names) => id ? link('#/products/' + encodeURIComponent(id), names[id]?.name || '（未知产品）') : '—';
 
 function stepName(step) {
@@ -148,9 +152,7 @@ async function products(_, q) {
   add(out, table(['产品', '层级', '模式', '阶段', '考核期', '标记'], list.map(p => tr(
     link('#/products/' + p.id, p.name), label('level', p.level), label('mode', p.mode), label('stage', p.stage),
     label('phase', p.phase || ''), (p.flags || []).map(f => tag(label('flag', f), 'warn')))), { id: 'products' }));
-  if (res.nextCursor) {
-    add(out, h('p', { class: 'noprint' }, link(`#/products?mine=${mine ? 1 : 0}&cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
-  }
+  add(out, nextPage(res.nextCursor, `#/products?mine=${mine ? 1 : 0}&cursor=`));
   return out;
 }
 
@@ -250,9 +252,7 @@ async function submissions(_, q) {
   add(out, table(['事项', '产品', '申请人', '状态', '决策层级', '提交时间'], items.map(s => tr(
     link('#/submissions/' + s.id, label('submissionType', s.type)), productLink(s.productId, names), who(s.applicant),
     label('submissionStatus', s.status), label('decisionLevel', s.decisionLevel), date(s.createdAt))), { id: 'submissions' }));
-  if (list.nextCursor) {
-    add(out, h('p', { class: 'noprint' }, link(`#/submissions?mine=${mine ? 1 : 0}&status=${status}&cursor=${encodeURIComponent(list.nextCursor)}`, '下一页')));
-  }
+  add(out, nextPage(list.nextCursor, `#/submissions?mine=${mine ? 1 : 0}&status=${status}&cursor=`));
   return out;
 }
 
@@ -375,7 +375,7 @@ async function assessments([m], q) {
     (r.phaseBefore !== r.phaseAfter ? label('phase', r.phaseBefore) + ' → ' : '') + label('phase', r.phaseAfter),
     // P§18 is shown when it flags the product or waits for data.
     reasonsText(['ineligible', 'pending_data'].includes(r.commercialEligibility?.status) ? [...r.reasons, r.commercialEligibility.cause] : r.reasons))), { id: 'results' }));
-  if (res.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/assessments/${m}?cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
+  add(out, nextPage(res.nextCursor, `#/assessments/${m}?cursor=`));
   return out;
 }
 
@@ -392,9 +392,9 @@ async function partners(_, q) {
   const out = page('合作伙伴');
   add(out, h('h2', {}, '运营支撑合作伙伴'), table(['名称', '状态', '保证金余额', ''], sup.items.map(p => tr(link('#/partners/' + p.id, p.name),
     status[p.status] || p.status, num(money(p.depositBalance)), p.status === 'active' && required && Number(p.depositBalance) < Number(required) ? tag('低于应缴 ' + money(required), 'bad') : '')), { id: 'support-partners' }));
-  if (sup.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/partners?support=${encodeURIComponent(sup.nextCursor)}`, '下一页')));
+  add(out, nextPage(sup.nextCursor, '#/partners?support='));
   add(out, h('h2', {}, '系统集成合作伙伴'), table(['名称', '状态'], si.items.map(p => tr(link('#/partners/' + p.id, p.name), status[p.status] || p.status))));
-  if (si.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/partners?si=${encodeURIComponent(si.nextCursor)}`, '下一页')));
+  add(out, nextPage(si.nextCursor, '#/partners?si='));
   return out;
 }
 
@@ -510,7 +510,7 @@ async function settlements(_, q) {
         h('button', { type: 'button', onclick: act(st, 'confirm', 'return') }, '退回')],
       st.status === 'revenue_confirmed' && has('finance') && [h('button', { type: 'button', class: 'ok approve', onclick: act(st, 'approve', 'approve') }, '审批通过'), ' ',
         h('button', { type: 'button', onclick: act(st, 'approve', 'return') }, '退回')]))), { id: 'statements' }));
-  if (res.nextCursor) add(out, h('p', { class: 'noprint' }, link(`#/settlements?quarter=${qt}&cursor=${encodeURIComponent(res.nextCursor)}`, '下一页')));
+  add(out, nextPage(res.nextCursor, `#/settlements?quarter=${qt}&cursor=`));
   add(out, h('p', { class: 'muted' }, '结算依据：S§15–S§18（支撑费用）、S§19–S§21（扣减与保证金）；市场部确认收入，财务部审批。'));
   return out;
 }
